@@ -1,0 +1,406 @@
+/*
+ * Branch-free elementary functions for the sigmoid core, written so that GCC
+ * vectorises the array loops below, plus those array loops.
+ *
+ * Why C and not Cython: the array loops carry GCC `target_clones`, so one
+ * portable shared object holds a baseline x86-64 version and AVX2 / AVX-512
+ * versions chosen at load time by the CPU (an ifunc).  Other compilers and
+ * platforms get the plain version.  No -ffast-math: every function keeps
+ * IEEE semantics (NaN in, NaN out; +-inf give their limits).
+ *
+ * exp(x) for x <= 0 is computed as m * s with s = 2**n2 a power of two and m
+ * a normal number, so that results in the subnormal range are rounded once,
+ * at the very end, after every other factor has been multiplied into m.
+ */
+#ifndef SIGCORE_MATH_H
+#define SIGCORE_MATH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
+    && defined(__linux__) && defined(__GLIBC__) && !defined(SIGCORE_NO_DISPATCH)
+#define SC_DISPATCH \
+    __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define SC_DISPATCH
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define SC_IVDEP _Pragma("GCC ivdep")
+#else
+#define SC_IVDEP
+#endif
+
+#define SC_LN2_HI 0x1.62e42feep-1          /* n * LN2_HI is exact for |n| < 2**11 */
+#define SC_LN2_LO 0x1.a39ef35793c76p-33
+#define SC_LOG2E 0x1.71547652b82fep0
+#define SC_SQRT2 0x1.6a09e667f3bcdp0
+#define SC_EXP_SHIFT 0x1.8p52              /* adding it rounds to an integer */
+
+static inline double sc_bits_to_f64(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+static inline uint64_t sc_f64_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+/* exp(x) = m * (*scale) for x <= 0 (or NaN), to double precision. */
+static inline double sc_exp_parts(double x, double *scale)
+{
+    double t, n, r, p;
+    uint64_t ni, n1, n2;
+    x = x < -746.0 ? -746.0 : x;           /* exp(-746) rounds to 0; NaN passes */
+    t = x * SC_LOG2E + SC_EXP_SHIFT;
+    n = t - SC_EXP_SHIFT;                  /* round(x / ln 2) */
+    r = x - n * SC_LN2_HI;
+    r = r - n * SC_LN2_LO;                 /* |r| <= 0.347 */
+    p = 1.0 / 6227020800.0;                /* Taylor to r**13: error < 2**-57 */
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    /* n in [-1077, 0] is in the low bits of t; split 2**n = 2**n1 * 2**n2 so
+     * that both factors are normal numbers. */
+    ni = sc_f64_to_bits(t) - sc_f64_to_bits(SC_EXP_SHIFT) + 2048u;   /* n + 2048 */
+    n1 = ni >> 1;                                                   /* n1 + 1024 */
+    n2 = ni - n1;                                                   /* n2 + 1024 */
+    *scale = sc_bits_to_f64((n2 - 1u) << 52);                       /* 2**n2 */
+    return p * sc_bits_to_f64((n1 - 1u) << 52);                     /* p * 2**n1 */
+}
+
+/*
+ * log1p(y) for y in [0, 1] (or NaN).  `precise` selects double precision (1)
+ * or about 2**-36, enough for float32 results (0); it is a compile-time
+ * constant at every call site.
+ */
+static inline double sc_log1p_unit(double y, const int precise)
+{
+    double w = 1.0 + y;
+    double c = (y - (w - 1.0)) / w;        /* first-order rounding error of 1 + y */
+    int big = w > SC_SQRT2;
+    double m = big ? 0.5 * w : w;          /* m in [1/sqrt 2, sqrt 2] */
+    double k = big ? 1.0 : 0.0;
+    double f = (m - 1.0) / (m + 1.0);      /* log m = 2 atanh f, |f| <= 0.1716 */
+    double f2 = f * f, q;
+    if (precise) {
+        q = 2.0 / 25.0;
+        q = q * f2 + 2.0 / 23.0;
+        q = q * f2 + 2.0 / 21.0;
+        q = q * f2 + 2.0 / 19.0;
+        q = q * f2 + 2.0 / 17.0;
+        q = q * f2 + 2.0 / 15.0;
+        q = q * f2 + 2.0 / 13.0;
+        q = q * f2 + 2.0 / 11.0;
+        q = q * f2 + 2.0 / 9.0;
+        q = q * f2 + 2.0 / 7.0;
+        q = q * f2 + 2.0 / 5.0;
+        q = q * f2 + 2.0 / 3.0;
+    } else {
+        q = 2.0 / 11.0;
+        q = q * f2 + 2.0 / 9.0;
+        q = q * f2 + 2.0 / 7.0;
+        q = q * f2 + 2.0 / 5.0;
+        q = q * f2 + 2.0 / 3.0;
+    }
+    return k * SC_LN2_HI + (2.0 * f + (f * f2 * q + (k * SC_LN2_LO + c)));
+}
+
+/* ---- scalar sigmoid-core functions of u = alpha * x ---------------------- */
+
+/* sigma(u) = 1 / (1 + exp(-u)) */
+static inline double sc_sigmoid(double u)
+{
+    double s2, m = sc_exp_parts(-fabs(u), &s2);
+    double inv = 1.0 / (1.0 + m * s2);     /* sigma(|u|) */
+    double neg = (m * inv) * s2;           /* sigma(-|u|) = e / (1 + e) */
+    return u >= 0.0 ? inv : neg;           /* NaN takes `neg`, which is NaN */
+}
+
+/* log sigma(u) = min(u, 0) - log1p(exp(-|u|)) */
+static inline double sc_log_sigmoid(double u)
+{
+    double s2, m = sc_exp_parts(-fabs(u), &s2);
+    return (u < 0.0 ? u : 0.0) - sc_log1p_unit(m * s2, 1);
+}
+
+/* alpha * sigma(u) * sigma(-u) = alpha * e / (1 + e)**2 with e = exp(-|u|) */
+static inline double sc_sigmoid_derivative(double u, double alpha)
+{
+    double s2, m = sc_exp_parts(-fabs(u), &s2);
+    double inv = 1.0 / (1.0 + m * s2);
+    return ((alpha * inv) * inv * m) * s2;
+}
+
+/* log(1 + exp(u)), the binary log-loss of a negative sample. */
+static inline double sc_log1pexp(double u)
+{
+    double s2, m = sc_exp_parts(-fabs(u), &s2);
+    return (u > 0.0 ? u : 0.0) + sc_log1p_unit(m * s2, 1);
+}
+
+/*
+ * float32 versions: computed in double and rounded once.  Every float32
+ * result of exp(-|u|) is a normal double, so the exponent needs no split, and
+ * a Taylor polynomial to r**8 (error < 2**-32) is far below float32's ulp.
+ */
+static inline double sc_exp_for_f32(double x)
+{
+    double t, n, r, p;
+    x = x < -110.0 ? -110.0 : x;           /* exp(-110) rounds to 0 in float32 */
+    t = x * SC_LOG2E + SC_EXP_SHIFT;
+    n = t - SC_EXP_SHIFT;
+    r = x - n * SC_LN2_HI;
+    r = r - n * SC_LN2_LO;
+    p = 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    return p * sc_bits_to_f64((sc_f64_to_bits(t) - sc_f64_to_bits(SC_EXP_SHIFT) + 1023u) << 52);
+}
+
+static inline float sc_sigmoid_f32(float x, double alpha)
+{
+    double u = alpha * (double)x, e = sc_exp_for_f32(-fabs(u));
+    double inv = 1.0 / (1.0 + e);
+    return (float)(u >= 0.0 ? inv : e * inv);
+}
+static inline float sc_log_sigmoid_f32(float x, double alpha)
+{
+    double u = alpha * (double)x;
+    return (float)((u < 0.0 ? u : 0.0) - sc_log1p_unit(sc_exp_for_f32(-fabs(u)), 0));
+}
+static inline float sc_sigmoid_derivative_f32(float x, double alpha)
+{
+    double u = alpha * (double)x, e = sc_exp_for_f32(-fabs(u));
+    double inv = 1.0 / (1.0 + e);
+    return (float)(alpha * inv * inv * e);
+}
+
+/* logit(p) / alpha = log(p / (1 - p)) / alpha, in a form without cancellation. */
+static inline double sc_logit(double p, double alpha)
+{
+    double r;
+    if (!(p >= 0.0 && p <= 1.0)) return NAN;           /* also NaN */
+    if (p == 0.0) return -INFINITY;
+    if (p == 1.0) return INFINITY;
+    if (p >= 0.5) r = log1p((2.0 * p - 1.0) / (1.0 - p));   /* both exact */
+    else if (p >= 0.25) r = -log1p((1.0 - 2.0 * p) / p);   /* 1 - 2p exact */
+    else r = log(p) - log1p(-p);
+    return r / alpha;
+}
+
+/* ---- array loops (contiguous, out may be x itself) ----------------------- */
+
+#define SC_UNARY_LOOPS(NAME, EXPR64, EXPR32)                                   \
+SC_DISPATCH static void NAME##_f64(const double *x, double *out,              \
+                                   ptrdiff_t n, double alpha)                 \
+{                                                                             \
+    ptrdiff_t i;                                                              \
+    SC_IVDEP                                                                  \
+    for (i = 0; i < n; i++) out[i] = (EXPR64);                                \
+}                                                                             \
+SC_DISPATCH static void NAME##_f32(const float *x, float *out,                \
+                                   ptrdiff_t n, double alpha)                 \
+{                                                                             \
+    ptrdiff_t i;                                                              \
+    SC_IVDEP                                                                  \
+    for (i = 0; i < n; i++) out[i] = (EXPR32);                                \
+}
+
+SC_UNARY_LOOPS(sc_sigmoid_array, sc_sigmoid(alpha * x[i]), sc_sigmoid_f32(x[i], alpha))
+SC_UNARY_LOOPS(sc_log_sigmoid_array, sc_log_sigmoid(alpha * x[i]),
+               sc_log_sigmoid_f32(x[i], alpha))
+SC_UNARY_LOOPS(sc_sigmoid_derivative_array, sc_sigmoid_derivative(alpha * x[i], alpha),
+               sc_sigmoid_derivative_f32(x[i], alpha))
+SC_UNARY_LOOPS(sc_logit_array, sc_logit(x[i], alpha), (float)sc_logit((double)x[i], alpha))
+
+/*
+ * Binary log-loss of u = alpha * z and its derivatives with respect to z:
+ *   loss = log1p(exp(u)) - y u,  grad = alpha (sigma(u) - y),
+ *   hess = alpha**2 sigma(u) sigma(-u)            (hess may be NULL)
+ * each multiplied by the sample weight w[i] when w is not NULL.
+ */
+#define SC_BINARY_LOSS(SUFFIX, T, PRECISE)                                    \
+SC_DISPATCH static void sc_binary_loss_##SUFFIX(                              \
+    const T *z, const T *y, const T *w, double alpha,                         \
+    T *loss, T *grad, T *hess, ptrdiff_t n)                                   \
+{                                                                             \
+    ptrdiff_t i;                                                              \
+    SC_IVDEP                                                                  \
+    for (i = 0; i < n; i++) {                                                 \
+        double u = alpha * (double)z[i], yi = (double)y[i];                   \
+        double wi = w ? (double)w[i] : 1.0;                                   \
+        double s2 = 1.0, m = PRECISE ? sc_exp_parts(-fabs(u), &s2)            \
+                                     : sc_exp_for_f32(-fabs(u));              \
+        double e = m * s2, inv = 1.0 / (1.0 + e);                             \
+        double sig = u >= 0.0 ? inv : (m * inv) * s2;                         \
+        double lin = u > 0.0 ? (1.0 - yi) * u : -yi * u; /* exact for y in {0,1} */\
+        double l = lin + sc_log1p_unit(e, PRECISE);                           \
+        loss[i] = (T)(wi * l);                                                \
+        grad[i] = (T)(wi * alpha * (sig - yi));                               \
+        if (hess) hess[i] = (T)(((wi * alpha * alpha * inv) * inv * m) * s2); \
+    }                                                                         \
+}
+
+SC_BINARY_LOSS(f64, double, 1)
+SC_BINARY_LOSS(f32, float, 0)
+
+/* exp(d) for d <= 0, in place: the vectorised step of the softmax losses. */
+SC_DISPATCH static void sc_exp_nonpos_f64(double *d, ptrdiff_t n)
+{
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) { double s2, m = sc_exp_parts(d[i], &s2); d[i] = m * s2; }
+}
+
+SC_DISPATCH static void sc_exp_nonpos_f32(float *d, ptrdiff_t n)
+{
+    ptrdiff_t i;
+    for (i = 0; i < n; i++) d[i] = (float)sc_exp_for_f32((double)d[i]);
+}
+
+/*
+ * Multinomial log-loss of u = alpha * z (n rows of K scores, y the class
+ * index) and its gradient with respect to z, weighted by w when not NULL:
+ *   loss = logsumexp(u) - u_y,  grad_k = alpha (softmax(u)_k - [y == k]).
+ * grad doubles as the buffer for the shifted scores, so the exp runs as one
+ * vectorised pass over the whole block.
+ */
+#define SC_MULTINOMIAL_LOSS(SUFFIX, T)                                        \
+static void sc_multinomial_loss_##SUFFIX(                                     \
+    const T *z, const T *y, const T *w, double alpha,                         \
+    T *loss, T *grad, ptrdiff_t n, ptrdiff_t K)                               \
+{                                                                             \
+    ptrdiff_t i, k;                                                           \
+    for (i = 0; i < n; i++) {                                                 \
+        const T *zi = z + i * K;                                              \
+        T zmax = zi[0];                                                       \
+        for (k = 1; k < K; k++) zmax = zi[k] > zmax ? zi[k] : zmax;           \
+        for (k = 0; k < K; k++)                                               \
+            grad[i * K + k] = (T)(alpha * ((double)zi[k] - (double)zmax));    \
+    }                                                                         \
+    sc_exp_nonpos_##SUFFIX(grad, n * K);                                      \
+    for (i = 0; i < n; i++) {                                                 \
+        T *gi = grad + i * K;                                                 \
+        const T *zi = z + i * K;                                              \
+        ptrdiff_t yi = (ptrdiff_t)y[i];                                       \
+        double wi = w ? (double)w[i] : 1.0, total = 0.0, zmax = zi[0], inv;   \
+        for (k = 1; k < K; k++) zmax = zi[k] > zmax ? zi[k] : zmax;           \
+        for (k = 0; k < K; k++) total += gi[k];                               \
+        inv = 1.0 / total;                                                    \
+        loss[i] = (T)(wi * (log(total) - alpha * ((double)zi[yi] - zmax)));   \
+        for (k = 0; k < K; k++)                                               \
+            gi[k] = (T)(wi * alpha * ((double)gi[k] * inv - (k == yi)));      \
+    }                                                                         \
+}
+
+SC_MULTINOMIAL_LOSS(f64, double)
+SC_MULTINOMIAL_LOSS(f32, float)
+
+/* Sum with eight independent accumulators (double), for the loss totals. */
+#define SC_SUM(SUFFIX, T)                                                     \
+static double sc_sum_##SUFFIX(const T *x, ptrdiff_t n)                        \
+{                                                                             \
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;    \
+    ptrdiff_t i = 0;                                                          \
+    for (; i + 8 <= n; i += 8) {                                              \
+        a0 += x[i]; a1 += x[i + 1]; a2 += x[i + 2]; a3 += x[i + 3];           \
+        a4 += x[i + 4]; a5 += x[i + 5]; a6 += x[i + 6]; a7 += x[i + 7];       \
+    }                                                                         \
+    for (; i < n; i++) a0 += x[i];                                            \
+    return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));                 \
+}
+
+SC_SUM(f64, double)
+SC_SUM(f32, float)
+
+/* ---- softmax and log-softmax of alpha * x along one contiguous row -------- */
+
+/*
+ * Rows whose maximum is +inf or -inf: the entries equal to the maximum share
+ * the mass equally (the limit of softmax of equal entries), the others get 0.
+ * Returns 1 if it handled the row.
+ */
+static int sc_softmax_row_special(const double *x, ptrdiff_t n, double xmax,
+                                  double *out, int take_log)
+{
+    ptrdiff_t k, count = 0;
+    if (!isinf(xmax)) return 0;
+    for (k = 0; k < n; k++) count += (x[k] == xmax);
+    for (k = 0; k < n; k++) {
+        if (take_log) out[k] = x[k] == xmax ? -log((double)count) : -INFINITY;
+        else out[k] = x[k] == xmax ? 1.0 / (double)count : 0.0;
+    }
+    return 1;
+}
+
+/*
+ * Double precision row: alpha (x_k - xmax) is carried as d + c with the
+ * rounding errors of the subtraction and the product in c, so the result is
+ * accurate for the exact alpha * x even where exp amplifies argument errors.
+ * The sum excludes one maximal entry (which contributes exactly 1) so that
+ * log-softmax uses log1p and stays accurate when one entry dominates.
+ */
+static void sc_softmax_row_f64(const double *x, double *out, ptrdiff_t n,
+                               double alpha, int take_log)
+{
+    ptrdiff_t k, kmax = 0;
+    double xmax = x[0], rest = 0.0, log_total;
+    for (k = 1; k < n; k++) {
+        if (x[k] != x[k]) { xmax = x[k]; break; }
+        if (x[k] > xmax) { xmax = x[k]; kmax = k; }
+    }
+    if (xmax != xmax) { for (k = 0; k < n; k++) out[k] = NAN; return; }
+    if (sc_softmax_row_special(x, n, xmax, out, take_log)) return;
+    for (k = 0; k < n; k++) {
+        double diff = x[k] - xmax, d, c = 0.0, s2, m;
+        if (isinf(diff)) { d = -INFINITY; }
+        else {
+            double bb = diff - x[k];           /* TwoSum error of x[k] - xmax */
+            double err = (x[k] - (diff - bb)) + (-xmax - bb);
+            d = alpha * diff;
+            if (isfinite(d)) c = fma(alpha, diff, -d) + alpha * err;
+        }
+        if (take_log) { out[k] = d + c; continue; }   /* log-softmax: finished below */
+        m = sc_exp_parts(d, &s2);
+        out[k] = (m * s2) * (1.0 + c);
+        if (k != kmax) rest += out[k];
+    }
+    if (take_log) {
+        for (k = 0; k < n; k++) {
+            double s2, m;
+            if (k == kmax) continue;
+            m = sc_exp_parts(out[k], &s2);
+            rest += m * s2;
+        }
+        log_total = log1p(rest);
+        for (k = 0; k < n; k++) out[k] = out[k] - log_total;
+    } else {
+        double inv = 1.0 / (1.0 + rest);
+        for (k = 0; k < n; k++) out[k] = out[k] * inv;
+    }
+}
+
+/* float32 row: computed in double from the exact float inputs, rounded once. */
+static void sc_softmax_row_f32(const float *x, float *out, ptrdiff_t n,
+                               double alpha, int take_log, double *work)
+{
+    ptrdiff_t k;
+    for (k = 0; k < n; k++) work[k] = (double)x[k];
+    sc_softmax_row_f64(work, work, n, alpha, take_log);
+    for (k = 0; k < n; k++) out[k] = (float)work[k];
+}
+
+#endif /* SIGCORE_MATH_H */

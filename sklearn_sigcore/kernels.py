@@ -1,0 +1,323 @@
+"""Fast, exact kernels for the sigmoid core sigma(alpha x) and its relatives.
+
+Every function works like a NumPy ufunc over arrays of any shape: float32 and
+float64 inputs are computed and returned in their own dtype, other real inputs
+(ints, bools, lists, float16) become float64.  ``out=`` may be the input itself
+(in place).  ``n_threads=None`` uses every core the process may use (it follows
+``OMP_NUM_THREADS`` and ``threadpoolctl`` limits); ``n_threads=1`` is serial.
+
+The scalar argument of the sigmoid core is u = alpha * x, rounded to the input
+precision's double computation first; the result is then accurate to a few
+units in the last place for that u, including subnormal results and the
+limits at +-inf.  NaN in gives NaN out, and no floating-point warning is
+raised for any input.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import _kernels
+
+__all__ = [
+    "sigmoid",
+    "sigmoid_derivative",
+    "log_sigmoid",
+    "logit",
+    "softmax",
+    "log_softmax",
+]
+
+
+def check_alpha(alpha, name="alpha"):
+    """Return `alpha` as a float after checking it is a finite number > 0."""
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"{name} must be a real number > 0, got {alpha!r} of type "
+                        f"{type(alpha).__name__}.")
+    alpha = float(alpha)
+    if not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {alpha!r}.")
+    return alpha
+
+
+def check_n_threads(n_threads):
+    """Return the number of threads to use for `n_threads` (None or an int >= 1)."""
+    if n_threads is not None:
+        if isinstance(n_threads, (bool, np.bool_)) or not isinstance(
+            n_threads, numbers.Integral
+        ):
+            raise TypeError(f"n_threads must be None or a positive int, got {n_threads!r}.")
+        if n_threads < 1:
+            raise ValueError(f"n_threads must be None or >= 1, got {n_threads}.")
+        n_threads = int(n_threads)
+    return _kernels.openmp_effective_n_threads(n_threads)
+
+
+def _as_real_array(x, name):
+    """`x` as an ndarray of float32 or float64, refusing what is not real."""
+    array = np.asarray(x)
+    kind = array.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name} must be real; got a complex array ({array.dtype}).")
+    if kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array; got dtype {array.dtype}.")
+    if array.dtype not in (np.float32, np.float64):
+        array = array.astype(np.float64)
+    return array
+
+
+def _check_out(out, x):
+    if out is None:
+        return None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}.")
+    if out.shape != x.shape:
+        raise ValueError(f"out has shape {out.shape}, expected {x.shape}.")
+    if out.dtype != x.dtype:
+        raise ValueError(f"out has dtype {out.dtype}, expected {x.dtype} (the dtype "
+                         "of the result for this input).")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only.")
+    return out
+
+
+def _same_memory_layout(a, b):
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.strides == b.strides)
+
+
+def _apply_elementwise(kind, x, alpha, out, n_threads, name="x"):
+    x = _as_real_array(x, name)
+    alpha = check_alpha(alpha)
+    n_threads = check_n_threads(n_threads)
+    out = _check_out(out, x)
+    # The C loops want one contiguous run of memory for input and output.
+    order = "F" if x.flags.f_contiguous and not x.flags.c_contiguous else "C"
+    contiguous_in = x.flags.c_contiguous or x.flags.f_contiguous
+    if out is None:
+        result = np.empty_like(x, order=order)
+    elif (contiguous_in and out.flags[f"{order}_CONTIGUOUS"]
+          and (_same_memory_layout(out, x) or not np.may_share_memory(out, x))):
+        result = out
+    else:
+        result = np.empty_like(x, order=order)   # written back to out below
+    flat_in = np.ravel(x, order=order) if contiguous_in else np.ravel(x.copy(order=order),
+                                                                      order=order)
+    _kernels.unary(kind, flat_in, np.ravel(result, order=order), alpha, n_threads)
+    if out is not None and result is not out:
+        out[...] = result
+        result = out
+    return result[()] if result.ndim == 0 else result
+
+
+def sigmoid(x, alpha=1.0, *, out=None, n_threads=None):
+    """Sigmoid core sigma(alpha x) = 1 / (1 + exp(-alpha x)).
+
+    Exact 0 and 1 only where the true value rounds there (results in the
+    subnormal range are returned, unlike ``scipy.special.expit``).
+
+    Parameters
+    ----------
+    x : array_like
+        Input of any shape.
+    alpha : float, default=1.0
+        Scale of the sigmoid core, a finite number > 0.
+    out : ndarray, optional
+        Where to write the result; same shape and result dtype as `x`. May be
+        `x` itself.
+    n_threads : int, default=None
+        Threads to use; None means all the process may use.
+
+    Returns
+    -------
+    ndarray or scalar
+        sigma(alpha x), float32 for float32 input, float64 otherwise.
+
+    Examples
+    --------
+    >>> from sklearn_sigcore.kernels import sigmoid
+    >>> sigmoid([0.0, 2.0, -800.0], alpha=0.5)
+    array([5.00000000e-001, 7.31058579e-001, 1.91516960e-174])
+    """
+    return _apply_elementwise(_kernels.UnaryKind.SIGMOID, x, alpha, out, n_threads)
+
+
+def sigmoid_derivative(x, alpha=1.0, *, out=None, n_threads=None):
+    """Derivative d/dx sigma(alpha x) = alpha sigma(alpha x) sigma(-alpha x).
+
+    Computed as a product of the two sigmoids, so it stays accurate in the
+    tails where sigma (1 - sigma) would cancel. Never negative; at most alpha/4.
+
+    Parameters
+    ----------
+    x : array_like
+        Input of any shape.
+    alpha : float, default=1.0
+        Scale of the sigmoid core, a finite number > 0.
+    out : ndarray, optional
+        Where to write the result; may be `x` itself.
+    n_threads : int, default=None
+        Threads to use; None means all the process may use.
+
+    Returns
+    -------
+    ndarray or scalar
+        The derivative, in the dtype rules of :func:`sigmoid`.
+
+    Examples
+    --------
+    >>> from sklearn_sigcore.kernels import sigmoid_derivative
+    >>> sigmoid_derivative([0.0, 40.0], alpha=4.0)
+    array([1.00000000e+00, 1.14222719e-69])
+    """
+    return _apply_elementwise(_kernels.UnaryKind.SIGMOID_DERIVATIVE, x, alpha, out, n_threads)
+
+
+def log_sigmoid(x, alpha=1.0, *, out=None, n_threads=None):
+    """log sigma(alpha x) = -log1p(exp(-alpha x)), finite wherever alpha x is.
+
+    Parameters
+    ----------
+    x : array_like
+        Input of any shape.
+    alpha : float, default=1.0
+        Scale of the sigmoid core, a finite number > 0.
+    out : ndarray, optional
+        Where to write the result; may be `x` itself.
+    n_threads : int, default=None
+        Threads to use; None means all the process may use.
+
+    Returns
+    -------
+    ndarray or scalar
+        log sigma(alpha x), in the dtype rules of :func:`sigmoid`.
+
+    Examples
+    --------
+    >>> from sklearn_sigcore.kernels import log_sigmoid
+    >>> log_sigmoid([-1000.0, 0.0, 50.0])
+    array([-1.00000000e+03, -6.93147181e-01, -1.92874985e-22])
+    """
+    return _apply_elementwise(_kernels.UnaryKind.LOG_SIGMOID, x, alpha, out, n_threads)
+
+
+def logit(p, alpha=1.0, *, out=None, n_threads=None):
+    """Inverse of :func:`sigmoid`: log(p / (1 - p)) / alpha.
+
+    Returns -inf at p = 0, +inf at p = 1 and NaN outside [0, 1].
+
+    Parameters
+    ----------
+    p : array_like
+        Probabilities, any shape.
+    alpha : float, default=1.0
+        Scale of the sigmoid core, a finite number > 0.
+    out : ndarray, optional
+        Where to write the result; may be `p` itself.
+    n_threads : int, default=None
+        Threads to use; None means all the process may use.
+
+    Returns
+    -------
+    ndarray or scalar
+        x such that sigmoid(x, alpha) == p.
+
+    Examples
+    --------
+    >>> from sklearn_sigcore.kernels import logit
+    >>> logit([0.5, 0.75, 1.0], alpha=2.0)
+    array([0.        , 0.54930614,        inf])
+    """
+    return _apply_elementwise(_kernels.UnaryKind.LOGIT, p, alpha, out, n_threads, name="p")
+
+
+def _apply_rowwise(x, alpha, axis, out, n_threads, take_log):
+    x = _as_real_array(x, "x")
+    alpha = check_alpha(alpha)
+    n_threads = check_n_threads(n_threads)
+    out = _check_out(out, x)
+    if x.ndim == 0:
+        raise ValueError("softmax needs an array with at least one dimension.")
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an int, got {axis!r}.")
+    axis = int(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of bounds for an array of dimension {x.ndim}.")
+    moved = np.moveaxis(x, axis, -1)
+    rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+    result = np.empty_like(rows)
+    _kernels.softmax_rows(rows, result, alpha, take_log, n_threads)
+    result = np.moveaxis(result.reshape(moved.shape), -1, axis)
+    if out is not None:
+        out[...] = result
+        return out
+    return result
+
+
+def softmax(x, alpha=1.0, axis=-1, *, out=None, n_threads=None):
+    """Softmax of alpha x along `axis`: exp(alpha x_k) / sum_j exp(alpha x_j).
+
+    alpha is the inverse temperature.  Accurate for the exact alpha x (the
+    rounding of alpha (x_k - max x) is carried along).  Where the maximum
+    along the axis is +inf or -inf, the entries equal to it share the mass
+    equally and the others get 0; a NaN makes its whole slice NaN.
+
+    Parameters
+    ----------
+    x : array_like
+        Input with at least one dimension.
+    alpha : float, default=1.0
+        Inverse temperature, a finite number > 0.
+    axis : int, default=-1
+        Axis along which the result sums to 1.
+    out : ndarray, optional
+        Where to write the result; may be `x` itself.
+    n_threads : int, default=None
+        Threads to use; None means all the process may use.
+
+    Returns
+    -------
+    ndarray
+        Probabilities with the shape and result dtype of `x`.
+
+    Examples
+    --------
+    >>> from sklearn_sigcore.kernels import softmax
+    >>> softmax([[0.0, 1.0], [1000.0, 1000.0]], alpha=2.0)
+    array([[0.11920292, 0.88079708],
+           [0.5       , 0.5       ]])
+    """
+    return _apply_rowwise(x, alpha, axis, out, n_threads, take_log=False)
+
+
+def log_softmax(x, alpha=1.0, axis=-1, *, out=None, n_threads=None):
+    """log softmax(alpha x) = alpha x_k - logsumexp(alpha x) along `axis`.
+
+    Computed through the maximum and log1p, so the largest entry keeps full
+    relative accuracy even when it dominates.  Limits as for :func:`softmax`.
+
+    Parameters
+    ----------
+    x : array_like
+        Input with at least one dimension.
+    alpha : float, default=1.0
+        Inverse temperature, a finite number > 0.
+    axis : int, default=-1
+        Axis of the normalisation.
+    out : ndarray, optional
+        Where to write the result; may be `x` itself.
+    n_threads : int, default=None
+        Threads to use; None means all the process may use.
+
+    Returns
+    -------
+    ndarray
+        Log-probabilities with the shape and result dtype of `x`.
+
+    Examples
+    --------
+    >>> from sklearn_sigcore.kernels import log_softmax
+    >>> log_softmax([0.0, 50.0])
+    array([-5.00000000e+01, -1.92874985e-22])
+    """
+    return _apply_rowwise(x, alpha, axis, out, n_threads, take_log=True)
