@@ -347,17 +347,32 @@ static int sc_softmax_row_special(const double *x, ptrdiff_t n, double xmax,
 }
 
 /*
- * Double precision row: alpha (x_k - xmax) is carried as d + c with the
- * rounding errors of the subtraction and the product in c, so the result is
- * accurate for the exact alpha * x even where exp amplifies argument errors.
- * The sum excludes one maximal entry (which contributes exactly 1) so that
- * log-softmax uses log1p and stays accurate when one entry dominates.
+ * alpha (xk - xmax) as d + *c: d the rounded value, *c the rounding errors
+ * of the subtraction (TwoSum) and of the product (fma), so that exp and log
+ * of the exact scaled difference are accurate even where |d| is large.
+ */
+static inline double sc_scaled_difference(double xk, double xmax, double alpha, double *c)
+{
+    double diff = xk - xmax, bb, err, d;
+    *c = 0.0;
+    if (isinf(diff)) return -INFINITY;
+    bb = diff - xk;
+    err = (xk - (diff - bb)) + (-xmax - bb);
+    d = alpha * diff;
+    if (isfinite(d)) *c = fma(alpha, diff, -d) + alpha * err;
+    return d;
+}
+
+/*
+ * Double precision row, accurate for the exact alpha * x.  The sum leaves
+ * out one maximal entry (which contributes exactly 1) so that log-softmax
+ * uses log1p and stays accurate when one entry dominates.  out may be x.
  */
 static void sc_softmax_row_f64(const double *x, double *out, ptrdiff_t n,
                                double alpha, int take_log)
 {
     ptrdiff_t k, kmax = 0;
-    double xmax = x[0], rest = 0.0, log_total;
+    double xmax = x[0], rest = 0.0, d, c, s2, m;
     for (k = 1; k < n; k++) {
         if (x[k] != x[k]) { xmax = x[k]; break; }
         if (x[k] > xmax) { xmax = x[k]; kmax = k; }
@@ -365,31 +380,24 @@ static void sc_softmax_row_f64(const double *x, double *out, ptrdiff_t n,
     if (xmax != xmax) { for (k = 0; k < n; k++) out[k] = NAN; return; }
     if (sc_softmax_row_special(x, n, xmax, out, take_log)) return;
     for (k = 0; k < n; k++) {
-        double diff = x[k] - xmax, d, c = 0.0, s2, m;
-        if (isinf(diff)) { d = -INFINITY; }
-        else {
-            double bb = diff - x[k];           /* TwoSum error of x[k] - xmax */
-            double err = (x[k] - (diff - bb)) + (-xmax - bb);
-            d = alpha * diff;
-            if (isfinite(d)) c = fma(alpha, diff, -d) + alpha * err;
-        }
-        if (take_log) { out[k] = d + c; continue; }   /* log-softmax: finished below */
+        if (k == kmax) continue;
+        d = sc_scaled_difference(x[k], xmax, alpha, &c);
         m = sc_exp_parts(d, &s2);
-        out[k] = (m * s2) * (1.0 + c);
-        if (k != kmax) rest += out[k];
+        rest += (m * s2) * (1.0 + c);
     }
     if (take_log) {
+        double log_total = log1p(rest);
         for (k = 0; k < n; k++) {
-            double s2, m;
-            if (k == kmax) continue;
-            m = sc_exp_parts(out[k], &s2);
-            rest += m * s2;
+            d = sc_scaled_difference(x[k], xmax, alpha, &c);
+            out[k] = (d - log_total) + c;
         }
-        log_total = log1p(rest);
-        for (k = 0; k < n; k++) out[k] = out[k] - log_total;
     } else {
         double inv = 1.0 / (1.0 + rest);
-        for (k = 0; k < n; k++) out[k] = out[k] * inv;
+        for (k = 0; k < n; k++) {
+            d = sc_scaled_difference(x[k], xmax, alpha, &c);
+            m = sc_exp_parts(d, &s2);
+            out[k] = ((m * inv) * s2) * (1.0 + c);
+        }
     }
 }
 
