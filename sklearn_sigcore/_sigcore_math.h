@@ -34,7 +34,7 @@
 #define SC_IVDEP
 #endif
 
-#define SC_LN2_HI 0x1.62e42feep-1          /* n * LN2_HI is exact for |n| < 2**11 */
+#define SC_LN2_HI 0x1.62e42feep-1          /* 33 bits: n * LN2_HI is exact for |n| < 2**20 */
 #define SC_LN2_LO 0x1.a39ef35793c76p-33
 #define SC_LOG2E 0x1.71547652b82fep0
 #define SC_SQRT2 0x1.6a09e667f3bcdp0
@@ -43,16 +43,16 @@
 static inline double sc_bits_to_f64(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
 static inline uint64_t sc_f64_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
 
-/* exp(x) = m * (*scale) for x <= 0 (or NaN), to double precision. */
-static inline double sc_exp_parts(double x, double *scale)
+/* exp(x) = p * 2**n for x <= 0 (or NaN), p to double precision. */
+static inline double sc_exp_poly(double x, int64_t *n)
 {
-    double t, n, r, p;
-    uint64_t ni, n1, n2;
-    x = x < -746.0 ? -746.0 : x;           /* exp(-746) rounds to 0; NaN passes */
+    double t, nd, r, p;
+    x = x < -1460.0 ? -1460.0 : x;         /* alpha e**x < 2**-1075 for any alpha; NaN passes */
     t = x * SC_LOG2E + SC_EXP_SHIFT;
-    n = t - SC_EXP_SHIFT;                  /* round(x / ln 2) */
-    r = x - n * SC_LN2_HI;
-    r = r - n * SC_LN2_LO;                 /* |r| <= 0.347 */
+    nd = t - SC_EXP_SHIFT;                 /* round(x / ln 2), in the low bits of t */
+    *n = (int64_t)(sc_f64_to_bits(t) - sc_f64_to_bits(SC_EXP_SHIFT));
+    r = x - nd * SC_LN2_HI;
+    r = r - nd * SC_LN2_LO;                /* |r| <= 0.347 */
     p = 1.0 / 6227020800.0;                /* Taylor to r**13: error < 2**-57 */
     p = p * r + 1.0 / 479001600.0;
     p = p * r + 1.0 / 39916800.0;
@@ -67,13 +67,29 @@ static inline double sc_exp_parts(double x, double *scale)
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    /* n in [-1077, 0] is in the low bits of t; split 2**n = 2**n1 * 2**n2 so
-     * that both factors are normal numbers. */
-    ni = sc_f64_to_bits(t) - sc_f64_to_bits(SC_EXP_SHIFT) + 2048u;   /* n + 2048 */
-    n1 = ni >> 1;                                                   /* n1 + 1024 */
-    n2 = ni - n1;                                                   /* n2 + 1024 */
-    *scale = sc_bits_to_f64((n2 - 1u) << 52);                       /* 2**n2 */
-    return p * sc_bits_to_f64((n1 - 1u) << 52);                     /* p * 2**n1 */
+    return p;
+}
+
+/*
+ * 2**n as 2**n1 (returned) times 2**n2 (*scale), both normal numbers, for
+ * n <= 2046; n below -2044 (far below the subnormals) is taken as -2044.
+ */
+static inline double sc_pow2_split(int64_t n, double *scale)
+{
+    int64_t b = n + 4096, b1, b2;          /* biased so that shifts see b >= 0 */
+    b = b < 2052 ? 2052 : b;
+    b1 = b >> 1;                           /* n1 + 2048 */
+    b2 = b - b1;                           /* n2 + 2048 */
+    *scale = sc_bits_to_f64((uint64_t)(b2 - 1025) << 52);
+    return sc_bits_to_f64((uint64_t)(b1 - 1025) << 52);
+}
+
+/* exp(x) = m * (*scale) for x <= 0 (or NaN), m and *scale normal numbers. */
+static inline double sc_exp_parts(double x, double *scale)
+{
+    int64_t n;
+    double p = sc_exp_poly(x, &n);
+    return p * sc_pow2_split(n, scale);
 }
 
 /*
@@ -131,12 +147,22 @@ static inline double sc_log_sigmoid(double u)
     return (u < 0.0 ? u : 0.0) - sc_log1p_unit(m * s2, 1);
 }
 
-/* alpha * sigma(u) * sigma(-u) = alpha * e / (1 + e)**2 with e = exp(-|u|) */
+/*
+ * alpha * sigma(u) * sigma(-u) = alpha * e / (1 + e)**2 with e = exp(-|u|).
+ * The binary exponent of alpha joins the exponent of e before the single
+ * final rounding, so a large alpha cannot lift an underflowed e.
+ */
 static inline double sc_sigmoid_derivative(double u, double alpha)
 {
-    double s2, m = sc_exp_parts(-fabs(u), &s2);
-    double inv = 1.0 / (1.0 + m * s2);
-    return ((alpha * inv) * inv * m) * s2;
+    uint64_t bits = sc_f64_to_bits(alpha);
+    int normal = (bits >> 52) != 0;        /* alpha > 0: no sign bit */
+    int64_t k = normal ? (int64_t)(bits >> 52) - 1022 : 0;
+    double fraction = normal ? sc_bits_to_f64((bits & 0x000fffffffffffffull)
+                                              | (1022ull << 52)) : alpha;
+    int64_t n;
+    double s2, s3, p = sc_exp_poly(-fabs(u), &n);
+    double inv = 1.0 / (1.0 + (p * sc_pow2_split(n, &s2)) * s2);
+    return (fraction * inv * inv * p * sc_pow2_split(n + k, &s3)) * s3;
 }
 
 /* log(1 + exp(u)), the binary log-loss of a negative sample. */
@@ -150,6 +176,7 @@ static inline double sc_log1pexp(double u)
  * float32 versions: computed in double and rounded once.  Every float32
  * result of exp(-|u|) is a normal double, so the exponent needs no split, and
  * a Taylor polynomial to r**8 (error < 2**-32) is far below float32's ulp.
+ * The derivative takes the double path, which handles any alpha.
  */
 static inline double sc_exp_for_f32(double x)
 {
@@ -184,9 +211,7 @@ static inline float sc_log_sigmoid_f32(float x, double alpha)
 }
 static inline float sc_sigmoid_derivative_f32(float x, double alpha)
 {
-    double u = alpha * (double)x, e = sc_exp_for_f32(-fabs(u));
-    double inv = 1.0 / (1.0 + e);
-    return (float)(alpha * inv * inv * e);
+    return (float)sc_sigmoid_derivative(alpha * (double)x, alpha);
 }
 
 /* logit(p) / alpha = log(p / (1 - p)) / alpha, in a form without cancellation. */

@@ -51,7 +51,8 @@ def _ulps(values, exact, dtype):
     """Largest error of `values` in ulp of `dtype` against mpmath values `exact`."""
     worst = 0.0
     for value, ref in zip(values, exact):
-        rounded = dtype(float(ref))
+        with np.errstate(over="ignore"):   # a true value beyond the dtype rounds to inf
+            rounded = dtype(float(ref))
         if np.isinf(rounded):
             assert value == rounded, (value, ref)
             continue
@@ -164,6 +165,21 @@ def test_sigmoid_derivative_tails_do_not_cancel():
     assert naive[-1] == 0.0   # the naive form loses the right tail entirely
     exact = [_mp_sigmoid_derivative(v, 1.0) for v in x]
     assert _ulps(got, exact, np.float64) <= 16
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("alpha", [4.0, 1e10, 1e300, 1e-300, 2.0**-1070])
+def test_sigmoid_derivative_extreme_alpha(alpha, dtype):
+    # alpha * exp(-|u|) must round once: a large alpha may not lift an
+    # underflowed exp(-|u|) back above zero, nor a tiny one lose it.
+    u_grid = np.concatenate([-np.geomspace(1e-3, 1600, 120), [0.0], np.geomspace(1e-3, 1600, 120)])
+    with np.errstate(over="ignore", under="ignore"):
+        x = (u_grid / alpha).astype(dtype)
+    x = x[np.isfinite(x)]
+    got = kernels.sigmoid_derivative(x, alpha)
+    exact = [_mp_sigmoid_derivative(u, alpha) for u in _u(x, alpha)]
+    assert _ulps(got, exact, dtype) <= 16
+    assert kernels.sigmoid_derivative(np.array([-745.0], dtype), 4.0)[0] == 0.0
 
 
 def test_sigmoid_derivative_bounds():
