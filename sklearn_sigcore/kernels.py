@@ -168,7 +168,7 @@ def sigmoid_derivative(x, alpha=1.0, *, out=None, n_threads=None):
     --------
     >>> from sklearn_sigcore.kernels import sigmoid_derivative
     >>> sigmoid_derivative([0.0, 40.0], alpha=4.0)
-    array([1.00000000e+00, 1.14222719e-69])
+    array([1.00000000e+00, 1.30299541e-69])
     """
     return _apply_elementwise(_kernels.UnaryKind.SIGMOID_DERIVATIVE, x, alpha, out, n_threads)
 
