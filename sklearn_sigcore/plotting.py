@@ -1,0 +1,264 @@
+"""Visualisations following scikit-learn's Display convention.
+
+Each Display stores the data it draws, has class methods that compute that
+data (``from_alphas``, ``from_cv_results``, ``from_estimator``) and a
+``plot(ax=...)`` method that sets ``figure_`` and ``ax_``.  matplotlib is
+imported only when something is drawn (install the ``plot`` extra).
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from . import kernels
+
+__all__ = ["SigmoidCoreDisplay", "AlphaSearchDisplay", "TrainingDiagnosticsDisplay"]
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:   # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Plotting needs matplotlib: pip install 'sklearn_sigcore[plot]'."
+        ) from error
+    return plt
+
+
+def _axes(ax):
+    if ax is None:
+        _, ax = _pyplot().subplots()
+    return ax
+
+
+class SigmoidCoreDisplay:
+    """The sigmoid core sigma(alpha x) and its derivative for several alpha.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_points,)
+        Where the curves are evaluated.
+    alphas : sequence of float
+        One curve pair per alpha.
+    values : ndarray of shape (n_alphas, n_points)
+        sigma(alpha x).
+    derivatives : ndarray of shape (n_alphas, n_points)
+        d/dx sigma(alpha x) = alpha sigma(alpha x) sigma(-alpha x).
+
+    Attributes
+    ----------
+    lines_ : list of (Line2D, Line2D)
+        The value and derivative line for each alpha.
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn_sigcore.plotting import SigmoidCoreDisplay
+    >>> display = SigmoidCoreDisplay.from_alphas([1.0, 4.0])
+    >>> float(display.derivatives.max(axis=1)[1])
+    1.0
+    """
+
+    def __init__(self, x, alphas, values, derivatives):
+        self.x = x
+        self.alphas = alphas
+        self.values = values
+        self.derivatives = derivatives
+
+    @classmethod
+    def from_alphas(cls, alphas=(0.5, 1.0, 4.0), *, x=None, ax=None):
+        """Compute the curves for `alphas` over `x` (default -8..8) and plot them."""
+        alphas = [kernels.check_alpha(a) for a in alphas]
+        x = np.linspace(-8.0, 8.0, 401) if x is None else np.asarray(x, dtype=np.float64)
+        values = np.array([kernels.sigmoid(x, a) for a in alphas])
+        derivatives = np.array([kernels.sigmoid_derivative(x, a) for a in alphas])
+        return cls(x, alphas, values, derivatives).plot(ax=ax)
+
+    def plot(self, ax=None):
+        """Draw sigma(alpha x) (solid) and its derivative (dashed) on `ax`."""
+        ax = _axes(ax)
+        self.lines_ = []
+        for alpha, value, derivative in zip(self.alphas, self.values, self.derivatives):
+            (line,) = ax.plot(self.x, value, label=f"σ({alpha:g}x)")
+            (dashed,) = ax.plot(self.x, derivative, linestyle="--", color=line.get_color(),
+                                label=f"d/dx σ({alpha:g}x), max {alpha / 4:g}")
+            self.lines_.append((line, dashed))
+        ax.set_xlabel("x")
+        ax.set_title("The sigmoid core and its slope")
+        ax.legend(fontsize="small")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+def _alpha_param_name(cv_results, param_name):
+    names = [key[len("param_"):] for key in cv_results if key.startswith("param_")]
+    if param_name is not None:
+        if param_name not in names:
+            raise ValueError(f"{param_name!r} is not a searched parameter; searched: {names}.")
+        return param_name
+    found = [name for name in names if name == "alpha" or name.endswith("__alpha")]
+    if len(found) != 1:
+        raise ValueError(
+            "Cannot tell which searched parameter is alpha "
+            f"(searched: {names}); pass param_name."
+        )
+    return found[0]
+
+
+class AlphaSearchDisplay:
+    """Cross-validated score against alpha, from a grid search.
+
+    One line (with the standard deviation over the folds as error bars) per
+    combination of the other searched parameters.
+
+    Parameters
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+    mean_scores, std_scores : ndarray of shape (n_groups, n_alphas)
+        NaN where a group did not try an alpha.
+    group_labels : list of str
+        The other parameters' values for each line.
+    param_name : str
+        The searched parameter drawn on the x axis.
+
+    Attributes
+    ----------
+    errorbars_ : list of matplotlib ErrorbarContainer
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn_sigcore.plotting import AlphaSearchDisplay
+    >>> results = {"param_alpha": [0.5, 1.0, 2.0], "mean_test_score": [0.8, 0.9, 0.85],
+    ...            "std_test_score": [0.01, 0.02, 0.01], "params": [{}, {}, {}]}
+    >>> AlphaSearchDisplay.from_cv_results(results).best_alpha_
+    1.0
+    """
+
+    def __init__(self, alphas, mean_scores, std_scores, group_labels, param_name):
+        self.alphas = alphas
+        self.mean_scores = mean_scores
+        self.std_scores = std_scores
+        self.group_labels = group_labels
+        self.param_name = param_name
+
+    @property
+    def best_alpha_(self):
+        """The alpha of the highest mean score."""
+        _, column = np.unravel_index(np.nanargmax(self.mean_scores), self.mean_scores.shape)
+        return float(self.alphas[column])
+
+    @classmethod
+    def from_cv_results(cls, cv_results, *, param_name=None, ax=None):
+        """Build from a ``cv_results_`` dict (GridSearchCV, RandomizedSearchCV)."""
+        param_name = _alpha_param_name(cv_results, param_name)
+        column = np.asarray(cv_results[f"param_{param_name}"], dtype=object)
+        numeric = np.array([isinstance(a, (int, float, np.number)) for a in column])
+        if not numeric.any():
+            raise ValueError(f"No numeric value of {param_name!r} was searched.")
+        alphas = np.unique(column[numeric].astype(np.float64))
+        others = [
+            ", ".join(f"{k.split('__')[-1]}={v}" for k, v in sorted(params.items())
+                      if k != param_name)
+            for params in cv_results["params"]
+        ]
+        labels = list(dict.fromkeys(o for o, ok in zip(others, numeric) if ok))
+        mean = np.full((len(labels), alphas.size), np.nan)
+        std = np.full_like(mean, np.nan)
+        for i in np.flatnonzero(numeric):
+            row, col = labels.index(others[i]), np.searchsorted(alphas, float(column[i]))
+            mean[row, col] = cv_results["mean_test_score"][i]
+            std[row, col] = cv_results["std_test_score"][i]
+        return cls(alphas, mean, std, labels, param_name).plot(ax=ax)
+
+    @classmethod
+    def from_estimator(cls, search, *, param_name=None, ax=None):
+        """Build from a fitted search estimator (uses its ``cv_results_``)."""
+        check_is_fitted(search, "cv_results_")
+        return cls.from_cv_results(search.cv_results_, param_name=param_name, ax=ax)
+
+    def plot(self, ax=None):
+        """Draw mean CV score against alpha (log scale) with fold std error bars."""
+        ax = _axes(ax)
+        self.errorbars_ = []
+        for label, mean, std in zip(self.group_labels, self.mean_scores, self.std_scores):
+            self.errorbars_.append(ax.errorbar(self.alphas, mean, yerr=std, marker="o",
+                                               capsize=3, label=label or None))
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{self.param_name} (scale of the sigmoid core)")
+        ax.set_ylabel("mean CV score")
+        ax.set_title(f"CV score against alpha (best alpha = {self.best_alpha_:g})")
+        if any(self.group_labels):
+            ax.legend(fontsize="small")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+class TrainingDiagnosticsDisplay:
+    """Loss curve, per-layer gradient norms and saturation of a fitted MLP.
+
+    Parameters
+    ----------
+    loss_curve : ndarray of shape (n_epochs,)
+    gradient_norms : ndarray of shape (n_epochs, n_layers)
+        Norm of each weight matrix's gradient per epoch (``gradient_norms_``).
+    saturation : ndarray of shape (n_epochs, n_hidden_layers)
+        Fraction of hidden sigmoid outputs within 0.01 of 0 or 1 (``saturation_``).
+
+    Attributes
+    ----------
+    ax_ : ndarray of 3 matplotlib Axes
+        Loss, gradient norms, saturation.
+    figure_ : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklearn_sigcore.plotting import TrainingDiagnosticsDisplay
+    >>> display = TrainingDiagnosticsDisplay(
+    ...     np.array([1.0, 0.5]), np.array([[0.1, 1.0], [0.1, 0.8]]), np.array([[0.0], [0.1]]))
+    >>> len(display.plot().ax_[1].get_lines())
+    2
+    """
+
+    def __init__(self, loss_curve, gradient_norms, saturation):
+        self.loss_curve = np.asarray(loss_curve, dtype=np.float64)
+        self.gradient_norms = np.asarray(gradient_norms, dtype=np.float64)
+        self.saturation = np.asarray(saturation, dtype=np.float64)
+
+    @classmethod
+    def from_estimator(cls, estimator, *, axes=None):
+        """Build from a fitted ``SigCoreMLPClassifier`` (or a Pipeline ending in one)."""
+        final = estimator[-1] if hasattr(estimator, "steps") else estimator
+        check_is_fitted(final, ["loss_curve_", "gradient_norms_", "saturation_"])
+        return cls(final.loss_curve_, final.gradient_norms_, final.saturation_).plot(axes=axes)
+
+    def plot(self, axes=None):
+        """Draw the three panels on `axes` (three Axes) or a new 1x3 figure."""
+        if axes is None:
+            _, axes = _pyplot().subplots(1, 3, figsize=(13, 3.8))
+        axes = np.asarray(axes).ravel()
+        if axes.size != 3:
+            raise ValueError(f"axes must hold 3 Axes, got {axes.size}.")
+        epochs = np.arange(1, self.loss_curve.size + 1)
+        axes[0].plot(epochs, self.loss_curve)
+        axes[0].set(title="training loss", xlabel="epoch", yscale="log")
+        for layer, norms in enumerate(self.gradient_norms.T):
+            axes[1].plot(epochs[: norms.size], norms, label=f"W{layer + 1}")
+        axes[1].set(title="gradient norm per layer", xlabel="epoch", yscale="log")
+        for layer, fraction in enumerate(self.saturation.T):
+            axes[2].plot(epochs[: fraction.size], fraction, label=f"hidden {layer + 1}")
+        axes[2].set(title="saturated fraction (within 0.01 of 0 or 1)", xlabel="epoch",
+                    ylim=(-0.02, 1.02))
+        if self.gradient_norms.shape[-1] <= 10:
+            axes[1].legend(fontsize="x-small")
+            axes[2].legend(fontsize="x-small")
+        self.ax_, self.figure_ = axes, axes[0].figure
+        return self
