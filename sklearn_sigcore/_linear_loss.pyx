@@ -1,0 +1,423 @@
+# Fused loss + gradient (and Hessian-vector products) of a linear model over X.
+#
+# One pass over X per evaluation: X is walked block by block (BLOCK_ROWS rows);
+# for each block the scores Z = X_b W^T + b come from BLAS, the sigmoid-core
+# loss kernel turns them into per-sample losses and score gradients Gz, and the
+# coefficient gradient G += X_b^T Gz is accumulated while the block is still in
+# cache.  Threads take contiguous row ranges, each with its own accumulator,
+# summed at the end.  Dense C- and F-ordered X and CSR X have Cython paths;
+# anything else (CSC) goes through scipy's sparse products with the same
+# kernels (two passes, but no copy of X).
+#
+# The sums returned are raw: sum_i s_i l_i, sum_i s_i dl_i/dz x_i, ...; the
+# estimator scales them (1 / S) and adds the penalty.
+
+from cython.parallel cimport prange
+from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
+
+import numpy as np
+import scipy.sparse as sp
+
+from sklearn_sigcore._kernels import openmp_effective_n_threads
+from sklearn_sigcore._kernels import binary_loss_gradient as _binary_kernel
+from sklearn_sigcore._kernels import multinomial_loss_gradient as _multinomial_kernel
+
+cdef extern from "_sigcore_math.h" nogil:
+    void sc_binary_loss_f64(const double *z, const double *y, const double *w, double alpha,
+                            double *loss, double *grad, double *hess, Py_ssize_t n) noexcept
+    void sc_binary_loss_f32(const float *z, const float *y, const float *w, double alpha,
+                            float *loss, float *grad, float *hess, Py_ssize_t n) noexcept
+    void sc_multinomial_loss_f64(const double *z, const double *y, const double *w, double alpha,
+                                 double *loss, double *grad, Py_ssize_t n, Py_ssize_t K) noexcept
+    void sc_multinomial_loss_f32(const float *z, const float *y, const float *w, double alpha,
+                                 float *loss, float *grad, Py_ssize_t n, Py_ssize_t K) noexcept
+    double sc_sum_f64(const double *x, Py_ssize_t n) noexcept
+    double sc_sum_f32(const float *x, Py_ssize_t n) noexcept
+
+ctypedef fused floating_t:
+    float
+    double
+
+ctypedef fused index_t:
+    int
+    long long
+
+# What a pass computes from the block scores Z.
+cdef enum:
+    LOSS_BINARY = 0        # binary log-loss; aux (n,) receives the Hessian diagonal
+    LOSS_MULTINOMIAL = 1   # multinomial log-loss; aux (n, K) receives the scores
+    HESSP_BINARY = 2       # Gz = aux * Z (aux: stored Hessian diagonal)
+    HESSP_MULTINOMIAL = 3  # Gz = alpha^2 s P (Z - <P, Z>) (aux: stored probabilities)
+
+MODE_LOSS_BINARY = LOSS_BINARY
+MODE_LOSS_MULTINOMIAL = LOSS_MULTINOMIAL
+MODE_HESSP_BINARY = HESSP_BINARY
+MODE_HESSP_MULTINOMIAL = HESSP_MULTINOMIAL
+
+BLOCK_ROWS = 256
+cdef Py_ssize_t MIN_WORK_PER_THREAD = 1 << 16   # elements of X per thread
+
+
+# ---------------------------------------------------------------- BLAS glue
+cdef inline void _gemv(char trans, int m, int n, floating_t *a, int lda,
+                       floating_t *x, floating_t beta, floating_t *y) noexcept nogil:
+    cdef int one = 1
+    cdef floating_t fone = 1.0
+    if floating_t is double:
+        dgemv(&trans, &m, &n, &fone, a, &lda, x, &one, &beta, y, &one)
+    else:
+        sgemv(&trans, &m, &n, &fone, a, &lda, x, &one, &beta, y, &one)
+
+
+cdef inline void _gemm(char ta, char tb, int m, int n, int k, floating_t *a, int lda,
+                       floating_t *b, int ldb, floating_t beta, floating_t *c,
+                       int ldc) noexcept nogil:
+    cdef floating_t fone = 1.0
+    if floating_t is double:
+        dgemm(&ta, &tb, &m, &n, &k, &fone, a, &lda, b, &ldb, &beta, c, &ldc)
+    else:
+        sgemm(&ta, &tb, &m, &n, &k, &fone, a, &lda, b, &ldb, &beta, c, &ldc)
+
+
+# ------------------------------------------------------------- row operation
+cdef double _rows_op(int mode, Py_ssize_t start, Py_ssize_t nb, Py_ssize_t K,
+                     floating_t *Z, floating_t *Gz, floating_t *L,
+                     const floating_t *y, const floating_t *sw, double alpha,
+                     floating_t *aux) noexcept nogil:
+    """Score gradients Gz of the nb rows whose scores are Z; the loss sum."""
+    cdef Py_ssize_t i, k
+    cdef double acc, c
+    cdef const floating_t *w = NULL if sw == NULL else sw + start
+    if mode == LOSS_BINARY:
+        if floating_t is double:
+            sc_binary_loss_f64(Z, y + start, w, alpha, L, Gz,
+                               NULL if aux == NULL else aux + start, nb)
+            return sc_sum_f64(L, nb)
+        else:
+            sc_binary_loss_f32(Z, y + start, w, alpha, L, Gz,
+                               NULL if aux == NULL else aux + start, nb)
+            return sc_sum_f32(L, nb)
+    elif mode == LOSS_MULTINOMIAL:
+        if aux != NULL:
+            memcpy(aux + start * K, Z, nb * K * sizeof(floating_t))
+        if floating_t is double:
+            sc_multinomial_loss_f64(Z, y + start, w, alpha, L, Gz, nb, K)
+            return sc_sum_f64(L, nb)
+        else:
+            sc_multinomial_loss_f32(Z, y + start, w, alpha, L, Gz, nb, K)
+            return sc_sum_f32(L, nb)
+    elif mode == HESSP_BINARY:
+        for i in range(nb):
+            Gz[i] = aux[start + i] * Z[i]
+        return 0.0
+    else:
+        for i in range(nb):
+            acc = 0.0
+            for k in range(K):
+                acc = acc + <double>aux[(start + i) * K + k] * Z[i * K + k]
+            c = alpha * alpha * (1.0 if w == NULL else <double>w[i])
+            for k in range(K):
+                Gz[i * K + k] = <floating_t>(c * aux[(start + i) * K + k]
+                                             * (Z[i * K + k] - acc))
+        return 0.0
+
+
+cdef inline void _add_intercept(floating_t *Z, const floating_t *b, Py_ssize_t nb,
+                                Py_ssize_t K) noexcept nogil:
+    cdef Py_ssize_t i, k
+    if b == NULL:
+        return
+    for i in range(nb):
+        for k in range(K):
+            Z[i * K + k] += b[k]
+
+
+cdef inline void _sum_intercept(const floating_t *Gz, double *gb, Py_ssize_t nb,
+                                Py_ssize_t K) noexcept nogil:
+    cdef Py_ssize_t i, k
+    for i in range(nb):
+        for k in range(K):
+            gb[k] += Gz[i * K + k]
+
+
+# ------------------------------------------------------------------- dense
+cdef double _dense_range(
+    const floating_t *X, bint f_order, Py_ssize_t n, Py_ssize_t p, Py_ssize_t K,
+    Py_ssize_t start, Py_ssize_t stop, Py_ssize_t block,
+    const floating_t *W, const floating_t *b, const floating_t *y,
+    const floating_t *sw, double alpha, int mode, floating_t *aux,
+    floating_t *Z, floating_t *Gz, floating_t *L, floating_t *G, double *gb,
+) noexcept nogil:
+    """Rows [start, stop) of X (n x p, C order, or F order): loss, G += X^T Gz."""
+    cdef Py_ssize_t s = start, nb
+    cdef double total = 0.0
+    cdef floating_t *Xb
+    cdef floating_t *Wm = <floating_t *> W
+    while s < stop:
+        nb = min(block, stop - s)
+        if f_order:
+            Xb = <floating_t *> X + s
+            if K == 1:
+                _gemv(c'N', <int> nb, <int> p, Xb, <int> n, Wm, 0.0, Z)
+            else:
+                _gemm(c'T', c'T', <int> K, <int> nb, <int> p, Wm, <int> p, Xb, <int> n,
+                      0.0, Z, <int> K)
+        else:
+            Xb = <floating_t *> X + s * p
+            if K == 1:
+                _gemv(c'T', <int> p, <int> nb, Xb, <int> p, Wm, 0.0, Z)
+            else:
+                _gemm(c'T', c'N', <int> K, <int> nb, <int> p, Wm, <int> p, Xb, <int> p,
+                      0.0, Z, <int> K)
+        _add_intercept(Z, b, nb, K)
+        total += _rows_op(mode, s, nb, K, Z, Gz, L, y, sw, alpha, aux)
+        if f_order:
+            if K == 1:
+                _gemv(c'T', <int> nb, <int> p, Xb, <int> n, Gz, 1.0, G)
+            else:
+                _gemm(c'T', c'T', <int> p, <int> K, <int> nb, Xb, <int> n, Gz, <int> K,
+                      1.0, G, <int> p)
+        else:
+            if K == 1:
+                _gemv(c'N', <int> p, <int> nb, Xb, <int> p, Gz, 1.0, G)
+            else:
+                _gemm(c'N', c'T', <int> p, <int> K, <int> nb, Xb, <int> p, Gz, <int> K,
+                      1.0, G, <int> p)
+        _sum_intercept(Gz, gb, nb, K)
+        s += nb
+    return total
+
+
+# --------------------------------------------------------------------- CSR
+cdef double _csr_range(
+    const floating_t *data, const index_t *indices, const index_t *indptr,
+    Py_ssize_t p, Py_ssize_t K, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t block,
+    const floating_t *W, const floating_t *b, const floating_t *y,
+    const floating_t *sw, double alpha, int mode, floating_t *aux,
+    floating_t *Z, floating_t *Gz, floating_t *L, floating_t *G, double *gb,
+) noexcept nogil:
+    cdef Py_ssize_t s = start, nb, i, k, j, r, col
+    cdef double total = 0.0, acc
+    cdef floating_t g, v
+    while s < stop:
+        nb = min(block, stop - s)
+        for i in range(nb):
+            r = s + i
+            for k in range(K):
+                acc = 0.0
+                for j in range(indptr[r], indptr[r + 1]):
+                    acc = acc + data[j] * W[k * p + indices[j]]
+                Z[i * K + k] = <floating_t> acc
+        _add_intercept(Z, b, nb, K)
+        total += _rows_op(mode, s, nb, K, Z, Gz, L, y, sw, alpha, aux)
+        for i in range(nb):
+            r = s + i
+            for k in range(K):
+                g = Gz[i * K + k]
+                if g != 0:
+                    for j in range(indptr[r], indptr[r + 1]):
+                        G[k * p + indices[j]] += data[j] * g
+        _sum_intercept(Gz, gb, nb, K)
+        s += nb
+    return total
+
+
+# ---------------------------------------------------------------- drivers
+def _dense_pass(const floating_t[:, ::1] Xc, bint f_order, const floating_t[:, ::1] W,
+                const floating_t[::1] b, const floating_t[::1] y,
+                const floating_t[::1] sw, double alpha, int mode, floating_t[::1] aux,
+                floating_t[:, ::1] Zbuf, floating_t[:, ::1] Gzbuf, floating_t[:, ::1] Lbuf,
+                floating_t[:, ::1] Gacc, double[:, ::1] gbacc, double[::1] losses,
+                Py_ssize_t block):
+    """Xc is X (C order) or X.T (C order, f_order=True)."""
+    cdef Py_ssize_t n = Xc.shape[1] if f_order else Xc.shape[0]
+    cdef Py_ssize_t p = Xc.shape[0] if f_order else Xc.shape[1]
+    cdef Py_ssize_t K = W.shape[0], start, stop
+    cdef int t, nt = Gacc.shape[0]
+    cdef const floating_t *bp = NULL if b is None else &b[0]
+    cdef const floating_t *swp = NULL if sw is None else &sw[0]
+    cdef floating_t *auxp = NULL if aux is None else &aux[0]
+    with nogil:
+        for t in prange(nt, num_threads=nt, schedule="static"):
+            start = n * t // nt
+            stop = n * (t + 1) // nt
+            losses[t] = _dense_range(&Xc[0, 0], f_order, n, p, K, start, stop, block,
+                                     &W[0, 0], bp, &y[0], swp, alpha, mode, auxp,
+                                     &Zbuf[t, 0], &Gzbuf[t, 0], &Lbuf[t, 0],
+                                     &Gacc[t, 0], &gbacc[t, 0])
+
+
+def _csr_pass(const floating_t[::1] data, const index_t[::1] indices,
+              const index_t[::1] indptr, Py_ssize_t p, const floating_t[:, ::1] W,
+              const floating_t[::1] b, const floating_t[::1] y,
+              const floating_t[::1] sw, double alpha, int mode, floating_t[::1] aux,
+              floating_t[:, ::1] Zbuf, floating_t[:, ::1] Gzbuf, floating_t[:, ::1] Lbuf,
+              floating_t[:, ::1] Gacc, double[:, ::1] gbacc, double[::1] losses,
+              Py_ssize_t block):
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef Py_ssize_t K = W.shape[0], start, stop
+    cdef int t, nt = Gacc.shape[0]
+    cdef const floating_t *bp = NULL if b is None else &b[0]
+    cdef const floating_t *swp = NULL if sw is None else &sw[0]
+    cdef floating_t *auxp = NULL if aux is None else &aux[0]
+    cdef const floating_t *dp = NULL if data.shape[0] == 0 else &data[0]
+    cdef const index_t *ip = NULL if indices.shape[0] == 0 else &indices[0]
+    with nogil:
+        for t in prange(nt, num_threads=nt, schedule="static"):
+            start = n * t // nt
+            stop = n * (t + 1) // nt
+            losses[t] = _csr_range(dp, ip, &indptr[0], p, K, start, stop, block,
+                                   &W[0, 0], bp, &y[0], swp, alpha, mode, auxp,
+                                   &Zbuf[t, 0], &Gzbuf[t, 0], &Lbuf[t, 0],
+                                   &Gacc[t, 0], &gbacc[t, 0])
+
+
+class LinearLoss:
+    """Raw sums of the sigmoid-core log-loss of a linear model over (X, y).
+
+    Parameters
+    ----------
+    X : ndarray (C or F order) or sparse matrix of float32 / float64
+        Read in place, never copied (CSR and dense take the fused one-pass
+        route, other sparse formats scipy's products).
+    y : ndarray of shape (n_samples,), same dtype as X
+        0 / 1 targets (binary, ``n_classes == 1``) or class indices.
+    sample_weight : ndarray or None
+        Per-sample weights (already multiplied by class weights).
+    alpha : float
+        Scale of the sigmoid core: the loss is evaluated at ``alpha * z``.
+    n_classes : int
+        Number of score columns K: 1 for binary, else the number of classes.
+    fit_intercept : bool
+    n_threads : int or None
+    block_rows : int
+    """
+
+    def __init__(self, X, y, sample_weight, alpha, n_classes, fit_intercept,
+                 n_threads=None, block_rows=BLOCK_ROWS):
+        self.X = X
+        self.dtype = X.dtype
+        self.n_samples, self.n_features = X.shape
+        self.y = y
+        self.sample_weight = sample_weight
+        self.alpha = float(alpha)
+        self.K = int(n_classes)
+        self.fit_intercept = bool(fit_intercept)
+        self.block = int(block_rows)
+        n_threads = openmp_effective_n_threads(n_threads)
+        if sp.issparse(X) and X.format == "csr":
+            work = X.nnz * self.K
+            self._route = "csr"
+        elif sp.issparse(X):
+            work = 0
+            self._route = "scipy"
+        else:
+            work = self.n_samples * self.n_features * self.K
+            if X.flags.c_contiguous:
+                self._route = "dense_c"
+            elif X.flags.f_contiguous:
+                self._route = "dense_f"
+            else:
+                raise ValueError("dense X must be C- or F-contiguous")
+        self.n_threads = int(max(1, min(n_threads, work // MIN_WORK_PER_THREAD,
+                                        max(1, self.n_samples // self.block))))
+        nt, B, K = self.n_threads, self.block, self.K
+        dt = self.dtype
+        self._Z = np.empty((nt, B * K), dtype=dt)
+        self._Gz = np.empty((nt, B * K), dtype=dt)
+        self._L = np.empty((nt, B), dtype=dt)
+        self._aux = None
+
+    # -------------------------------------------------------------- passes
+    def _run(self, mode, W, b, aux):
+        nt, K, p = self.n_threads, self.K, self.n_features
+        Gacc = np.zeros((nt, K * p), dtype=self.dtype)
+        gbacc = np.zeros((nt, K), dtype=np.float64)
+        losses = np.zeros(nt, dtype=np.float64)
+        if aux is not None:
+            aux = aux.reshape(-1)
+        args = (W, b, self.y, self.sample_weight, self.alpha, mode, aux,
+                self._Z, self._Gz, self._L, Gacc, gbacc, losses, self.block)
+        if self.n_samples > 0:
+            if self._route == "dense_c":
+                _dense_pass(self.X, False, *args)
+            elif self._route == "dense_f":
+                _dense_pass(self.X.T, True, *args)
+            else:
+                X = self.X
+                indices, indptr = X.indices, X.indptr
+                if indices.dtype != indptr.dtype:  # pragma: no cover - scipy keeps them equal
+                    indices = indices.astype(indptr.dtype)
+                _csr_pass(X.data, indices, indptr, p, *args)
+        G = Gacc.sum(axis=0, dtype=np.float64).reshape(K, p)
+        gb = gbacc.sum(axis=0)
+        return float(losses.sum()), G, gb
+
+    def _scipy_run(self, mode, W, b, aux):
+        """Two-pass route through scipy's sparse products (CSC and friends)."""
+        Z = np.ascontiguousarray(self.X @ W.T, dtype=self.dtype)
+        if b is not None:
+            Z += b
+        n = self.n_samples
+        sw = self.sample_weight
+        total = 0.0
+        Gz = np.empty_like(Z)
+        if mode == LOSS_BINARY:
+            z = Z[:, 0]
+            g = np.empty(n, dtype=self.dtype)
+            total = _binary_kernel(z, self.y, sw, self.alpha, np.empty(n, self.dtype),
+                                   g, None if aux is None else aux, self.n_threads)
+            Gz[:, 0] = g
+        elif mode == LOSS_MULTINOMIAL:
+            if aux is not None:
+                aux[...] = Z
+            total = _multinomial_kernel(Z, self.y, sw, self.alpha,
+                                        np.empty(n, self.dtype), Gz, self.n_threads)
+        elif mode == HESSP_BINARY:
+            Gz[:, 0] = aux * Z[:, 0]
+        else:
+            c = self.alpha ** 2 * (1.0 if sw is None else sw[:, None])
+            Gz[...] = c * aux * (Z - np.sum(aux * Z, axis=1, keepdims=True))
+        G = np.asarray(self.X.T @ Gz, dtype=np.float64).T
+        return float(total), np.ascontiguousarray(G), Gz.sum(axis=0, dtype=np.float64)
+
+    def _call(self, mode, W, b, aux):
+        W = np.ascontiguousarray(W, dtype=self.dtype).reshape(self.K, self.n_features)
+        if self.fit_intercept:
+            b = np.ascontiguousarray(b, dtype=self.dtype).reshape(self.K)
+        else:
+            b = None
+        if self._route == "scipy":
+            return self._scipy_run(mode, W, b, aux)
+        return self._run(mode, W, b, aux)
+
+    def loss_gradient(self, W, b=None, store_hessian=False):
+        """(sum_i s_i l_i, G (K, p), gb (K,)) at coefficients W (K, p), intercept b.
+
+        With ``store_hessian`` the curvature needed by :meth:`hessp` at this
+        point is kept (the Hessian diagonal for binary, the probabilities for
+        multinomial).
+        """
+        aux = None
+        if store_hessian:
+            shape = (self.n_samples,) if self.K == 1 else (self.n_samples, self.K)
+            aux = np.empty(shape, dtype=self.dtype)
+        mode = LOSS_BINARY if self.K == 1 else LOSS_MULTINOMIAL
+        result = self._call(mode, W, b, aux)
+        if store_hessian:
+            if self.K > 1:
+                # aux holds the scores: turn them into probabilities in place
+                from sklearn_sigcore.kernels import softmax
+                softmax(aux, self.alpha, out=aux)
+            self._aux = aux
+        return result
+
+    def hessp(self, V, vb=None):
+        """Raw Hessian-vector product sums at the point of the last
+        ``loss_gradient(..., store_hessian=True)``: (G (K, p), gb (K,))."""
+        if self._aux is None:
+            raise RuntimeError("call loss_gradient(..., store_hessian=True) first")
+        mode = HESSP_BINARY if self.K == 1 else HESSP_MULTINOMIAL
+        _, G, gb = self._call(mode, V, vb, self._aux)
+        return G, gb
