@@ -1,0 +1,167 @@
+"""Hidden-layer activations of SigCoreMLPClassifier: f(alpha * z), in place.
+
+Each activation is a pair of in-place functions working on C-contiguous
+float32 / float64 buffers:
+
+* ``forward(z, alpha, n_threads)`` overwrites the pre-activation z = W h + b
+  with h = f(alpha z);
+* ``backward(h, delta, alpha, scratch)`` multiplies delta (the gradient with
+  respect to h) by d h / d z = alpha f'(alpha z), computed from the stored
+  output h alone (so the pre-activation need not be kept).
+
+``saturated_fraction(h)`` measures how much of a layer sits where the
+activation's slope vanishes (see ``SATURATION_DOC``).
+"""
+
+import numpy as np
+
+from ._kernels import UnaryKind, unary
+
+__all__ = ["ACTIVATIONS", "canonical_activation", "SATURATION_DOC"]
+
+LEAKY_SLOPE = 0.01
+
+SATURATION_DOC = (
+    "sigmoid: output within 0.01 of 0 or 1; tanh: within 0.02 of -1 or 1 (the "
+    "same band, since sigma(2u) = (1 + tanh u) / 2); relu: output 0 (zero "
+    "slope); elu: output below -0.99; leaky_relu, identity: never (0)."
+)
+
+
+def _flat(a):
+    return a.reshape(-1)
+
+
+# ---------------------------------------------------------------- forward
+def _sigmoid_forward(z, alpha, n_threads):
+    flat = _flat(z)
+    unary(UnaryKind.SIGMOID, flat, flat, alpha, n_threads)
+
+
+def _scale(z, alpha):
+    if alpha != 1.0:
+        z *= alpha
+
+
+def _tanh_forward(z, alpha, n_threads):
+    _scale(z, alpha)
+    np.tanh(z, out=z)
+
+
+def _relu_forward(z, alpha, n_threads):
+    _scale(z, alpha)
+    np.maximum(z, 0, out=z)
+
+
+def _leaky_relu_forward(z, alpha, n_threads):
+    _scale(z, alpha)
+    # max(u, 0.01 u) is u for u > 0 and 0.01 u otherwise.
+    np.maximum(z, z * z.dtype.type(LEAKY_SLOPE), out=z)
+
+
+def _elu_forward(z, alpha, n_threads):
+    _scale(z, alpha)
+    neg = z < 0
+    np.expm1(z, out=z, where=neg)
+
+
+def _identity_forward(z, alpha, n_threads):
+    _scale(z, alpha)
+
+
+# --------------------------------------------------------------- backward
+def _sigmoid_backward(h, delta, alpha, scratch):
+    # d/dz sigma(alpha z) = alpha h (1 - h) = alpha (h - h^2)
+    np.multiply(h, h, out=scratch)
+    np.subtract(h, scratch, out=scratch)
+    if alpha != 1.0:
+        scratch *= scratch.dtype.type(alpha)
+    delta *= scratch
+
+
+def _tanh_backward(h, delta, alpha, scratch):
+    # alpha (1 - h^2)
+    np.multiply(h, h, out=scratch)
+    np.subtract(1, scratch, out=scratch)
+    if alpha != 1.0:
+        scratch *= scratch.dtype.type(alpha)
+    delta *= scratch
+
+
+def _relu_backward(h, delta, alpha, scratch):
+    delta[h <= 0] = 0
+    if alpha != 1.0:
+        delta *= delta.dtype.type(alpha)
+
+
+def _leaky_relu_backward(h, delta, alpha, scratch):
+    np.copyto(scratch, alpha)
+    scratch[h <= 0] = alpha * LEAKY_SLOPE
+    delta *= scratch
+
+
+def _elu_backward(h, delta, alpha, scratch):
+    # f'(u) = 1 for u > 0, exp(u) = h + 1 otherwise
+    np.add(h, 1, out=scratch)
+    np.minimum(scratch, 1, out=scratch)
+    if alpha != 1.0:
+        scratch *= scratch.dtype.type(alpha)
+    delta *= scratch
+
+
+def _identity_backward(h, delta, alpha, scratch):
+    if alpha != 1.0:
+        delta *= delta.dtype.type(alpha)
+
+
+# ------------------------------------------------------------- saturation
+def _sigmoid_saturation(h):
+    return (np.count_nonzero(h < 0.01) + np.count_nonzero(h > 0.99)) / h.size
+
+
+def _tanh_saturation(h):
+    return (np.count_nonzero(h < -0.98) + np.count_nonzero(h > 0.98)) / h.size
+
+
+def _relu_saturation(h):
+    return np.count_nonzero(h <= 0) / h.size
+
+
+def _elu_saturation(h):
+    return np.count_nonzero(h < -0.99) / h.size
+
+
+def _never_saturated(h):
+    return 0.0
+
+
+ACTIVATIONS = {
+    "sigmoid": (_sigmoid_forward, _sigmoid_backward, _sigmoid_saturation),
+    "tanh": (_tanh_forward, _tanh_backward, _tanh_saturation),
+    "relu": (_relu_forward, _relu_backward, _relu_saturation),
+    "leaky_relu": (_leaky_relu_forward, _leaky_relu_backward, _never_saturated),
+    "elu": (_elu_forward, _elu_backward, _elu_saturation),
+    "identity": (_identity_forward, _identity_backward, _never_saturated),
+}
+
+
+def canonical_activation(name):
+    """The table key for an activation name ('logistic' is 'sigmoid')."""
+    return "sigmoid" if name == "logistic" else name
+
+
+def activation_value(name, u):
+    """f(u) for a float or array u (reference implementation, for tests)."""
+    u = np.asarray(u, dtype=float)
+    name = canonical_activation(name)
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-u))
+    if name == "tanh":
+        return np.tanh(u)
+    if name == "relu":
+        return np.maximum(u, 0.0)
+    if name == "leaky_relu":
+        return np.where(u > 0, u, LEAKY_SLOPE * u)
+    if name == "elu":
+        return np.where(u > 0, u, np.expm1(np.minimum(u, 0)))
+    return u

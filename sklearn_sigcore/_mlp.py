@@ -1,0 +1,1127 @@
+"""SigCoreMLPClassifier: a multi-layer perceptron whose hidden units are f(alpha z)."""
+
+import numbers
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from ._activations import ACTIVATIONS, SATURATION_DOC, canonical_activation
+from ._diagnostics import EpochRecorder
+from ._kernels import (
+    UnaryKind,
+    binary_loss_gradient,
+    multinomial_loss_gradient,
+    openmp_effective_n_threads,
+    softmax_rows,
+    unary,
+)
+from ._optimizers import AdamOptimizer, SGDOptimizer
+from .kernels import check_alpha
+
+__all__ = ["SigCoreMLPClassifier"]
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+# alpha="auto": the data sample used to pick the gains, and the standard
+# deviation the sigmoid-core argument u = alpha z gets on it.
+AUTO_SAMPLE_SIZE = 1000
+AUTO_TARGET_STD = {"sigmoid": 1.0, "tanh": 0.5}
+AUTO_DEFAULT_TARGET_STD = 1.0
+# None: the gain alpha absorbs the LSUV scale; a number: alpha is fixed to it
+# (times the activation's slope correction) and the weights are rescaled.
+AUTO_GAIN = {"sigmoid": 2.0}
+AUTO_DEFAULT_GAIN = 1.0
+
+
+# --------------------------------------------------------------------------
+# Parameter layout: one flat vector, coefficients first, then intercepts.
+# --------------------------------------------------------------------------
+class _Layout:
+    """Offsets of each layer's weights and intercepts in the flat vector."""
+
+    def __init__(self, layer_units):
+        self.layer_units = list(layer_units)
+        pairs = list(zip(self.layer_units[:-1], self.layer_units[1:]))
+        self.coef_slices, self.intercept_slices = [], []
+        start = 0
+        for fan_in, fan_out in pairs:
+            self.coef_slices.append((slice(start, start + fan_in * fan_out), (fan_in, fan_out)))
+            start += fan_in * fan_out
+        self.n_coef = start
+        for _, fan_out in pairs:
+            self.intercept_slices.append(slice(start, start + fan_out))
+            start += fan_out
+        self.size = start
+
+    def views(self, flat):
+        coefs = [flat[s].reshape(shape) for s, shape in self.coef_slices]
+        intercepts = [flat[s] for s in self.intercept_slices]
+        return coefs, intercepts
+
+    def pack(self, coefs, intercepts, dtype):
+        flat = np.empty(self.size, dtype=dtype)
+        for (s, shape), c in zip(self.coef_slices, coefs):
+            flat[s] = np.asarray(c).reshape(-1)
+        for s, b in zip(self.intercept_slices, intercepts):
+            flat[s] = np.asarray(b).reshape(-1)
+        return flat
+
+
+class _Network:
+    """Forward pass and backpropagation over preallocated per-batch buffers."""
+
+    def __init__(self, layout, params, alphas, activation, multinomial, n_threads):
+        self.layout = layout
+        self.params = params
+        self.dtype = params.dtype
+        self.coefs, self.intercepts = layout.views(params)
+        self.grad = np.zeros_like(params)
+        self.coef_grads, self.intercept_grads = layout.views(self.grad)
+        self.alphas = [float(a) for a in alphas]
+        self.activation = activation
+        self.forward_act, self.backward_act, self.saturation = ACTIVATIONS[activation]
+        self.multinomial = multinomial
+        self.n_threads = n_threads
+        self._buffers = {}
+
+    def buffers(self, m):
+        """Activation, delta and scratch buffers for a batch of m rows."""
+        buf = self._buffers.get(m)
+        if buf is None:
+            units = self.layout.layer_units[1:]
+            acts = [np.empty((m, u), dtype=self.dtype) for u in units]
+            deltas = [np.empty((m, u), dtype=self.dtype) for u in units]
+            scratch = [np.empty((m, u), dtype=self.dtype) for u in units]
+            ones = np.ones(m, dtype=self.dtype)
+            loss = np.empty(m * units[-1], dtype=self.dtype)
+            n_in = self.layout.layer_units[0]
+            x = np.empty((m, n_in), dtype=self.dtype)
+            buf = self._buffers[m] = dict(acts=acts, deltas=deltas, scratch=scratch,
+                                          ones=ones, loss=loss, x=x)
+            if len(self._buffers) > 4:      # keep memory bounded (lbfgs, odd sizes)
+                self._buffers.pop(next(iter(self._buffers)))
+        return buf
+
+    def forward(self, X, acts, upto=None):
+        """Fill acts[i] with the outputs of layer i; the last one holds logits."""
+        n_layers = len(self.coefs)
+        prev = X
+        for i in range(n_layers if upto is None else upto):
+            z = acts[i]
+            if sp.issparse(prev):
+                z[...] = safe_sparse_dot(prev, self.coefs[i])
+            else:
+                np.matmul(prev, self.coefs[i], out=z)
+            z += self.intercepts[i]
+            if i < n_layers - 1:
+                self.forward_act(z, self.alphas[i], self.n_threads)
+            prev = z
+        return acts
+
+    def loss_grad(self, X, target, w, l2c, buf, target_tiled_w=None):
+        """Weighted mean loss + L2 term; fills self.grad.
+
+        `w` are the sample weights divided by their sum (so deltas come out
+        scaled), `l2c` is l2 / (sum of the raw batch weights).
+        """
+        acts, deltas = buf["acts"], buf["deltas"]
+        self.forward(X, acts)
+        n_layers = len(self.coefs)
+        last = n_layers - 1
+        z_out, d_out = acts[last], deltas[last]
+        if self.multinomial:
+            loss = multinomial_loss_gradient(z_out, target, w, 1.0,
+                                             buf["loss"][:z_out.shape[0]], d_out,
+                                             self.n_threads)
+        else:
+            loss = binary_loss_gradient(z_out.reshape(-1), target.reshape(-1),
+                                        w if target_tiled_w is None else target_tiled_w,
+                                        1.0, buf["loss"], d_out.reshape(-1), None,
+                                        self.n_threads)
+        ones = buf["ones"]
+        for i in range(last, -1, -1):
+            prev = X if i == 0 else acts[i - 1]
+            d = deltas[i]
+            if sp.issparse(prev):
+                self.coef_grads[i][...] = safe_sparse_dot(prev.T, d)
+            else:
+                np.matmul(prev.T, d, out=self.coef_grads[i])
+            np.matmul(ones, d, out=self.intercept_grads[i])
+            if i > 0:
+                np.matmul(d, self.coefs[i].T, out=deltas[i - 1])
+                self.backward_act(acts[i - 1], deltas[i - 1], self.alphas[i - 1],
+                                  buf["scratch"][i - 1])
+        if l2c:
+            nc = self.layout.n_coef
+            pc = self.params[:nc]
+            gc = self.grad[:nc]
+            loss += 0.5 * l2c * float(np.dot(pc, pc))
+            gc += self.dtype.type(l2c) * pc
+        return float(loss)
+
+    def decision(self, X):
+        """Output-layer scores (logits) for X, allocating fresh arrays."""
+        n = X.shape[0]
+        acts = [np.empty((n, u), dtype=self.dtype) for u in self.layout.layer_units[1:]]
+        return self.forward(X, acts)[-1]
+
+
+# --------------------------------------------------------------------------
+# Initialisation
+# --------------------------------------------------------------------------
+def _glorot_init(layout, activation, rng, dtype):
+    """scikit-learn's MLP initialisation (same random draws, same bounds)."""
+    coefs, intercepts = [], []
+    for (_, (fan_in, fan_out)) in layout.coef_slices:
+        factor = 2.0 if activation == "sigmoid" else 6.0
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
+        intercepts.append(rng.uniform(-bound, bound, fan_out))
+    return layout.pack(coefs, intercepts, dtype)
+
+
+def _orthogonal(rng, fan_in, fan_out):
+    """A (fan_in, fan_out) matrix with orthonormal rows or columns."""
+    a = rng.standard_normal((max(fan_in, fan_out), min(fan_in, fan_out)))
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))
+    return q if fan_in >= fan_out else q.T
+
+
+def _weighted_mean_std(z, w):
+    mean = w @ z
+    var = w @ (z - mean) ** 2
+    return mean, np.sqrt(var)
+
+
+def _auto_init(layout, activation, rng, dtype, X, sample_weight, n_threads):
+    """Data-driven layer-sequential initialisation for alpha='auto'.
+
+    Returns the flat parameter vector and the per-hidden-layer gains.
+    """
+    n = X.shape[0]
+    if n > AUTO_SAMPLE_SIZE:
+        idx = np.sort(rng.choice(n, AUTO_SAMPLE_SIZE, replace=False))
+        Xs = X[idx]
+        ws = None if sample_weight is None else sample_weight[idx]
+    else:
+        Xs, ws = X, sample_weight
+    ws = np.full(Xs.shape[0], 1.0) if ws is None else np.asarray(ws, dtype=float)
+    ws = ws / ws.sum()
+    target = AUTO_TARGET_STD.get(activation, AUTO_DEFAULT_TARGET_STD)
+    forward_act = ACTIVATIONS[activation][0]
+    coefs, intercepts, alphas = [], [], []
+    prev = Xs
+    n_layers = len(layout.coef_slices)
+    for i, (_, (fan_in, fan_out)) in enumerate(layout.coef_slices):
+        W = _orthogonal(rng, fan_in, fan_out)
+        if fan_in < fan_out:
+            W *= np.sqrt(fan_out / fan_in)
+        z = np.asarray(safe_sparse_dot(prev, W), dtype=float)
+        mean, std = _weighted_mean_std(z, ws)
+        b = -mean
+        coefs.append(W)
+        intercepts.append(b)
+        if i == n_layers - 1:
+            break
+        scale = float(np.sqrt(ws @ ((z - mean) ** 2).mean(axis=1)))
+        a = target / scale if scale > 0 and np.isfinite(scale) else 1.0
+        a = float(np.clip(a, 1e-3, 1e3))
+        gain = AUTO_GAIN.get(activation, AUTO_DEFAULT_GAIN)
+        if gain is not None:
+            W *= a / gain
+            b *= a / gain
+            z *= a / gain
+            a = gain
+        alphas.append(a)
+        h = (z + b).astype(dtype)
+        forward_act(h, a, n_threads)
+        prev = h.astype(float)
+    return layout.pack(coefs, intercepts, dtype), alphas
+
+
+# --------------------------------------------------------------------------
+# Training state: built on copies, committed to the estimator at the end.
+# --------------------------------------------------------------------------
+@dataclass
+class _State:
+    params: np.ndarray
+    alphas: list
+    optimizer: object = None
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = None
+    best_validation_score: float = None
+    best_loss: float = None
+    best_params: np.ndarray = None
+    no_improvement_count: int = 0
+    t: int = 0
+    n_iter: int = 0
+    loss: float = None
+    gradient_norms: list = field(default_factory=list)
+    saturation: list = field(default_factory=list)
+
+
+class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-layer perceptron classifier with sigmoid-core hidden units.
+
+    Every hidden unit computes f(alpha (W h + b)), with f the logistic sigmoid
+    by default, so that ``alpha`` -- the gain of the sigmoid core -- is a
+    first-class hyperparameter. ``alpha='auto'`` picks one gain per layer from
+    the data, together with an initialisation, so that deep sigmoid networks
+    train (see Notes). The output layer is the plain logistic (binary and
+    multilabel targets) or softmax (multiclass) with its log-loss.
+
+    Parameters keep scikit-learn's :class:`~sklearn.neural_network.MLPClassifier`
+    names, defaults and meanings, except that sklearn's L2 strength ``alpha``
+    is called ``l2`` here: ``MLPClassifier(alpha=1e-4)`` becomes
+    ``SigCoreMLPClassifier(l2=1e-4)``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
+        The ith element is the number of units of the ith hidden layer.
+
+    activation : {'sigmoid', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
+            'identity'}, default='sigmoid'
+        Hidden-layer function f, applied to u = alpha z. 'logistic' is an
+        alias of 'sigmoid'; 'leaky_relu' has slope 0.01 for u < 0; 'elu' is
+        exp(u) - 1 for u < 0.
+
+    alpha : float, array-like of shape (n_hidden_layers,) or 'auto', default=1.0
+        Gain of the hidden layers: h = f(alpha (W h_prev + b)). A float > 0 is
+        used by every hidden layer, a sequence gives one gain per hidden
+        layer, and 'auto' chooses the gains (and the initialisation) from the
+        training data, see Notes. The gains used are stored in ``alphas_``.
+        With ``alpha=1`` and 'sigmoid' the network is scikit-learn's
+        ``MLPClassifier(activation='logistic')``.
+
+    l2 : float, default=1e-4
+        Strength of the L2 penalty on the weights, divided by the (weighted)
+        number of samples of each batch: scikit-learn's ``alpha``.
+
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+        Weight optimiser, as in scikit-learn.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of the stochastic solvers; 'auto' is min(200, n_samples).
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of 'sgd'.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples every epoch (stochastic solvers).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the shuffling, the early-stopping split
+        and the sample that 'auto' uses.
+
+    tol : float, default=1e-4
+        Tolerance of the optimisation (see scikit-learn).
+
+    verbose : bool, default=False
+        Whether to print progress messages.
+
+    warm_start : bool, default=False
+        Reuse the previous solution as the initialisation of ``fit``.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the
+        validation accuracy stops improving (stochastic solvers).
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's moment estimates.
+
+    epsilon : float, default=1e-8
+        Numerical stability constant of Adam.
+
+    n_iter_no_change : int, default=10
+        Epochs without ``tol`` improvement before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into the sample weights
+        ('balanced': n_samples / (n_classes * bincount(y))). Not supported
+        for multilabel targets, nor 'balanced' in ``partial_fit``.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        Class labels.
+    loss_ : float
+        Loss at the end of training (log-loss plus the L2 term).
+    best_loss_ : float or None
+        Smallest training loss seen (stochastic solvers, no early stopping).
+    loss_curve_ : list of float
+        Training loss at the end of each epoch (stochastic solvers), or at
+        each iteration (lbfgs).
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch with ``early_stopping``.
+    best_validation_score_ : float or None
+        Best validation accuracy with ``early_stopping``.
+    t_ : int
+        Number of training samples seen by the stochastic solvers.
+    coefs_ : list of ndarray of shape (n_units_in, n_units_out)
+        Weight matrices, one per layer.
+    intercepts_ : list of ndarray of shape (n_units_out,)
+        Intercepts, one per layer.
+    alphas_ : ndarray of shape (n_hidden_layers,)
+        Gain alpha used by each hidden layer.
+    gradient_norms_ : ndarray of shape (n_epochs, n_layers_ - 1)
+        Per epoch (or lbfgs iteration) and layer: Frobenius norm of the
+        gradient of the loss with respect to the layer's weights, averaged
+        over a few sampled mini-batches of the epoch.
+    saturation_ : ndarray of shape (n_epochs, n_hidden_layers)
+        Per epoch and hidden layer: fraction of outputs where the activation
+        is flat (for 'sigmoid': within 0.01 of 0 or 1), on the same sampled
+        mini-batches.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit (only when X has string names).
+    n_iter_ : int
+        Epochs (stochastic solvers) or iterations (lbfgs) of the last call.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+    out_activation_ : str
+        'logistic' or 'softmax'.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : The scikit-learn model this follows.
+
+    Notes
+    -----
+    **Why a gain.** sigma(alpha z) has slope alpha/4 at 0 and mean 1/2. With
+    alpha = 1 every layer multiplies the backpropagated signal by at most 1/4,
+    and a deep sigmoid network does not train (gradients vanish).
+
+    **alpha='auto'** (layer-sequential unit-variance initialisation): on a
+    sample of at most 1000 training rows (weighted by the sample weights),
+    layer by layer,
+
+    1. W is a random (semi-)orthogonal matrix, so the layer neither shrinks
+       nor inflates the signal it receives;
+    2. the intercept b is minus the mean of W h_prev over the sample, which
+       cancels the 1/2 mean of the sigmoid outputs (each pre-activation is
+       centred at 0, where the slope is largest);
+    3. the gain alpha is chosen so that u = alpha z has standard deviation 2
+       over the sample (1 for the other activations): the sigmoid works in
+       its near-linear range, where sigma(u) - 1/2 = tanh(u / 2) / 2, and
+       the Jacobian of each layer stays close to an isometry.
+
+    The gains are then fixed (``alphas_``) and training proceeds as usual.
+    Saturation measures: {saturation}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_sigcore._mlp import SigCoreMLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> clf = SigCoreMLPClassifier((32,) * 8, alpha="auto", max_iter=30,
+    ...                            random_state=0).fit(X[:1000], y[:1000])
+    >>> clf.alphas_.shape
+    (8,)
+    >>> bool(clf.score(X[1000:], y[1000:]) > 0.85)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"sigmoid", "logistic", "tanh", "relu", "leaky_relu",
+                                   "elu", "identity"})],
+        "alpha": [Interval(numbers.Real, 0, None, closed="neither"), StrOptions({"auto"}),
+                  "array-like"],
+        "l2": [Interval(numbers.Real, 0, None, closed="left")],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "power_t": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left"),
+                             Options(numbers.Real, {np.inf})],
+        "max_fun": [Interval(numbers.Integral, 1, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="sigmoid",
+        *,
+        alpha=1.0,
+        l2=1e-4,
+        solver="adam",
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.l2 = l2
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.class_weight = class_weight
+
+    # ------------------------------------------------------------ validation
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        for s in sizes:
+            if (isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral)
+                    or s <= 0):
+                raise ValueError(f"hidden_layer_sizes must be positive integers, got "
+                                 f"{self.hidden_layer_sizes!r}.")
+        return [int(s) for s in sizes]
+
+    def _alpha_spec(self, n_hidden):
+        """'auto' or the list of per-hidden-layer gains, validated."""
+        alpha = self.alpha
+        if isinstance(alpha, str):
+            return "auto"
+        if isinstance(alpha, numbers.Real) and not isinstance(alpha, (bool, np.bool_)):
+            return [check_alpha(alpha, "alpha")] * n_hidden
+        values = np.asarray(alpha, dtype=object).reshape(-1) if np.ndim(alpha) else None
+        if values is None:
+            return [check_alpha(alpha, "alpha")] * n_hidden
+        if len(values) != n_hidden:
+            raise ValueError(f"alpha has {len(values)} values but there are {n_hidden} "
+                             "hidden layers: give one gain per hidden layer, a single "
+                             "float or 'auto'.")
+        return [check_alpha(a, f"alpha[{i}]") for i, a in enumerate(values)]
+
+    def _sample_weights(self, X, y_labels, sample_weight, lb, partial):
+        """Sample weights times class weights, validated; None if all ones."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                                 ensure_non_negative=True)
+        cw = self.class_weight
+        if cw is not None:
+            if lb.y_type_.startswith("multilabel"):
+                raise ValueError("class_weight is not supported for multilabel targets.")
+            if cw == "balanced" and partial:
+                raise ValueError("class_weight='balanced' is not supported by "
+                                 "partial_fit: pass explicit class weights.")
+            classes = lb.classes_
+            present = classes if cw != "balanced" else np.unique(y_labels)
+            weights = compute_class_weight(cw, classes=present, y=y_labels)
+            per_class = dict(zip(present, weights))
+            cw_samples = np.array([per_class.get(c, 1.0) for c in classes])[
+                np.searchsorted(classes, y_labels)].astype(X.dtype)
+            sample_weight = cw_samples if sample_weight is None else sample_weight * cw_samples
+        if sample_weight is not None:
+            total = float(np.sum(sample_weight, dtype=np.float64))
+            if not total > 0:
+                raise ValueError("The sample weights (times the class weights) sum to "
+                                 "zero: at least one sample needs a positive weight.")
+        return sample_weight
+
+    def _validate_targets(self, y, incremental, first_pass, classes):
+        """Label binarizer and encoded targets; never changes self."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        fitted = hasattr(self, "classes_")
+        if incremental and (not fitted or first_pass):
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            lb = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                lb.fit(y)
+            else:
+                lb.fit(unique_labels(classes))
+            if not lb.y_type_.startswith("multilabel"):
+                extra = np.setdiff1d(unique_labels(y), lb.classes_)
+                if len(extra):
+                    raise ValueError(f"`y` has classes not in `classes`: {extra}; "
+                                     f"classes={lb.classes_}.")
+        elif first_pass:
+            lb = LabelBinarizer()
+            lb.fit(y)
+        else:
+            lb = self._label_binarizer
+            if incremental and classes is not None and not np.array_equal(
+                    self.classes_, unique_labels(classes)):
+                raise ValueError(f"`classes={classes!r}` is not the same as on the last "
+                                 f"call to partial_fit, was: {self.classes_!r}.")
+            y_classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(y_classes) != set(self.classes_):
+                    raise ValueError("warm_start can only be used where `y` has the same "
+                                     "classes as in the previous call to fit. Previously "
+                                     f"got {self.classes_}, `y` has {y_classes}")
+            elif len(np.setdiff1d(y_classes, self.classes_, assume_unique=True)):
+                raise ValueError("`y` has classes not in `self.classes_`. "
+                                 f"`self.classes_` has {self.classes_}. 'y' has {y_classes}.")
+        if len(lb.classes_) < 2:
+            raise ValueError("SigCoreMLPClassifier needs samples of at least 2 classes; "
+                             f"got 1 class: {lb.classes_}.")
+        return y, lb
+
+    # ------------------------------------------------------------------ fit
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        hidden = self._hidden_sizes()
+        alpha_spec = self._alpha_spec(len(hidden))
+        activation = canonical_activation(self.activation)
+        fitted = hasattr(self, "coefs_")
+        first_pass = not fitted or (not self.warm_start and not incremental)
+
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=first_pass)
+        if sp.issparse(X):
+            X = X.tocsr()
+        y, lb = self._validate_targets(y, incremental, first_pass, classes)
+        y_labels = y if not lb.y_type_.startswith("multilabel") else None
+        sample_weight = self._sample_weights(X, y_labels, sample_weight, lb, incremental)
+        Y = lb.transform(y)
+        if sp.issparse(Y):
+            Y = Y.toarray()
+        multinomial = lb.y_type_ == "multiclass"
+        dtype = X.dtype
+        n_outputs = Y.shape[1]
+        if multinomial:
+            target = np.argmax(Y, axis=1).astype(dtype)
+        else:
+            target = np.ascontiguousarray(Y, dtype=dtype)
+        layout = _Layout([X.shape[1]] + hidden + [n_outputs])
+        rng = check_random_state(self.random_state)
+        n_threads = openmp_effective_n_threads(None)
+
+        if first_pass:
+            if alpha_spec == "auto":
+                params, alphas = _auto_init(layout, activation, rng, dtype, X,
+                                            sample_weight, n_threads)
+            else:
+                params, alphas = _glorot_init(layout, activation, rng, dtype), alpha_spec
+            state = _State(params=params, alphas=alphas)
+            if self.solver in _STOCHASTIC_SOLVERS:
+                if self.early_stopping:
+                    state.validation_scores = []
+                    state.best_validation_score = -np.inf
+                else:
+                    state.best_loss = np.inf
+        else:
+            if [c.shape for c in self.coefs_] != [shape for _, shape in layout.coef_slices]:
+                raise ValueError("The network shape changed since the last fit "
+                                 f"(layers {layout.layer_units}); refit without "
+                                 "warm_start / partial_fit.")
+            state = _State(
+                params=layout.pack(self.coefs_, self.intercepts_, dtype),
+                alphas=list(self.alphas_),
+                optimizer=getattr(self, "_optimizer", None),
+                loss_curve=list(getattr(self, "loss_curve_", [])),
+                validation_scores=(None if self.validation_scores_ is None
+                                   else list(self.validation_scores_)),
+                best_validation_score=self.best_validation_score_,
+                best_loss=self.best_loss_,
+                no_improvement_count=getattr(self, "_no_improvement_count", 0),
+                t=self.t_,
+                gradient_norms=list(self.gradient_norms_),
+                saturation=list(self.saturation_),
+            )
+            if state.optimizer is not None:
+                state.optimizer = state.optimizer.astype(dtype)
+
+        net = _Network(layout, state.params, state.alphas, activation, multinomial,
+                       n_threads)
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._fit_stochastic(net, state, X, target, y, sample_weight, lb, rng,
+                                 incremental)
+        else:
+            self._fit_lbfgs(net, state, X, target, sample_weight)
+
+        if not np.isfinite(state.params).all():
+            raise ValueError("Solver produced non-finite parameter weights. The input "
+                             "data may contain large values and need to be preprocessed.")
+
+        # Commit: nothing above has touched self.
+        self._label_binarizer = lb
+        self.classes_ = lb.classes_
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(layout.layer_units)
+        self.out_activation_ = "softmax" if multinomial else "logistic"
+        self._layout = layout
+        self._params = state.params
+        self.coefs_, self.intercepts_ = layout.views(state.params)
+        self.alphas_ = np.asarray(state.alphas, dtype=float)
+        self.n_iter_ = state.n_iter
+        self.loss_ = state.loss
+        self.loss_curve_ = state.loss_curve
+        self.t_ = state.t
+        self.gradient_norms_ = np.asarray(state.gradient_norms, dtype=float).reshape(
+            -1, len(layout.coef_slices))
+        self.saturation_ = np.asarray(state.saturation, dtype=float).reshape(
+            -1, len(hidden))
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._optimizer = state.optimizer
+            self._no_improvement_count = state.no_improvement_count
+            self.validation_scores_ = state.validation_scores
+            self.best_validation_score_ = state.best_validation_score
+            self.best_loss_ = state.best_loss
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = None
+        return self
+
+    def _batch_weights(self, sw_batch, m, n_outputs, multinomial, dtype, cache):
+        """(w / sum w, tiled copy for multilabel, sum w) for one batch."""
+        if sw_batch is None:
+            key = m
+            if key not in cache:
+                w = np.full(m, 1.0 / m, dtype=dtype)
+                tiled = None if multinomial or n_outputs == 1 else np.repeat(w, n_outputs)
+                cache[key] = (w, tiled, float(m))
+            return cache[key]
+        total = float(np.sum(sw_batch, dtype=np.float64))
+        if total <= 0:
+            w = np.zeros(m, dtype=dtype)
+            total = np.inf
+        else:
+            w = (sw_batch / total).astype(dtype, copy=False)
+        tiled = None if multinomial or n_outputs == 1 else np.repeat(w, n_outputs)
+        return w, tiled, total
+
+    def _fit_stochastic(self, net, state, X, target, y, sample_weight, lb, rng,
+                        incremental):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        n_outputs = target.shape[1] if target.ndim == 2 else 1
+        if state.optimizer is None or not incremental:
+            n = state.params.size
+            if self.solver == "sgd":
+                state.optimizer = SGDOptimizer(n, state.params.dtype, self.learning_rate_init,
+                                               self.learning_rate, self.momentum,
+                                               self.nesterovs_momentum, self.power_t)
+            else:
+                state.optimizer = AdamOptimizer(n, state.params.dtype,
+                                                self.learning_rate_init, self.beta_1,
+                                                self.beta_2, self.epsilon)
+        opt = state.optimizer
+        early_stopping = self.early_stopping
+        if early_stopping:
+            stratify = y if lb.y_type_ in ("binary", "multiclass") else None
+            arrays = [X, target, y] + ([] if sample_weight is None else [sample_weight])
+            split = train_test_split(*arrays, random_state=rng,
+                                     test_size=self.validation_fraction, stratify=stratify)
+            X_tr, X_val, t_tr, _, _, y_val = split[:6]
+            sw_tr, sw_val = (None, None) if sample_weight is None else split[6:8]
+            if X_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase "
+                                 "'validation_fraction' or the size of your dataset.")
+            if sp.issparse(X_tr):
+                X_tr = X_tr.tocsr()
+        else:
+            X_tr, t_tr, sw_tr = X, target, sample_weight
+        n = X_tr.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n)
+        else:
+            if self.batch_size > n:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
+                              "It is going to be clipped")
+            batch_size = int(np.clip(self.batch_size, 1, n))
+        starts = list(range(0, n, batch_size))
+        stride = EpochRecorder.stride(len(starts))
+        recorder = EpochRecorder(len(net.coefs), net.saturation)
+        sample_idx = np.arange(n)
+        sparse_X = sp.issparse(X_tr)
+        dense_target = t_tr if t_tr.ndim == 2 else t_tr.reshape(-1, 1)
+        weight_cache = {}
+        l2 = self.l2
+        state.n_iter = 0
+        try:
+            for it in range(self.max_iter):
+                if self.shuffle:
+                    sample_idx = rng.permutation(n)
+                accumulated = 0.0
+                for b, start in enumerate(starts):
+                    stop = min(start + batch_size, n)
+                    m = stop - start
+                    buf = net.buffers(m)
+                    if self.shuffle:
+                        idx = sample_idx[start:stop]
+                        if sparse_X:
+                            Xb = X_tr[idx]
+                        else:
+                            Xb = buf["x"]
+                            np.take(X_tr, idx, axis=0, out=Xb)
+                        tb = dense_target[idx]
+                        swb = None if sw_tr is None else sw_tr[idx]
+                    else:
+                        Xb = X_tr[start:stop]
+                        tb = dense_target[start:stop]
+                        swb = None if sw_tr is None else sw_tr[start:stop]
+                    if t_tr.ndim == 1:
+                        tb = tb.reshape(-1)
+                    tb = np.ascontiguousarray(tb)
+                    w, tiled, total = self._batch_weights(swb, m, n_outputs,
+                                                          net.multinomial, net.dtype,
+                                                          weight_cache)
+                    loss = net.loss_grad(Xb, tb, w, l2 / total, buf, tiled)
+                    accumulated += loss * m
+                    if b % stride == 0:
+                        recorder.record_batch(net.coef_grads, buf["acts"][:-1])
+                    opt.step(net.params, net.grad)
+                state.n_iter += 1
+                state.loss = accumulated / n
+                state.t += n
+                state.loss_curve.append(state.loss)
+                recorder.end_epoch()
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (state.n_iter + 0, state.loss))
+                if early_stopping:
+                    score = self._accuracy(net, X_val, y_val, sw_val, lb)
+                    state.validation_scores.append(score)
+                    if self.verbose:
+                        print("Validation score: %f" % score)
+                    if score < state.best_validation_score + self.tol:
+                        state.no_improvement_count += 1
+                    else:
+                        state.no_improvement_count = 0
+                    if score > state.best_validation_score:
+                        state.best_validation_score = score
+                        state.best_params = net.params.copy()
+                else:
+                    if state.loss_curve[-1] > state.best_loss - self.tol:
+                        state.no_improvement_count += 1
+                    else:
+                        state.no_improvement_count = 0
+                    if state.loss_curve[-1] < state.best_loss:
+                        state.best_loss = state.loss_curve[-1]
+                opt.iteration_ends(state.t)
+                if state.no_improvement_count > self.n_iter_no_change:
+                    if early_stopping:
+                        msg = ("Validation score did not improve more than tol=%f for %d "
+                               "consecutive epochs." % (self.tol, self.n_iter_no_change))
+                    else:
+                        msg = ("Training loss did not improve more than tol=%f for %d "
+                               "consecutive epochs." % (self.tol, self.n_iter_no_change))
+                    if opt.trigger_stopping(msg, self.verbose):
+                        break
+                    state.no_improvement_count = 0
+                if incremental:
+                    break
+                if state.n_iter == self.max_iter:
+                    warnings.warn("Stochastic Optimizer: Maximum iterations (%d) reached and "
+                                  "the optimization hasn't converged yet." % self.max_iter,
+                                  ConvergenceWarning)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+        finally:
+            g, s = recorder.arrays()
+            state.gradient_norms.extend(g)
+            state.saturation.extend(s)
+        if early_stopping and state.best_params is not None:
+            state.params[...] = state.best_params
+            state.best_params = None
+
+    def _accuracy(self, net, X, y, sample_weight, lb):
+        z = net.decision(X)
+        if not np.isfinite(z).all():
+            return np.nan
+        pred = lb.inverse_transform(z, threshold=0.0)
+        from sklearn.metrics import accuracy_score
+
+        return accuracy_score(y, pred, sample_weight=sample_weight)
+
+    def _fit_lbfgs(self, net, state, X, target, sample_weight):
+        n = X.shape[0]
+        n_outputs = target.shape[1] if target.ndim == 2 else 1
+        w, tiled, total = self._batch_weights(sample_weight, n, n_outputs, net.multinomial,
+                                              net.dtype, {})
+        l2c = self.l2 / total
+        buf = net.buffers(n)
+        recorder = EpochRecorder(len(net.coefs), net.saturation)
+        x64 = state.params.astype(np.float64)
+
+        def fun(x):
+            net.params[...] = x
+            loss = net.loss_grad(X, target, w, l2c, buf, tiled)
+            return loss, net.grad.astype(np.float64)
+
+        def callback(intermediate_result):
+            recorder.record_batch(net.coef_grads, buf["acts"][:-1])
+            recorder.end_epoch()
+            state.loss_curve.append(float(intermediate_result.fun))
+
+        opt_res = scipy.optimize.minimize(
+            fun, x64, method="L-BFGS-B", jac=True, callback=callback,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+        )
+        state.n_iter = _check_lbfgs_result(opt_res, self.max_iter)
+        state.loss = float(opt_res.fun)
+        net.params[...] = opt_res.x
+        g, s = recorder.arrays()
+        state.gradient_norms.extend(g)
+        state.saturation.extend(s)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 data is trained and kept in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights (multiplied by the class weights).
+
+        Returns
+        -------
+        self : SigCoreMLPClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                                 f"{self.solver} is not stochastic.")
+        return True
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the network with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels (a subset of `classes`), or a multilabel indicator matrix.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes, required on the first call. A label of `y` not in
+            `classes` is an error.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : SigCoreMLPClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True,
+                         classes=classes)
+
+    # ------------------------------------------------------------ predict
+    def _network(self):
+        return _Network(self._layout, self._params_in_use(), self.alphas_,
+                        canonical_activation(self.activation),
+                        self.out_activation_ == "softmax",
+                        openmp_effective_n_threads(None))
+
+    def _params_in_use(self):
+        """The flat parameters, rebuilt if coefs_ / intercepts_ were replaced."""
+        params = getattr(self, "_params", None)
+        coefs, intercepts = getattr(self, "coefs_"), getattr(self, "intercepts_")
+        if (params is None or not all(np.shares_memory(c, params) for c in coefs)
+                or not all(np.shares_memory(b, params) for b in intercepts)):
+            dtype = np.result_type(*coefs)
+            params = self._layout.pack(coefs, intercepts, dtype)
+        return params
+
+    def _decision(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=(np.float64, np.float32), reset=False)
+        net = self._network()
+        if X.dtype != net.dtype:
+            X = X.astype(net.dtype)
+        if sp.issparse(X):
+            X = X.tocsr()
+        return net.decision(X)
+
+    def predict(self, X):
+        """Predict class labels (or a label indicator matrix for multilabel).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted labels.
+        """
+        z = self._decision(X)
+        if self.n_outputs_ == 1:
+            z = z.ravel()
+        return self._label_binarizer.inverse_transform(z, threshold=0.0)
+
+    def predict_proba(self, X):
+        """Probability of each class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities in the order of `classes_` (for multilabel:
+            the probability of each label).
+        """
+        z = self._decision(X)
+        nt = openmp_effective_n_threads(None)
+        if self.out_activation_ == "softmax":
+            softmax_rows(z, z, 1.0, False, nt)
+            return z
+        if self.n_outputs_ == 1:
+            out = np.empty((z.shape[0], 2), dtype=z.dtype)
+            pos = np.ascontiguousarray(z[:, 0])
+            neg = -pos
+            unary(UnaryKind.SIGMOID, pos, pos, 1.0, nt)
+            unary(UnaryKind.SIGMOID, neg, neg, 1.0, nt)
+            out[:, 0], out[:, 1] = neg, pos
+            return out
+        flat = z.reshape(-1)
+        unary(UnaryKind.SIGMOID, flat, flat, 1.0, nt)
+        return z
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed without log(0).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of `classes_`.
+        """
+        z = self._decision(X)
+        nt = openmp_effective_n_threads(None)
+        if self.out_activation_ == "softmax":
+            softmax_rows(z, z, 1.0, True, nt)
+            return z
+        if self.n_outputs_ == 1:
+            out = np.empty((z.shape[0], 2), dtype=z.dtype)
+            pos = np.ascontiguousarray(z[:, 0])
+            neg = -pos
+            unary(UnaryKind.LOG_SIGMOID, pos, pos, 1.0, nt)
+            unary(UnaryKind.LOG_SIGMOID, neg, neg, 1.0, nt)
+            out[:, 0], out[:, 1] = neg, pos
+            return out
+        flat = z.reshape(-1)
+        unary(UnaryKind.LOG_SIGMOID, flat, flat, 1.0, nt)
+        return z
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+SigCoreMLPClassifier.__doc__ = SigCoreMLPClassifier.__doc__.replace(
+    "{saturation}", SATURATION_DOC)
+
+
+def _check_lbfgs_result(result, max_iter):
+    if result.status != 0:
+        msg = result.message
+        if isinstance(msg, bytes):
+            msg = msg.decode("latin1")
+        warnings.warn("lbfgs failed to converge after %d iteration(s) (status=%d):\n%s\n"
+                      % (result.nit, result.status, msg), ConvergenceWarning, stacklevel=3)
+    return min(result.nit, max_iter)

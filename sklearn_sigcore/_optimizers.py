@@ -1,0 +1,120 @@
+"""SGD and Adam steppers on one flat parameter vector, updated in place.
+
+The MLP keeps every weight and intercept in one contiguous vector (layers are
+views into it), so one optimizer step is a handful of fused, allocation-free
+passes over that vector.  The update rules, learning-rate schedules and
+stopping logic are scikit-learn's (``sklearn.neural_network._stochastic_optimizers``).
+"""
+
+import numpy as np
+
+__all__ = ["SGDOptimizer", "AdamOptimizer"]
+
+
+class _BaseOptimizer:
+    def __init__(self, n_params, dtype, learning_rate_init):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self._scratch = np.empty(n_params, dtype=dtype)
+
+    def iteration_ends(self, time_step):
+        """Update the learning rate at the end of an epoch (t = samples seen)."""
+
+    def trigger_stopping(self, msg, verbose):
+        """True when training should stop after `n_iter_no_change` bad epochs."""
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+    def copy(self):
+        new = object.__new__(type(self))
+        new.__dict__.update({k: (v.copy() if isinstance(v, np.ndarray) else v)
+                             for k, v in self.__dict__.items()})
+        return new
+
+    def astype(self, dtype):
+        """The state cast to `dtype` (a warm start on data of another dtype)."""
+        new = self.copy()
+        for k, v in new.__dict__.items():
+            if isinstance(v, np.ndarray):
+                setattr(new, k, v.astype(dtype))
+        return new
+
+
+class SGDOptimizer(_BaseOptimizer):
+    """Stochastic gradient descent with (Nesterov) momentum."""
+
+    def __init__(self, n_params, dtype, learning_rate_init=0.1, lr_schedule="constant",
+                 momentum=0.9, nesterov=True, power_t=0.5):
+        super().__init__(n_params, dtype, learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype=dtype)
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (float(self.learning_rate_init)
+                                  / (time_step + 1) ** self.power_t)
+
+    def trigger_stopping(self, msg, verbose):
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+    def step(self, params, grad):
+        """params += update(grad), in place."""
+        v, s = self.velocity, self._scratch
+        lr = self.learning_rate
+        np.multiply(grad, lr, out=s)
+        v *= self.momentum
+        v -= s
+        if self.nesterov:
+            params -= s
+            np.multiply(v, self.momentum, out=s)
+            params += s
+        else:
+            params += v
+
+
+class AdamOptimizer(_BaseOptimizer):
+    """Adam (Kingma & Ba), with scikit-learn's bias-corrected step size."""
+
+    def __init__(self, n_params, dtype, learning_rate_init=0.001, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8):
+        super().__init__(n_params, dtype, learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.ms = np.zeros(n_params, dtype=dtype)
+        self.vs = np.zeros(n_params, dtype=dtype)
+
+    def step(self, params, grad):
+        """params += update(grad), in place."""
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        m, v, s = self.ms, self.vs, self._scratch
+        lr = (self.learning_rate_init * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t))
+        m *= b1
+        np.multiply(grad, 1 - b1, out=s)
+        m += s
+        v *= b2
+        np.multiply(grad, grad, out=s)
+        s *= 1 - b2
+        v += s
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.divide(m, s, out=s)
+        s *= lr
+        params -= s
