@@ -379,8 +379,10 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
 
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights
-        ('balanced': n_samples / (n_classes * bincount(y))). Not supported
-        for multilabel targets, nor 'balanced' in ``partial_fit``.
+        ('balanced': n_samples / (n_classes * bincount(y)), counting samples
+        by their sample weights, over the classes present in y; in
+        ``partial_fit``, in each batch). Ignored, with a
+        warning, for multilabel targets.
 
     Attributes
     ----------
@@ -589,15 +591,23 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)
         cw = self.class_weight
+        if cw is not None and lb.y_type_.startswith("multilabel"):
+            warnings.warn("class_weight is ignored for multilabel targets.", UserWarning)
+            cw = None
         if cw is not None:
-            if lb.y_type_.startswith("multilabel"):
-                raise ValueError("class_weight is not supported for multilabel targets.")
-            if cw == "balanced" and partial:
-                raise ValueError("class_weight='balanced' is not supported by "
-                                 "partial_fit: pass explicit class weights.")
+            # 'balanced' uses the classes present in y (in partial_fit: this batch).
             classes = lb.classes_
-            present = classes if cw != "balanced" else np.unique(y_labels)
-            weights = compute_class_weight(cw, classes=present, y=y_labels)
+            if cw == "balanced":
+                # n / (n_classes * n_c) with weighted counts, so that integer
+                # sample weights are the same as repeated samples.
+                idx = np.searchsorted(classes, y_labels)
+                sw = np.ones(len(idx)) if sample_weight is None else sample_weight
+                counts = np.bincount(idx, weights=sw, minlength=len(classes))
+                present = classes[counts > 0]
+                weights = counts.sum() / (len(present) * counts[counts > 0])
+            else:
+                present = classes
+                weights = compute_class_weight(cw, classes=present, y=y_labels)
             per_class = dict(zip(present, weights))
             cw_samples = np.array([per_class.get(c, 1.0) for c in classes])[
                 np.searchsorted(classes, y_labels)].astype(X.dtype)
