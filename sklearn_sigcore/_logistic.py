@@ -464,18 +464,19 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         l1_share = {"l2": 0.0, "l1": 1.0, "elasticnet": float(self.l1_ratio)}[penalty]
         return (1.0 - l1_share) * strength, l1_share * strength
 
-    def _validate_X(self, X, reset, y=None):
+    def _validate_X(self, X, reset, y="no_validation"):
         kwargs = dict(accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
                       accept_large_sparse=True, reset=reset)
-        if y is None:
-            X = validate_data(self, X, **kwargs)
-        else:
+        with_y = not (isinstance(y, str) and y == "no_validation")
+        if with_y:
             X, y = validate_data(self, X, y, **kwargs)
+        else:
+            X = validate_data(self, X, **kwargs)
         if not sp.issparse(X) and not (X.flags.c_contiguous or X.flags.f_contiguous):
             X = np.ascontiguousarray(X)
         if sp.issparse(X):
             X.sum_duplicates()  # no-op when canonical; CSR/CSC kept in place
-        return X if y is None else (X, y)
+        return (X, y) if with_y else X
 
     def _weights(self, X, y_encoded, classes, sample_weight, y):
         """Sample weights times class weights (None when all ones) and their sum."""
@@ -485,6 +486,13 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
                 sample_weight, X, dtype=dtype, ensure_non_negative=True,
                 allow_all_zero_weights=False,
             )
+            present = np.bincount(y_encoded, weights=sample_weight,
+                                  minlength=len(classes)) > 0
+            if present.sum() < 2:
+                raise ValueError(
+                    "Only one class has samples of non-zero weight: at least 2 classes "
+                    "with positive sample weight are needed."
+                )
         if self.class_weight is not None:
             cw = compute_class_weight(self.class_weight, classes=classes, y=y,
                                       sample_weight=sample_weight)
@@ -573,6 +581,8 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         self.coef_ = np.ascontiguousarray(W, dtype=X.dtype)
         self.intercept_ = intercept.astype(X.dtype)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        for name in ("_partial_fit_steps", "_partial_fit_epochs", "_lipschitz"):
+            self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
         return self
 
     # -------------------------------------------------------- partial_fit
@@ -610,7 +620,7 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         # partial_fit's proximal SGD handles every penalty, whatever the solver
         penalty = None if self.C == np.inf else self.penalty
         kernels.check_alpha(self.alpha)
-        first = not hasattr(self, "_partial_fit_steps")
+        first = not hasattr(self, "classes_")  # else continue from fit / partial_fit
         if first:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -644,7 +654,9 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         else:
             W = np.array(self.coef_, dtype=np.float64)
             b = np.array(self.intercept_, dtype=np.float64)
-            steps, epochs, lip = self._partial_fit_steps, int(self.n_iter_[0]), self._lipschitz
+            steps = getattr(self, "_partial_fit_steps", 0)
+            epochs = getattr(self, "_partial_fit_epochs", 0)
+            lip = getattr(self, "_lipschitz", 0.0)
         sq = (np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X)
               else np.einsum("ij,ij->i", X, X, dtype=np.float64))
         curvature = 0.25 if K == 1 else 0.5
@@ -677,6 +689,7 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         self.intercept_ = b.astype(X.dtype)
         self.n_iter_ = np.array([epochs + 1], dtype=np.int32)
         self._partial_fit_steps = steps
+        self._partial_fit_epochs = epochs + 1
         self._lipschitz = lip
         return self
 
