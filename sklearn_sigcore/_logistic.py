@@ -26,7 +26,8 @@ SOLVER_PENALTIES = {
     "fista": ("l2", "l1", "elasticnet", None),
 }
 
-PARTIAL_FIT_BATCH = 256
+PARTIAL_FIT_BATCH = 32
+PARTIAL_FIT_DECAY = 1000.0
 EPS = np.finfo(np.float64).eps
 
 
@@ -363,9 +364,10 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
     -----
     ``decision_function`` returns the log-odds α(Xw + b), so ``predict_proba``
     is σ (softmax) of it exactly as in scikit-learn. ``partial_fit`` takes
-    mini-batch proximal stochastic gradient steps (batches of 256 rows, step
-    1 / (L √(1 + t / 100)) with L a bound of the per-sample curvature and t the
-    step count) on the objective above computed for the data of each call.
+    mini-batch proximal stochastic gradient steps (batches of 32 rows, step
+    1 / (L √(1 + t / 1000)) with L = α² (mean ‖x‖² + 1) / 4 (/ 2 for
+    multinomial), a bound of the curvature, and t the step count) on the
+    objective above computed for the data of each call.
 
     The loss and gradient are computed in one pass over X (block by block,
     multi-threaded, with the package's sigmoid-core kernels); dense (C or F
@@ -593,8 +595,9 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         Each call steps on the objective of ``fit`` computed for the data of the
         call (so calling it repeatedly on a whole data set minimises the same
         objective as ``fit``). The step size follows a fixed schedule
-        1 / (L √(1 + t / 100)), with L a bound of the per-sample curvature
-        α² ‖x‖² / 4 (/ 2 for multinomial) and t the number of steps so far.
+        1 / (L √(1 + t / 1000)) on batches of 32 rows, with L a bound of the
+        curvature, α² (mean ‖x‖² + 1) / 4 (/ 2 for multinomial; the largest
+        seen so far), and t the number of steps so far.
 
         Parameters
         ----------
@@ -660,8 +663,10 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         sq = (np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X)
               else np.einsum("ij,ij->i", X, X, dtype=np.float64))
         curvature = 0.25 if K == 1 else 0.5
-        lip = max(lip, curvature * alpha ** 2 * (float(sq.max(initial=0.0))
-                                                 + self.fit_intercept) + l2, 1e-12)
+        # the mean of ‖x‖² bounds the largest eigenvalue of a batch's average
+        # Hessian / (curvature α²) (trace bound); keep the largest seen
+        lip = max(lip, curvature * alpha ** 2 * (float(sq.mean()) if sq.size else 0.0)
+                  + curvature * alpha ** 2 * self.fit_intercept + l2, 1e-12)
 
         rng = check_random_state(self.random_state)
         order = rng.permutation(X.shape[0])
@@ -674,7 +679,7 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
             Xb = X[idx]
             loss = LinearLoss(Xb, target[idx], sw_b, alpha, K, self.fit_intercept)
             _, G, gb = loss.loss_gradient(W, b if self.fit_intercept else None)
-            eta = 1.0 / (lip * np.sqrt(1.0 + steps / 100.0))
+            eta = 1.0 / (lip * np.sqrt(1.0 + steps / PARTIAL_FIT_DECAY))
             W -= eta * (G / s_b + l2 * W)
             if l1:
                 W = np.sign(W) * np.maximum(np.abs(W) - eta * l1, 0.0)

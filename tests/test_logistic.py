@@ -1,0 +1,453 @@
+"""SigCoreLogisticRegression against scikit-learn, finite differences and its own identities."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit, logsumexp
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_sigcore._linear_loss import LinearLoss
+from sklearn_sigcore._logistic import SigCoreLogisticRegression, _Objective
+
+TIGHT = dict(tol=1e-10, max_iter=100_000)
+
+
+def data(n_classes=2, n=300, p=6, seed=0):
+    X, y = make_classification(n, p, n_informative=min(p, 4), n_redundant=0,
+                               n_classes=n_classes, n_clusters_per_class=1,
+                               random_state=seed)
+    return StandardScaler().fit_transform(X), y
+
+
+def sklearn_model(penalty="l2", C=1.0, l1_ratio=None, **kwargs):
+    """sklearn's LogisticRegression with the 1.8+ way of choosing the penalty."""
+    if penalty is None:
+        return LogisticRegression(C=np.inf, **kwargs)
+    ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    if ratio > 0:
+        kwargs.setdefault("solver", "saga")
+    return LogisticRegression(C=C, l1_ratio=ratio, **kwargs)
+
+
+def rel_diff(a, b):
+    return np.max(np.abs(np.asarray(a, float) - b)) / max(np.max(np.abs(b)), 1e-12)
+
+
+def objective(X, y, coef, intercept, C, sample_weight=None, alpha=1.0, l1_ratio=0.0):
+    """The documented objective, written independently with scipy."""
+    classes = np.unique(y)
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    Z = alpha * (np.asarray(X @ coef.T) + intercept)
+    if len(classes) == 2:
+        u = Z[:, 0]
+        t = (y == classes[1]).astype(float)
+        loss = np.logaddexp(0, u) - t * u
+    else:
+        idx = np.searchsorted(classes, y)
+        loss = logsumexp(Z, axis=1) - Z[np.arange(len(y)), idx]
+    S = sw.sum()
+    pen = 0.0 if C == np.inf else ((1 - l1_ratio) * 0.5 * np.sum(coef ** 2)
+                                   + l1_ratio * np.abs(coef).sum()) / (C * S)
+    return float(np.dot(sw, loss) / S + pen)
+
+
+# ------------------------------------------------------------ the loss layer
+def reference_sums(X, y, sw, alpha, W, b):
+    Z = alpha * (np.asarray(X @ W.T) + (0 if b is None else b))
+    if W.shape[0] == 1:
+        loss = np.logaddexp(0, Z[:, 0]) - y * Z[:, 0]
+        Gz = alpha * (expit(Z) - y[:, None])
+    else:
+        Y = np.eye(W.shape[0])[y.astype(int)]
+        loss = logsumexp(Z, axis=1) - np.sum(Z * Y, axis=1)
+        Gz = alpha * (np.exp(Z - logsumexp(Z, axis=1, keepdims=True)) - Y)
+    Gz *= sw[:, None]
+    return float(np.dot(sw, loss)), np.asarray(X.T @ Gz).T, Gz.sum(axis=0)
+
+
+LAYOUTS = {
+    "C": lambda X: np.ascontiguousarray(X),
+    "F": lambda X: np.asfortranarray(X),
+    "csr32": lambda X: sp.csr_matrix(X),
+    "csr64": lambda X: _csr_int64(X),
+    "csc": lambda X: sp.csc_matrix(X),
+}
+
+
+def _csr_int64(X):
+    M = sp.csr_matrix(X)
+    M.indices = M.indices.astype(np.int64)
+    M.indptr = M.indptr.astype(np.int64)
+    return M
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_linear_loss_matches_reference(layout, K, dtype, fit_intercept):
+    rng = np.random.default_rng(K)
+    n, p = 700, 9
+    X = rng.normal(size=(n, p))
+    X[rng.random((n, p)) < 0.4] = 0.0
+    y = (rng.integers(0, 2, n) if K == 1 else rng.integers(0, K, n)).astype(float)
+    sw = rng.uniform(0.0, 2.0, n)
+    W, b, alpha = rng.normal(size=(K, p)), rng.normal(size=K), 1.7
+    b = b if fit_intercept else None
+    ref = reference_sums(X, y, sw, alpha, W, b)
+    Xl = LAYOUTS[layout](X.astype(dtype))
+    loss = LinearLoss(Xl, y.astype(dtype), sw.astype(dtype), alpha, K, fit_intercept,
+                      block_rows=64)
+    total, G, gb = loss.loss_gradient(W, b)
+    rtol = 1e-11 if dtype == np.float64 else 2e-5
+    assert_allclose(total, ref[0], rtol=rtol)
+    assert_allclose(G, ref[1], rtol=rtol * 10, atol=rtol * 10 * np.abs(ref[1]).max())
+    if fit_intercept:
+        assert_allclose(gb, ref[2], rtol=rtol * 10, atol=rtol * 10 * np.abs(ref[2]).max())
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("K", [1, 4])
+def test_hessp_matches_finite_differences(layout, K):
+    rng = np.random.default_rng(10 + K)
+    n, p = 400, 5
+    X = rng.normal(size=(n, p))
+    y = (rng.integers(0, 2, n) if K == 1 else rng.integers(0, K, n)).astype(float)
+    sw = rng.uniform(0.5, 2.0, n)
+    loss = LinearLoss(LAYOUTS[layout](X), y, sw, 0.8, K, True, block_rows=50)
+    W, b = rng.normal(size=(K, p)), rng.normal(size=K)
+    V, vb = rng.normal(size=(K, p)), rng.normal(size=K)
+    loss.loss_gradient(W, b, store_hessian=True)
+    HV, Hb = loss.hessp(V, vb)
+    eps = 1e-6
+    _, G1, g1 = loss.loss_gradient(W + eps * V, b + eps * vb)
+    _, G0, g0 = loss.loss_gradient(W - eps * V, b - eps * vb)
+    assert_allclose(HV, (G1 - G0) / (2 * eps), rtol=1e-6, atol=1e-6 * np.abs(HV).max())
+    assert_allclose(Hb, (g1 - g0) / (2 * eps), rtol=1e-6, atol=1e-6 * np.abs(Hb).max())
+
+
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_objective_gradient_and_hessp_finite_differences(K, l2):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 4))
+    y = (rng.integers(0, 2, 200) if K == 1 else rng.integers(0, K, 200)).astype(float)
+    obj = _Objective(LinearLoss(X, y, None, 2.5, K, True), 200.0, l2, 0.0)
+    theta = rng.normal(size=obj.size) * 0.3
+    value, grad = obj.smooth(theta, store_hessian=True)
+    v = rng.normal(size=obj.size)
+    hv = obj.hessp(v)
+    eps = 1e-6
+    fd_grad = np.array([(obj.smooth(theta + eps * e)[0] - obj.smooth(theta - eps * e)[0])
+                        / (2 * eps) for e in np.eye(obj.size)])
+    assert_allclose(grad, fd_grad, rtol=1e-6, atol=1e-8)
+    fd_hv = (obj.smooth(theta + eps * v)[1] - obj.smooth(theta - eps * v)[1]) / (2 * eps)
+    assert_allclose(hv, fd_hv, rtol=1e-5, atol=1e-7)
+    # and the value is the documented objective
+    W, b = obj.unpack(theta)
+    C = np.inf if l2 == 0 else 1.0 / (l2 * 200.0)
+    labels = y if K > 1 else y
+    assert_allclose(value, objective(X, labels, W, b, C, alpha=2.5), rtol=1e-12)
+
+
+def test_threads_give_the_same_sums():
+    rng = np.random.default_rng(5)
+    n, p = 30_000, 8
+    X = rng.normal(size=(n, p))
+    y = (rng.random(n) < 0.5).astype(float)
+    W, b = rng.normal(size=(1, p)), rng.normal(size=1)
+    one = LinearLoss(X, y, None, 1.0, 1, True, n_threads=1)
+    two = LinearLoss(X, y, None, 1.0, 1, True, n_threads=2)
+    assert one.n_threads == 1
+    r1, r2 = one.loss_gradient(W, b), two.loss_gradient(W, b)
+    assert_allclose(r1[0], r2[0], rtol=1e-13)
+    assert_allclose(r1[1], r2[1], rtol=1e-11)
+    assert_allclose(r1[2], r2[2], rtol=1e-11)
+
+
+# ----------------------------------------------------------- vs scikit-learn
+CASES = {
+    "binary": dict(),
+    "multinomial": dict(n_classes=3),
+    "sample_weight": dict(sample_weight=True),
+    "class_weight": dict(class_weight={0: 3.0, 1: 0.5}),
+    "balanced": dict(n_classes=3, class_weight="balanced", sample_weight=True),
+    "no_intercept": dict(fit_intercept=False),
+    "sparse_csr": dict(sparse=True),
+    "sparse_csr_multinomial": dict(n_classes=4, sparse=True),
+}
+
+
+def _case(name):
+    opts = dict(CASES[name])
+    X, y = data(opts.pop("n_classes", 2))
+    sw = None
+    if opts.pop("sample_weight", False):
+        sw = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
+    if opts.pop("sparse", False):
+        X = X.copy()
+        X[np.abs(X) < 0.7] = 0.0
+        X = sp.csr_matrix(X)
+    return X, y, sw, opts
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "fista"])
+def test_matches_sklearn_l2(name, solver):
+    X, y, sw, opts = _case(name)
+    C = 0.3
+    ref = sklearn_model("l2", C=C, **opts, **TIGHT).fit(X, y, sample_weight=sw)
+    ours = SigCoreLogisticRegression(C=C, solver=solver, **opts, **TIGHT).fit(
+        X, y, sample_weight=sw)
+    assert rel_diff(ours.coef_, ref.coef_) < 1e-4
+    if opts.get("fit_intercept", True):
+        assert rel_diff(ours.intercept_, ref.intercept_ - ref.intercept_.mean()
+                        if len(ref.classes_) > 2 else ref.intercept_) < 1e-4
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+    f_ours = objective(X, y, ours.coef_, ours.intercept_, C, sw_total(sw, y, opts))
+    f_ref = objective(X, y, ref.coef_, ref.intercept_, C, sw_total(sw, y, opts))
+    assert f_ours <= f_ref + 1e-12
+
+
+def sw_total(sw, y, opts):
+    """Sample weights times class weights, as both models use them."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    cw = opts.get("class_weight")
+    if cw is None:
+        return sw
+    classes = np.unique(y)
+    factors = compute_class_weight(cw, classes=classes, y=y, sample_weight=sw)
+    out = factors[np.searchsorted(classes, y)]
+    return out if sw is None else out * sw
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_matches_sklearn_no_penalty(solver, n_classes):
+    X, y = data(n_classes, n=200)
+    X = X + np.random.default_rng(0).normal(scale=2.0, size=X.shape)  # not separable
+    ref = sklearn_model(None, **TIGHT).fit(X, y)
+    ours = SigCoreLogisticRegression(penalty=None, solver=solver, **TIGHT).fit(X, y)
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+    assert objective(X, y, ours.coef_, ours.intercept_, np.inf) <= \
+        objective(X, y, ref.coef_, ref.intercept_, np.inf) + 1e-12
+
+
+@pytest.mark.parametrize("penalty,l1_ratio", [("l1", 1.0), ("elasticnet", 0.4)])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_matches_sklearn_saga_l1_elasticnet(penalty, l1_ratio, n_classes, sparse):
+    X, y = data(n_classes, n=250, p=8)
+    X = sp.csr_matrix(X) if sparse else X
+    C = 0.1
+    ref = sklearn_model(penalty, C=C, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000,
+                        random_state=0).fit(X, y)
+    ours = SigCoreLogisticRegression(penalty=penalty, l1_ratio=l1_ratio, C=C,
+                                     solver="fista", **TIGHT).fit(X, y)
+    assert rel_diff(ours.coef_, ref.coef_) < 1e-4
+    # the same zeros
+    assert_array_equal(ours.coef_ == 0, np.abs(ref.coef_) < 1e-8)
+    assert (ours.coef_ == 0).any()
+    f = dict(C=C, l1_ratio=l1_ratio)
+    assert objective(X, y, ours.coef_, ours.intercept_, **f) <= \
+        objective(X, y, ref.coef_, ref.intercept_, **f) + 1e-12
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_dense_layouts_and_csc_agree(order):
+    X, y = data(3)
+    dense = SigCoreLogisticRegression(**TIGHT).fit(np.asarray(X, order=order), y)
+    csc = SigCoreLogisticRegression(**TIGHT).fit(sp.csc_matrix(X), y)
+    assert_allclose(dense.coef_, csc.coef_, rtol=1e-8, atol=1e-10)
+
+
+# ---------------------------------------------------------------- α identity
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "fista"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("alpha", [0.25, 3.0])
+def test_alpha_C_identity_l2(solver, n_classes, alpha):
+    X, y = data(n_classes)
+    C = 0.2
+    scaled = SigCoreLogisticRegression(alpha=alpha, C=C, solver=solver, **TIGHT).fit(X, y)
+    plain = SigCoreLogisticRegression(alpha=1.0, C=C * alpha ** 2, solver=solver,
+                                      **TIGHT).fit(X, y)
+    # equal up to the solvers' stopping tolerance (lbfgs also stops on ftol)
+    assert_allclose(scaled.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    assert rel_diff(alpha * scaled.coef_, plain.coef_) < 1e-5
+    assert_allclose(scaled.decision_function(X), plain.decision_function(X),
+                    rtol=1e-4, atol=1e-5)
+    # and α alone (same C) does change the model
+    same_C = SigCoreLogisticRegression(alpha=1.0, C=C, solver=solver, **TIGHT).fit(X, y)
+    assert np.max(np.abs(same_C.predict_proba(X) - scaled.predict_proba(X))) > 1e-3
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_alpha_C_identity_l1(alpha):
+    X, y = data(2, p=8)
+    C = 0.05
+    scaled = SigCoreLogisticRegression(penalty="l1", alpha=alpha, C=C, solver="fista",
+                                       **TIGHT).fit(X, y)
+    plain = SigCoreLogisticRegression(penalty="l1", alpha=1.0, C=C * alpha,
+                                      solver="fista", **TIGHT).fit(X, y)
+    assert_allclose(scaled.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+    assert rel_diff(alpha * scaled.coef_, plain.coef_) < 1e-5
+
+
+# --------------------------------------------------------- outputs and dtypes
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_outputs_are_consistent(n_classes):
+    X, y = data(n_classes)
+    alpha = 2.5
+    clf = SigCoreLogisticRegression(alpha=alpha).fit(X, y)
+    raw = X @ clf.coef_.T + clf.intercept_
+    d = clf.decision_function(X)
+    proba = clf.predict_proba(X)
+    if n_classes == 2:
+        assert d.shape == (len(y),)
+        assert_allclose(d, alpha * raw[:, 0], rtol=1e-12)
+        assert_allclose(proba[:, 1], expit(d), rtol=1e-12)
+    else:
+        assert d.shape == (len(y), n_classes)
+        assert_allclose(d, alpha * raw, rtol=1e-12)
+        assert_allclose(proba, np.exp(d - logsumexp(d, axis=1, keepdims=True)), rtol=1e-12)
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-14)
+    assert_allclose(clf.predict_log_proba(X), np.log(proba), rtol=1e-10, atol=1e-12)
+    assert_array_equal(clf.predict(X), clf.classes_[np.argmax(proba, axis=1)])
+    assert clf.score(X, y) > 0.8
+    assert clf.coef_.shape == (1 if n_classes == 2 else n_classes, X.shape[1])
+
+
+def test_extreme_scores_stay_finite():
+    X, y = data(2)
+    clf = SigCoreLogisticRegression(alpha=1.0).fit(X, y)
+    far = np.full((1, X.shape[1]), 1e150) * np.sign(clf.coef_)
+    assert np.isfinite(clf.predict_log_proba(far)).all() or \
+        np.all(clf.predict_log_proba(far)[:, 1] == 0)
+    assert_allclose(clf.predict_proba(far), [[0.0, 1.0]])
+    assert clf.predict_log_proba(far)[0, 0] < -1e100
+
+
+def test_string_labels():
+    X, y = data(3)
+    labels = np.array(["cat", "dog", "emu"])[y]
+    clf = SigCoreLogisticRegression().fit(X, labels)
+    assert_array_equal(clf.classes_, ["cat", "dog", "emu"])
+    assert set(clf.predict(X)) <= set(labels)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "fista"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_float32_end_to_end(solver, sparse, n_classes):
+    X, y = data(n_classes)
+    X32 = X.astype(np.float32)
+    X32 = sp.csr_matrix(X32) if sparse else X32
+    clf = SigCoreLogisticRegression(solver=solver, alpha=1.5, tol=1e-5, max_iter=1000)
+    clf.fit(X32, y)
+    for value in (clf.coef_, clf.intercept_, clf.predict_proba(X32),
+                  clf.predict_log_proba(X32), clf.decision_function(X32)):
+        assert value.dtype == np.float32
+    ref = SigCoreLogisticRegression(solver=solver, alpha=1.5, tol=1e-5,
+                                    max_iter=1000).fit(X, y)
+    assert ref.coef_.dtype == np.float64
+    assert_allclose(clf.coef_, ref.coef_, rtol=1e-3, atol=1e-3)
+
+
+def test_validation_keeps_X_in_place():
+    X, y = data(2, n=2000)
+    clf = SigCoreLogisticRegression().fit(X, y)
+    for Xin in (X, np.asfortranarray(X), X.astype(np.float32), sp.csr_matrix(X),
+                sp.csc_matrix(X)):
+        Xv = clf._validate_X(Xin, reset=False)
+        if sp.issparse(Xin):
+            assert np.shares_memory(Xv.data, Xin.data)
+        else:
+            assert Xv is Xin
+
+
+# ------------------------------------------------------ solver behaviour
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "fista"])
+def test_convergence_warning_and_usable_model(solver):
+    X, y = data(3)
+    clf = SigCoreLogisticRegression(solver=solver, max_iter=1, tol=1e-12)
+    with pytest.warns(ConvergenceWarning, match=solver):
+        clf.fit(X, y)
+    assert clf.n_iter_[0] <= 1
+    assert clf.score(X, y) > 0.5
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "fista"])
+def test_warm_start_continues(solver):
+    X, y = data(2)
+    cold = SigCoreLogisticRegression(solver=solver, tol=1e-8, max_iter=1000).fit(X, y)
+    warm = SigCoreLogisticRegression(solver=solver, tol=1e-8, max_iter=1000,
+                                     warm_start=True).fit(X, y)
+    first = warm.n_iter_[0]
+    warm.fit(X, y)
+    assert warm.n_iter_[0] < first
+    assert_allclose(warm.coef_, cold.coef_, rtol=1e-5, atol=1e-6)
+
+
+def test_verbose_prints(capsys):
+    X, y = data(2)
+    for solver in ("lbfgs", "newton-cg", "fista"):
+        SigCoreLogisticRegression(solver=solver, verbose=1).fit(X, y)
+        assert f"[{solver}]" in capsys.readouterr().out
+
+
+def test_larger_problem_multithreaded_matches_sklearn():
+    """A size where the fused pass runs on several threads and BLAS blocks."""
+    X, y = make_classification(20_000, 30, n_informative=10, random_state=0)
+    ref = sklearn_model("l2", tol=1e-9, max_iter=10_000).fit(X, y)
+    ours = SigCoreLogisticRegression(tol=1e-9, max_iter=10_000).fit(X, y)
+    assert rel_diff(ours.coef_, ref.coef_) < 1e-4
+
+
+# ----------------------------------------------------------------- partial_fit
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_partial_fit_approaches_fit(n_classes, penalty):
+    X, y = data(n_classes, n=600)
+    C = 1.0
+    full = SigCoreLogisticRegression(penalty=penalty, C=C, solver="fista", **TIGHT).fit(X, y)
+    stream = SigCoreLogisticRegression(penalty=penalty, C=C, random_state=0)
+    stream.partial_fit(X[:100], y[:100], classes=np.unique(y))
+    for _ in range(60):
+        stream.partial_fit(X, y)
+    assert stream.n_iter_[0] == 61
+    l1 = 1.0 if penalty == "l1" else 0.0
+    f_full = objective(X, y, full.coef_, full.intercept_, C, l1_ratio=l1)
+    f_stream = objective(X, y, stream.coef_, stream.intercept_, C, l1_ratio=l1)
+    assert f_full <= f_stream < f_full + 0.01
+    assert np.mean(stream.predict(X) == full.predict(X)) > 0.95
+
+
+def test_partial_fit_first_call_and_classes():
+    X, y = data(3)
+    clf = SigCoreLogisticRegression()
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:10], y[:10], classes=[0, 1, 2])  # a batch need not hold all classes
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.coef_.shape == (3, X.shape[1])
+    with pytest.raises(ValueError, match="differs from the classes"):
+        clf.partial_fit(X, y, classes=[0, 1])
+    X32 = sp.csr_matrix(X.astype(np.float32))
+    clf32 = SigCoreLogisticRegression().partial_fit(X32, y, classes=np.unique(y))
+    assert clf32.coef_.dtype == np.float32
+    assert clf32.predict_proba(X32).dtype == np.float32
+
+
+def test_partial_fit_after_fit_continues_from_fit():
+    X, y = data(2)
+    clf = SigCoreLogisticRegression(tol=1e-10).fit(X, y)
+    before = clf.coef_.copy()
+    clf.partial_fit(X, y)
+    assert np.max(np.abs(clf.coef_ - before)) < 0.05
