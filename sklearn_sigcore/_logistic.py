@@ -620,9 +620,10 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
             return self._partial_fit(X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):
+        # _fit_context skips this on a fitted estimator: parameters may have changed
+        self._validate_params()
         # partial_fit's proximal SGD handles every penalty, whatever the solver
         penalty = None if self.C == np.inf else self.penalty
-        kernels.check_alpha(self.alpha)
         first = not hasattr(self, "classes_")  # else continue from fit / partial_fit
         if first:
             if classes is None:

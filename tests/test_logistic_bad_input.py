@@ -1,0 +1,163 @@
+"""Bad input to SigCoreLogisticRegression: clear errors, and a fitted model left unchanged."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+
+from sklearn_sigcore._logistic import SigCoreLogisticRegression
+
+
+@pytest.fixture(scope="module")
+def Xy():
+    X, y = make_classification(120, 5, n_informative=3, n_redundant=0, random_state=0)
+    return X, y
+
+
+def fitted(Xy, **params):
+    X, y = Xy
+    return SigCoreLogisticRegression(**params).fit(X, y)
+
+
+def snapshot(est):
+    return pickle.dumps(est.__dict__)
+
+
+def _with(X, i, j, value):
+    X = X.copy()
+    X[i, j] = value
+    return X
+
+
+BAD_FITS = {
+    "nan in X": (lambda X, y: (_with(X, 3, 1, np.nan), y, {}), ValueError, "NaN"),
+    "inf in X": (lambda X, y: (_with(X, 0, 0, np.inf), y, {}), ValueError, "infinity"),
+    "nan in sparse X": (lambda X, y: (sp.csr_matrix(_with(X, 2, 2, np.nan)), y, {}),
+                        ValueError, "NaN"),
+    "single class": (lambda X, y: (X, np.zeros_like(y), {}), ValueError, "one class"),
+    "negative sample weight": (
+        lambda X, y: (X, y, {"sample_weight": np.r_[-1.0, np.ones(len(y) - 1)]}),
+        ValueError, "[Nn]egative"),
+    "all-zero sample weight": (
+        lambda X, y: (X, y, {"sample_weight": np.zeros(len(y))}), ValueError, "zero"),
+    "one weighted class": (
+        lambda X, y: (X, y, {"sample_weight": (y == 1).astype(float)}), ValueError,
+        "Only one class"),
+    "mismatched y": (lambda X, y: (X, y[:-1], {}), ValueError, "inconsistent numbers"),
+    "mismatched sample_weight": (
+        lambda X, y: (X, y, {"sample_weight": np.ones(len(y) + 1)}), ValueError,
+        r"sample_weight.shape"),
+    "continuous y": (lambda X, y: (X, y + 0.5, {}), ValueError, "Unknown label type"),
+    "empty X": (lambda X, y: (X[:0], y[:0], {}), ValueError, "0 sample"),
+    "complex X": (lambda X, y: (X + 1j, y, {}), ValueError, "[Cc]omplex"),
+    "3-D X": (lambda X, y: (X[:, :, None], y, {}), ValueError, "dim"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FITS))
+def test_bad_fit_input_clear_error_and_model_unchanged(Xy, case):
+    make, error, match = BAD_FITS[case]
+    est = fitted(Xy)
+    before = snapshot(est)
+    X, y, kwargs = make(*Xy)
+    with pytest.raises(error, match=match):
+        est.fit(X, y, **kwargs)
+    assert snapshot(est) == before
+    # a fresh estimator stays unfitted
+    fresh = SigCoreLogisticRegression()
+    with pytest.raises(error, match=match):
+        fresh.fit(X, y, **kwargs)
+    assert not hasattr(fresh, "coef_")
+
+
+BAD_PARAMS = [
+    (dict(alpha=0.0), "alpha"),
+    (dict(alpha=-1.0), "alpha"),
+    (dict(alpha=np.nan), "alpha"),
+    (dict(alpha=np.inf), "alpha"),
+    (dict(alpha="big"), "alpha"),
+    (dict(C=0.0), "C"),
+    (dict(C=-1.0), "C"),
+    (dict(l1_ratio=1.5), "l1_ratio"),
+    (dict(penalty="l3"), "penalty"),
+    (dict(solver="saga"), "solver"),
+    (dict(tol=-1.0), "tol"),
+    (dict(max_iter=-1), "max_iter"),
+    (dict(max_iter=2.5), "max_iter"),
+    (dict(class_weight="auto"), "class_weight"),
+]
+
+
+@pytest.mark.parametrize("params,name", BAD_PARAMS)
+def test_bad_parameters_name_the_parameter(Xy, params, name):
+    est = fitted(Xy)
+    before = snapshot(est)
+    est.set_params(**params)
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        est.fit(*Xy)
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        est.partial_fit(*Xy)
+    after = pickle.loads(snapshot(est))
+    for key, value in pickle.loads(before).items():
+        if key not in params:
+            assert_array_equal(after[key], value)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_unsupported_solver_penalty_pair(Xy, solver, penalty):
+    est = fitted(Xy)
+    before = snapshot(est)
+    est.set_params(solver=solver, penalty=penalty)
+    with pytest.raises(ValueError, match=f"Solver '{solver}' does not support "
+                                         f"penalty='{penalty}'.*fista"):
+        est.fit(*Xy)
+    est.set_params(solver=solver, penalty="l2")
+    assert pickle.loads(snapshot(est))["coef_"].tolist() == \
+        pickle.loads(before)["coef_"].tolist()
+
+
+def test_no_penalty_through_C_inf_is_accepted_by_every_solver(Xy):
+    for solver in ("lbfgs", "newton-cg"):
+        est = SigCoreLogisticRegression(penalty="l1", C=np.inf, solver=solver).fit(*Xy)
+        ref = SigCoreLogisticRegression(penalty=None, solver=solver).fit(*Xy)
+        assert_array_equal(est.coef_, ref.coef_)
+
+
+def test_predict_wrong_n_features_and_unfitted(Xy):
+    X, y = Xy
+    with pytest.raises(NotFittedError):
+        SigCoreLogisticRegression().predict(X)
+    est = fitted(Xy)
+    before = snapshot(est)
+    for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
+        with pytest.raises(ValueError, match="features"):
+            getattr(est, method)(X[:, :-1])
+        with pytest.raises(ValueError, match="NaN"):
+            getattr(est, method)(_with(X, 0, 0, np.nan))
+    assert snapshot(est) == before
+
+
+def test_failed_partial_fit_leaves_model_unchanged(Xy):
+    X, y = Xy
+    est = SigCoreLogisticRegression().partial_fit(X, y, classes=[0, 1])
+    before = snapshot(est)
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(X[:, :-1], y)
+    with pytest.raises(ValueError, match="not in classes"):
+        est.partial_fit(X, y + 5)
+    with pytest.raises(ValueError, match="NaN"):
+        est.partial_fit(_with(X, 1, 1, np.nan), y)
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        est.partial_fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="differs"):
+        est.partial_fit(X, y, classes=[0, 1, 2])
+    assert snapshot(est) == before
+    fresh = SigCoreLogisticRegression()
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        fresh.partial_fit(X, y, classes=[1])
+    assert not hasattr(fresh, "classes_")
