@@ -1,7 +1,15 @@
-"""scikit-learn estimators built on the sigmoid core sigma(alpha z)."""
+"""scikit-learn estimators built on the sigmoid core sigma(alpha z).
+
+* :class:`SigCoreLogisticRegression`: P(y=1 | x) = sigma(alpha (w.x + b)).
+* :class:`SigCoreMLPClassifier`: hidden units f(alpha (W h + b)), with
+  ``alpha='auto'`` for deep sigmoid networks.
+* :mod:`sklearn_sigcore.kernels`: the fast, exact sigmoid-core kernels.
+"""
 
 from . import kernels
+from ._logistic import SigCoreLogisticRegression
+from ._mlp import SigCoreMLPClassifier
 
 __version__ = "0.1.0"
 
-__all__ = ["kernels", "__version__"]
+__all__ = ["SigCoreLogisticRegression", "SigCoreMLPClassifier", "kernels", "__version__"]
