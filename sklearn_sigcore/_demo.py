@@ -139,19 +139,21 @@ def save_figure(path, searches, depth_rows):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plotting import AlphaSearchDisplay
+    from .plotting import AlphaSearchDisplay, SigmoidCoreDisplay
 
-    fig, axes = plt.subplots(1, len(searches) + 1, figsize=(5 * (len(searches) + 1), 4))
-    for ax, ((name, label), search) in zip(axes, searches.items()):
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    axes = axes.ravel()
+    for ax, ((name, label), search) in zip(axes[[0, 3, 1, 4]], searches.items()):
         AlphaSearchDisplay.from_estimator(search, ax=ax)
         ax.set_title(f"{label}\non {name}", fontsize="small")
+    SigmoidCoreDisplay.from_alphas([1.0, 4.0], ax=axes[2])
     depths = [d for d, _, _ in depth_rows]
     positions = np.arange(len(depths))
-    axes[-1].bar(positions - 0.2, [p for _, p, _ in depth_rows], 0.4, label="alpha=1")
-    axes[-1].bar(positions + 0.2, [a for _, _, a in depth_rows], 0.4, label="alpha='auto'")
-    axes[-1].set(xticks=positions, xticklabels=depths, xlabel="hidden layers",
+    axes[5].bar(positions - 0.2, [p for _, p, _ in depth_rows], 0.4, label="alpha=1")
+    axes[5].bar(positions + 0.2, [a for _, _, a in depth_rows], 0.4, label="alpha='auto'")
+    axes[5].set(xticks=positions, xticklabels=depths, xlabel="hidden layers",
                  ylabel="test accuracy", title="deep sigmoid networks, digits", ylim=(0, 1))
-    axes[-1].legend()
+    axes[5].legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -111,7 +111,8 @@ class AlphaSearchDisplay:
     """Cross-validated score against alpha, from a grid search.
 
     One line (with the standard deviation over the folds as error bars) per
-    combination of the other searched parameters.
+    combination of the other searched parameters.  Non-numeric alpha values
+    (``'auto'``) are drawn as horizontal reference lines.
 
     Parameters
     ----------
@@ -122,10 +123,15 @@ class AlphaSearchDisplay:
         The other parameters' values for each line.
     param_name : str
         The searched parameter drawn on the x axis.
+    named_scores : dict, default=None
+        ``{value: (mean score, std)}`` for non-numeric alpha values (best over
+        the other parameters).
 
     Attributes
     ----------
     errorbars_ : list of matplotlib ErrorbarContainer
+    reference_lines_ : dict of matplotlib Line2D
+        The horizontal line drawn for each non-numeric alpha value.
     ax_ : matplotlib Axes
     figure_ : matplotlib Figure
 
@@ -140,12 +146,14 @@ class AlphaSearchDisplay:
     1.0
     """
 
-    def __init__(self, alphas, mean_scores, std_scores, group_labels, param_name):
+    def __init__(self, alphas, mean_scores, std_scores, group_labels, param_name,
+                 named_scores=None):
         self.alphas = alphas
         self.mean_scores = mean_scores
         self.std_scores = std_scores
         self.group_labels = group_labels
         self.param_name = param_name
+        self.named_scores = {} if named_scores is None else named_scores
 
     @property
     def best_alpha_(self):
@@ -174,7 +182,12 @@ class AlphaSearchDisplay:
             row, col = labels.index(others[i]), np.searchsorted(alphas, float(column[i]))
             mean[row, col] = cv_results["mean_test_score"][i]
             std[row, col] = cv_results["std_test_score"][i]
-        return cls(alphas, mean, std, labels, param_name).plot(ax=ax)
+        named = {}
+        for i in np.flatnonzero(~numeric):
+            score = (float(cv_results["mean_test_score"][i]), float(cv_results["std_test_score"][i]))
+            if column[i] not in named or score[0] > named[column[i]][0]:
+                named[column[i]] = score
+        return cls(alphas, mean, std, labels, param_name, named).plot(ax=ax)
 
     @classmethod
     def from_estimator(cls, search, *, param_name=None, ax=None):
@@ -189,11 +202,18 @@ class AlphaSearchDisplay:
         for label, mean, std in zip(self.group_labels, self.mean_scores, self.std_scores):
             self.errorbars_.append(ax.errorbar(self.alphas, mean, yerr=std, marker="o",
                                                capsize=3, label=label or None))
+        self.reference_lines_ = {}
+        for value, (mean, std) in self.named_scores.items():
+            line = ax.axhline(mean, linestyle="--", color="0.3", label=f"alpha={value!r}")
+            ax.axhspan(mean - std, mean + std, color="0.3", alpha=0.1)
+            self.reference_lines_[value] = line
         ax.set_xscale("log")
+        ax.set_xticks(self.alphas, [f"{a:g}" for a in self.alphas])
+        ax.minorticks_off()
         ax.set_xlabel(f"{self.param_name} (scale of the sigmoid core)")
         ax.set_ylabel("mean CV score")
         ax.set_title(f"CV score against alpha (best alpha = {self.best_alpha_:g})")
-        if any(self.group_labels):
+        if any(self.group_labels) or self.named_scores:
             ax.legend(fontsize="small")
         self.ax_, self.figure_ = ax, ax.figure
         return self

@@ -93,6 +93,17 @@ def test_alpha_search_display_finds_the_alpha_parameter():
         AlphaSearchDisplay.from_cv_results(results)
 
 
+def test_alpha_search_display_draws_auto_as_a_reference_line():
+    results = {"param_alpha": np.ma.masked_array([1.0, "auto", 2.0], dtype=object),
+               "mean_test_score": np.array([0.7, 0.95, 0.8]),
+               "std_test_score": np.array([0.0, 0.02, 0.05]),
+               "params": [{"alpha": a} for a in (1.0, "auto", 2.0)]}
+    display = AlphaSearchDisplay.from_cv_results(results)
+    np.testing.assert_array_equal(display.alphas, [1.0, 2.0])
+    np.testing.assert_array_equal(display.reference_lines_["auto"].get_ydata(), [0.95, 0.95])
+    assert display.named_scores == {"auto": (0.95, 0.02)}
+
+
 def test_training_diagnostics_display_draws_given_curves():
     loss = np.array([2.0, 1.0, 0.5])
     norms = np.array([[1e-3, 1e-1], [2e-3, 2e-1], [3e-3, 3e-1]])
