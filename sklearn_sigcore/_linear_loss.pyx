@@ -4,15 +4,16 @@
 # for each block the scores Z = X_b W^T + b come from BLAS, the sigmoid-core
 # loss kernel turns them into per-sample losses and score gradients Gz, and the
 # coefficient gradient G += X_b^T Gz is accumulated while the block is still in
-# cache.  Threads take contiguous row ranges, each with its own accumulator,
-# summed at the end.  Dense C- and F-ordered X and CSR X have Cython paths;
+# cache.  Threads take blocks dynamically (robust on a busy machine), each
+# thread with its own gradient accumulator, summed at the end; the block
+# losses are summed in block order.  Dense C- and F-ordered X and CSR X have Cython paths;
 # anything else (CSC) goes through scipy's sparse products with the same
 # kernels (two passes, but no copy of X).
 #
 # The sums returned are raw: sum_i s_i l_i, sum_i s_i dl_i/dz x_i, ...; the
 # estimator scales them (1 / S) and adds the penalty.
 
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
@@ -56,7 +57,7 @@ MODE_HESSP_BINARY = HESSP_BINARY
 MODE_HESSP_MULTINOMIAL = HESSP_MULTINOMIAL
 
 BLOCK_ROWS = 256
-cdef Py_ssize_t MIN_WORK_PER_THREAD = 1 << 16   # elements of X per thread
+cdef Py_ssize_t MIN_WORK_PER_THREAD = 1 << 18   # elements of X per thread (~2 MB f64)
 
 
 # ---------------------------------------------------------------- BLAS glue
@@ -238,11 +239,13 @@ def _dense_pass(const floating_t[:, ::1] Xc, bint f_order, const floating_t[:, :
     cdef const floating_t *bp = NULL if b is None else &b[0]
     cdef const floating_t *swp = NULL if sw is None else &sw[0]
     cdef floating_t *auxp = NULL if aux is None else &aux[0]
+    cdef Py_ssize_t i, n_blocks = (n + block - 1) // block
     with nogil:
-        for t in prange(nt, num_threads=nt, schedule="static"):
-            start = n * t // nt
-            stop = n * (t + 1) // nt
-            losses[t] = _dense_range(&Xc[0, 0], f_order, n, p, K, start, stop, block,
+        for i in prange(n_blocks, num_threads=nt, schedule="dynamic", chunksize=4):
+            t = threadid()
+            start = i * block
+            stop = min(n, start + block)
+            losses[i] = _dense_range(&Xc[0, 0], f_order, n, p, K, start, stop, block,
                                      &W[0, 0], bp, &y[0], swp, alpha, mode, auxp,
                                      &Zbuf[t, 0], &Gzbuf[t, 0], &Lbuf[t, 0],
                                      &Gacc[t, 0], &gbacc[t, 0])
@@ -263,11 +266,13 @@ def _csr_pass(const floating_t[::1] data, const index_t[::1] indices,
     cdef floating_t *auxp = NULL if aux is None else &aux[0]
     cdef const floating_t *dp = NULL if data.shape[0] == 0 else &data[0]
     cdef const index_t *ip = NULL if indices.shape[0] == 0 else &indices[0]
+    cdef Py_ssize_t i, n_blocks = (n + block - 1) // block
     with nogil:
-        for t in prange(nt, num_threads=nt, schedule="static"):
-            start = n * t // nt
-            stop = n * (t + 1) // nt
-            losses[t] = _csr_range(dp, ip, &indptr[0], p, K, start, stop, block,
+        for i in prange(n_blocks, num_threads=nt, schedule="dynamic", chunksize=4):
+            t = threadid()
+            start = i * block
+            stop = min(n, start + block)
+            losses[i] = _csr_range(dp, ip, &indptr[0], p, K, start, stop, block,
                                    &W[0, 0], bp, &y[0], swp, alpha, mode, auxp,
                                    &Zbuf[t, 0], &Gzbuf[t, 0], &Lbuf[t, 0],
                                    &Gacc[t, 0], &gbacc[t, 0])
@@ -334,7 +339,7 @@ class LinearLoss:
         nt, K, p = self.n_threads, self.K, self.n_features
         Gacc = np.zeros((nt, K * p), dtype=self.dtype)
         gbacc = np.zeros((nt, K), dtype=np.float64)
-        losses = np.zeros(nt, dtype=np.float64)
+        losses = np.zeros(max(1, -(-self.n_samples // self.block)), dtype=np.float64)
         if aux is not None:
             aux = aux.reshape(-1)
         args = (W, b, self.y, self.sample_weight, self.alpha, mode, aux,
