@@ -16,6 +16,7 @@ activation's slope vanishes (see ``SATURATION_DOC``).
 import numpy as np
 
 from ._kernels import UnaryKind, unary
+from ._mlp_fast import sigmoid_backward, sigmoid_saturation, tanh_backward
 
 __all__ = ["ACTIVATIONS", "canonical_activation", "SATURATION_DOC"]
 
@@ -71,21 +72,13 @@ def _identity_forward(z, alpha, n_threads):
 
 # --------------------------------------------------------------- backward
 def _sigmoid_backward(h, delta, alpha, scratch):
-    # d/dz sigma(alpha z) = alpha h (1 - h) = alpha (h - h^2)
-    np.multiply(h, h, out=scratch)
-    np.subtract(h, scratch, out=scratch)
-    if alpha != 1.0:
-        scratch *= scratch.dtype.type(alpha)
-    delta *= scratch
+    # d/dz sigma(alpha z) = alpha h (1 - h), one fused pass
+    sigmoid_backward(_flat(h), _flat(delta), alpha)
 
 
 def _tanh_backward(h, delta, alpha, scratch):
-    # alpha (1 - h^2)
-    np.multiply(h, h, out=scratch)
-    np.subtract(1, scratch, out=scratch)
-    if alpha != 1.0:
-        scratch *= scratch.dtype.type(alpha)
-    delta *= scratch
+    # d/dz tanh(alpha z) = alpha (1 - h^2)
+    tanh_backward(_flat(h), _flat(delta), alpha)
 
 
 def _relu_backward(h, delta, alpha, scratch):
@@ -116,7 +109,7 @@ def _identity_backward(h, delta, alpha, scratch):
 
 # ------------------------------------------------------------- saturation
 def _sigmoid_saturation(h):
-    return (np.count_nonzero(h < 0.01) + np.count_nonzero(h > 0.99)) / h.size
+    return sigmoid_saturation(_flat(h))
 
 
 def _tanh_saturation(h):

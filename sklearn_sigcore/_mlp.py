@@ -30,16 +30,21 @@ from ._kernels import (
     UnaryKind,
     binary_loss_gradient,
     multinomial_loss_gradient,
-    openmp_effective_n_threads,
     softmax_rows,
     unary,
 )
+from ._mlp_fast import axpy
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from .kernels import check_alpha
 
 __all__ = ["SigCoreMLPClassifier"]
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+# The element-wise kernels run serial between the BLAS calls: the BLAS
+# already uses every core, and an OpenMP team spinning next to OpenBLAS's
+# threads slows each training step down several times.
+_KERNEL_THREADS = 1
 
 # alpha="auto": the data sample used to pick the gains, and the standard
 # deviation the sigmoid-core argument u = alpha z gets on it.
@@ -175,7 +180,7 @@ class _Network:
             pc = self.params[:nc]
             gc = self.grad[:nc]
             loss += 0.5 * l2c * float(np.dot(pc, pc))
-            gc += self.dtype.type(l2c) * pc
+            axpy(gc, pc, l2c)
         return float(loss)
 
     def decision(self, X):
@@ -687,7 +692,7 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
             target = np.ascontiguousarray(Y, dtype=dtype)
         layout = _Layout([X.shape[1]] + hidden + [n_outputs])
         rng = check_random_state(self.random_state)
-        n_threads = openmp_effective_n_threads(None)
+        n_threads = _KERNEL_THREADS
 
         if first_pass:
             if alpha_spec == "auto":
@@ -1013,8 +1018,7 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
     def _network(self):
         return _Network(self._layout, self._params_in_use(), self.alphas_,
                         canonical_activation(self.activation),
-                        self.out_activation_ == "softmax",
-                        openmp_effective_n_threads(None))
+                        self.out_activation_ == "softmax", _KERNEL_THREADS)
 
     def _params_in_use(self):
         """The flat parameters, rebuilt if coefs_ / intercepts_ were replaced."""
@@ -1070,7 +1074,7 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
             the probability of each label).
         """
         z = self._decision(X)
-        nt = openmp_effective_n_threads(None)
+        nt = _KERNEL_THREADS
         if self.out_activation_ == "softmax":
             softmax_rows(z, z, 1.0, False, nt)
             return z
@@ -1100,7 +1104,7 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
             Log-probabilities in the order of `classes_`.
         """
         z = self._decision(X)
-        nt = openmp_effective_n_threads(None)
+        nt = _KERNEL_THREADS
         if self.out_activation_ == "softmax":
             softmax_rows(z, z, 1.0, True, nt)
             return z

@@ -8,6 +8,8 @@ stopping logic are scikit-learn's (``sklearn.neural_network._stochastic_optimize
 
 import numpy as np
 
+from ._mlp_fast import adam_step, sgd_step
+
 __all__ = ["SGDOptimizer", "AdamOptimizer"]
 
 
@@ -15,7 +17,6 @@ class _BaseOptimizer:
     def __init__(self, n_params, dtype, learning_rate_init):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
-        self._scratch = np.empty(n_params, dtype=dtype)
 
     def iteration_ends(self, time_step):
         """Update the learning rate at the end of an epoch (t = samples seen)."""
@@ -74,17 +75,8 @@ class SGDOptimizer(_BaseOptimizer):
 
     def step(self, params, grad):
         """params += update(grad), in place."""
-        v, s = self.velocity, self._scratch
-        lr = self.learning_rate
-        np.multiply(grad, lr, out=s)
-        v *= self.momentum
-        v -= s
-        if self.nesterov:
-            params -= s
-            np.multiply(v, self.momentum, out=s)
-            params += s
-        else:
-            params += v
+        sgd_step(params, grad, self.velocity, self.learning_rate, self.momentum,
+                 bool(self.nesterov))
 
 
 class AdamOptimizer(_BaseOptimizer):
@@ -104,17 +96,5 @@ class AdamOptimizer(_BaseOptimizer):
         """params += update(grad), in place."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        m, v, s = self.ms, self.vs, self._scratch
         lr = (self.learning_rate_init * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t))
-        m *= b1
-        np.multiply(grad, 1 - b1, out=s)
-        m += s
-        v *= b2
-        np.multiply(grad, grad, out=s)
-        s *= 1 - b2
-        v += s
-        np.sqrt(v, out=s)
-        s += self.epsilon
-        np.divide(m, s, out=s)
-        s *= lr
-        params -= s
+        adam_step(params, grad, self.ms, self.vs, lr, b1, b2, self.epsilon)

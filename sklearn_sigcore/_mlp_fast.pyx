@@ -1,0 +1,153 @@
+# Fused, allocation-free inner loops of SigCoreMLPClassifier's training step.
+#
+# Each function makes one pass over contiguous float32 / float64 buffers
+# (in place), where NumPy would need several passes and temporaries.  The
+# arrays are small (one mini-batch, or the parameter vector), so the loops
+# are serial; GCC vectorises them (with AVX2 / AVX-512 clones on x86-64 Linux).
+
+cdef extern from *:
+    """
+    #include <math.h>
+    #include <stddef.h>
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
+        && defined(__linux__) && defined(__GLIBC__)
+    /* Baseline x86-64 plus AVX2 / AVX-512 clones picked at load time. sqrt of
+       the (never negative) second moment needs no errno, so it vectorises. */
+    #define MLP_DISPATCH __attribute__((optimize("no-math-errno"), \
+        target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+    #elif defined(__GNUC__) && !defined(__clang__)
+    #define MLP_DISPATCH __attribute__((optimize("no-math-errno")))
+    #else
+    #define MLP_DISPATCH
+    #endif
+    #if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+    #define MLP_RESTRICT __restrict
+    #else
+    #define MLP_RESTRICT
+    #endif
+
+    #define MLP_LOOPS(SUFFIX, T, SQRT)                                          \\
+    MLP_DISPATCH static void mlp_adam_##SUFFIX(                                 \\
+        T *MLP_RESTRICT p, const T *MLP_RESTRICT g, T *MLP_RESTRICT m,         \\
+        T *MLP_RESTRICT v, ptrdiff_t n, T lr, T b1, T b2, T eps)               \\
+    {                                                                           \\
+        ptrdiff_t i;                                                            \\
+        T c1 = (T)1 - b1, c2 = (T)1 - b2;                                       \\
+        for (i = 0; i < n; i++) {                                               \\
+            T gi = g[i];                                                        \\
+            T mi = b1 * m[i] + c1 * gi;                                         \\
+            T vi = b2 * v[i] + c2 * gi * gi;                                    \\
+            m[i] = mi;                                                          \\
+            v[i] = vi;                                                          \\
+            p[i] -= lr * mi / (SQRT(vi) + eps);                                 \\
+        }                                                                       \\
+    }                                                                           \\
+    MLP_DISPATCH static void mlp_sigmoid_backward_##SUFFIX(                     \\
+        const T *MLP_RESTRICT h, T *MLP_RESTRICT d, ptrdiff_t n, T a)          \\
+    {                                                                           \\
+        ptrdiff_t i;                                                            \\
+        for (i = 0; i < n; i++) d[i] *= a * (h[i] - h[i] * h[i]);               \\
+    }                                                                           \\
+    MLP_DISPATCH static void mlp_tanh_backward_##SUFFIX(                        \\
+        const T *MLP_RESTRICT h, T *MLP_RESTRICT d, ptrdiff_t n, T a)          \\
+    {                                                                           \\
+        ptrdiff_t i;                                                            \\
+        for (i = 0; i < n; i++) d[i] *= a * ((T)1 - h[i] * h[i]);               \\
+    }
+
+    MLP_LOOPS(f64, double, sqrt)
+    MLP_LOOPS(f32, float, sqrtf)
+    """
+    void mlp_adam_f64(double *p, const double *g, double *m, double *v, Py_ssize_t n,
+                      double lr, double b1, double b2, double eps) noexcept nogil
+    void mlp_adam_f32(float *p, const float *g, float *m, float *v, Py_ssize_t n,
+                      float lr, float b1, float b2, float eps) noexcept nogil
+    void mlp_sigmoid_backward_f64(const double *h, double *d, Py_ssize_t n,
+                                  double a) noexcept nogil
+    void mlp_sigmoid_backward_f32(const float *h, float *d, Py_ssize_t n,
+                                  float a) noexcept nogil
+    void mlp_tanh_backward_f64(const double *h, double *d, Py_ssize_t n,
+                               double a) noexcept nogil
+    void mlp_tanh_backward_f32(const float *h, float *d, Py_ssize_t n,
+                               float a) noexcept nogil
+
+
+ctypedef fused floating_t:
+    float
+    double
+
+
+def adam_step(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1] m,
+              floating_t[::1] v, double lr, double beta_1, double beta_2, double eps):
+    """One Adam update: m, v <- moments; params -= lr * m / (sqrt(v) + eps).
+
+    Serial on purpose: an OpenMP team next to OpenBLAS's threads on the same
+    cores makes every training step several times slower (spinning threads).
+    """
+    cdef Py_ssize_t n = params.shape[0]
+    if n == 0:
+        return
+    with nogil:
+        if floating_t is double:
+            mlp_adam_f64(&params[0], &grad[0], &m[0], &v[0], n, lr, beta_1, beta_2, eps)
+        else:
+            mlp_adam_f32(&params[0], &grad[0], &m[0], &v[0], n, <float>lr,
+                         <float>beta_1, <float>beta_2, <float>eps)
+
+
+def sgd_step(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1] velocity,
+             double learning_rate, double momentum, bint nesterov):
+    """One SGD step with (Nesterov) momentum, as scikit-learn's SGDOptimizer."""
+    cdef Py_ssize_t i, n = params.shape[0]
+    cdef floating_t lr = learning_rate, mu = momentum, g, vel
+    with nogil:
+        for i in range(n):
+            g = lr * grad[i]
+            vel = mu * velocity[i] - g
+            velocity[i] = vel
+            if nesterov:
+                params[i] += mu * vel - g
+            else:
+                params[i] += vel
+
+
+def axpy(floating_t[::1] y, const floating_t[::1] x, double a):
+    """y += a * x."""
+    cdef Py_ssize_t i, n = y.shape[0]
+    cdef floating_t s = a
+    with nogil:
+        for i in range(n):
+            y[i] += s * x[i]
+
+
+def sigmoid_backward(const floating_t[::1] h, floating_t[::1] delta, double alpha):
+    """delta *= alpha h (1 - h): the derivative of sigma(alpha z) from its output h."""
+    cdef Py_ssize_t n = h.shape[0]
+    if n == 0:
+        return
+    with nogil:
+        if floating_t is double:
+            mlp_sigmoid_backward_f64(&h[0], &delta[0], n, alpha)
+        else:
+            mlp_sigmoid_backward_f32(&h[0], &delta[0], n, <float>alpha)
+
+
+def tanh_backward(const floating_t[::1] h, floating_t[::1] delta, double alpha):
+    """delta *= alpha (1 - h^2): the derivative of tanh(alpha z) from its output h."""
+    cdef Py_ssize_t n = h.shape[0]
+    if n == 0:
+        return
+    with nogil:
+        if floating_t is double:
+            mlp_tanh_backward_f64(&h[0], &delta[0], n, alpha)
+        else:
+            mlp_tanh_backward_f32(&h[0], &delta[0], n, <float>alpha)
+
+
+def sigmoid_saturation(const floating_t[::1] h):
+    """Fraction of h within 0.01 of 0 or 1."""
+    cdef Py_ssize_t i, n = h.shape[0], count = 0
+    with nogil:
+        for i in range(n):
+            count += (h[i] < 0.01) | (h[i] > 0.99)
+    return count / <double>n if n else 0.0
