@@ -148,10 +148,14 @@ cdef double _dense_range(
     Py_ssize_t start, Py_ssize_t stop, Py_ssize_t block,
     const floating_t *W, const floating_t *b, const floating_t *y,
     const floating_t *sw, double alpha, int mode, floating_t *aux,
-    floating_t *Z, floating_t *Gz, floating_t *L, floating_t *G, double *gb,
+    floating_t *Z, floating_t *Gz, floating_t *L, floating_t *Gt, double *G, double *gb,
 ) noexcept nogil:
-    """Rows [start, stop) of X (n x p, C order, or F order): loss, G += X^T Gz."""
-    cdef Py_ssize_t s = start, nb
+    """Rows [start, stop) of X (n x p, C order, or F order): loss, G += X^T Gz.
+
+    Each block's X^T Gz goes through Gt (BLAS, the data's precision) into the
+    float64 accumulator G, so float32 gradients do not lose digits over blocks.
+    """
+    cdef Py_ssize_t s = start, nb, j, Kp = K * p
     cdef double total = 0.0
     cdef floating_t *Xb
     cdef floating_t *Wm = <floating_t *> W
@@ -175,16 +179,18 @@ cdef double _dense_range(
         total += _rows_op(mode, s, nb, K, Z, Gz, L, y, sw, alpha, aux)
         if f_order:
             if K == 1:
-                _gemv(c'T', <int> nb, <int> p, Xb, <int> n, Gz, 1.0, G)
+                _gemv(c'T', <int> nb, <int> p, Xb, <int> n, Gz, 0.0, Gt)
             else:
                 _gemm(c'T', c'T', <int> p, <int> K, <int> nb, Xb, <int> n, Gz, <int> K,
-                      1.0, G, <int> p)
+                      0.0, Gt, <int> p)
         else:
             if K == 1:
-                _gemv(c'N', <int> p, <int> nb, Xb, <int> p, Gz, 1.0, G)
+                _gemv(c'N', <int> p, <int> nb, Xb, <int> p, Gz, 0.0, Gt)
             else:
                 _gemm(c'N', c'T', <int> p, <int> K, <int> nb, Xb, <int> p, Gz, <int> K,
-                      1.0, G, <int> p)
+                      0.0, Gt, <int> p)
+        for j in range(Kp):
+            G[j] += Gt[j]
         _sum_intercept(Gz, gb, nb, K)
         s += nb
     return total
@@ -196,11 +202,10 @@ cdef double _csr_range(
     Py_ssize_t p, Py_ssize_t K, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t block,
     const floating_t *W, const floating_t *b, const floating_t *y,
     const floating_t *sw, double alpha, int mode, floating_t *aux,
-    floating_t *Z, floating_t *Gz, floating_t *L, floating_t *G, double *gb,
+    floating_t *Z, floating_t *Gz, floating_t *L, double *G, double *gb,
 ) noexcept nogil:
-    cdef Py_ssize_t s = start, nb, i, k, j, r, col
-    cdef double total = 0.0, acc
-    cdef floating_t g, v
+    cdef Py_ssize_t s = start, nb, i, k, j, r
+    cdef double total = 0.0, acc, g
     while s < stop:
         nb = min(block, stop - s)
         for i in range(nb):
@@ -218,7 +223,7 @@ cdef double _csr_range(
                 g = Gz[i * K + k]
                 if g != 0:
                     for j in range(indptr[r], indptr[r + 1]):
-                        G[k * p + indices[j]] += data[j] * g
+                        G[k * p + indices[j]] += <double> data[j] * g
         _sum_intercept(Gz, gb, nb, K)
         s += nb
     return total
@@ -229,8 +234,8 @@ def _dense_pass(const floating_t[:, ::1] Xc, bint f_order, const floating_t[:, :
                 const floating_t[::1] b, const floating_t[::1] y,
                 const floating_t[::1] sw, double alpha, int mode, floating_t[::1] aux,
                 floating_t[:, ::1] Zbuf, floating_t[:, ::1] Gzbuf, floating_t[:, ::1] Lbuf,
-                floating_t[:, ::1] Gacc, double[:, ::1] gbacc, double[::1] losses,
-                Py_ssize_t block):
+                floating_t[:, ::1] Gtmp, double[:, ::1] Gacc, double[:, ::1] gbacc,
+                double[::1] losses, Py_ssize_t block):
     """Xc is X (C order) or X.T (C order, f_order=True)."""
     cdef Py_ssize_t n = Xc.shape[1] if f_order else Xc.shape[0]
     cdef Py_ssize_t p = Xc.shape[0] if f_order else Xc.shape[1]
@@ -248,7 +253,7 @@ def _dense_pass(const floating_t[:, ::1] Xc, bint f_order, const floating_t[:, :
             losses[i] = _dense_range(&Xc[0, 0], f_order, n, p, K, start, stop, block,
                                      &W[0, 0], bp, &y[0], swp, alpha, mode, auxp,
                                      &Zbuf[t, 0], &Gzbuf[t, 0], &Lbuf[t, 0],
-                                     &Gacc[t, 0], &gbacc[t, 0])
+                                     &Gtmp[t, 0], &Gacc[t, 0], &gbacc[t, 0])
 
 
 def _csr_pass(const floating_t[::1] data, const index_t[::1] indices,
@@ -256,8 +261,8 @@ def _csr_pass(const floating_t[::1] data, const index_t[::1] indices,
               const floating_t[::1] b, const floating_t[::1] y,
               const floating_t[::1] sw, double alpha, int mode, floating_t[::1] aux,
               floating_t[:, ::1] Zbuf, floating_t[:, ::1] Gzbuf, floating_t[:, ::1] Lbuf,
-              floating_t[:, ::1] Gacc, double[:, ::1] gbacc, double[::1] losses,
-              Py_ssize_t block):
+              floating_t[:, ::1] Gtmp, double[:, ::1] Gacc, double[:, ::1] gbacc,
+              double[::1] losses, Py_ssize_t block):
     cdef Py_ssize_t n = indptr.shape[0] - 1
     cdef Py_ssize_t K = W.shape[0], start, stop
     cdef int t, nt = Gacc.shape[0]
@@ -332,18 +337,19 @@ class LinearLoss:
         self._Z = np.empty((nt, B * K), dtype=dt)
         self._Gz = np.empty((nt, B * K), dtype=dt)
         self._L = np.empty((nt, B), dtype=dt)
+        self._Gt = np.empty((nt, K * self.n_features), dtype=dt)
         self._aux = None
 
     # -------------------------------------------------------------- passes
     def _run(self, mode, W, b, aux):
         nt, K, p = self.n_threads, self.K, self.n_features
-        Gacc = np.zeros((nt, K * p), dtype=self.dtype)
+        Gacc = np.zeros((nt, K * p), dtype=np.float64)
         gbacc = np.zeros((nt, K), dtype=np.float64)
         losses = np.zeros(max(1, -(-self.n_samples // self.block)), dtype=np.float64)
         if aux is not None:
             aux = aux.reshape(-1)
         args = (W, b, self.y, self.sample_weight, self.alpha, mode, aux,
-                self._Z, self._Gz, self._L, Gacc, gbacc, losses, self.block)
+                self._Z, self._Gz, self._L, self._Gt, Gacc, gbacc, losses, self.block)
         if self.n_samples > 0:
             if self._route == "dense_c":
                 _dense_pass(self.X, False, *args)
@@ -355,7 +361,7 @@ class LinearLoss:
                 if indices.dtype != indptr.dtype:  # pragma: no cover - scipy keeps them equal
                     indices = indices.astype(indptr.dtype)
                 _csr_pass(X.data, indices, indptr, p, *args)
-        G = Gacc.sum(axis=0, dtype=np.float64).reshape(K, p)
+        G = Gacc.sum(axis=0).reshape(K, p)
         gb = gbacc.sum(axis=0)
         return float(losses.sum()), G, gb
 

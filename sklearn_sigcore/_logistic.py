@@ -98,7 +98,7 @@ class _Objective:
 
 
 # ---------------------------------------------------------------- solvers
-def _solve_lbfgs(obj, theta0, tol, max_iter, verbose):
+def _solve_lbfgs(obj, theta0, tol, max_iter, verbose, ftol):
     def fun(theta):
         return obj.smooth(theta)
 
@@ -113,7 +113,7 @@ def _solve_lbfgs(obj, theta0, tol, max_iter, verbose):
     res = scipy.optimize.minimize(
         fun, theta0, method="L-BFGS-B", jac=True, callback=callback,
         options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
-                 "ftol": 64 * np.finfo(float).eps},
+                 "ftol": ftol},
     )
     converged = res.status == 0
     if not converged:
@@ -565,7 +565,11 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
                 theta0[obj.n_coef:] = previous[2]
 
         if self.solver == "lbfgs":
-            theta, n_iter = _solve_lbfgs(obj, theta0, self.tol, self.max_iter, self.verbose)
+            # sklearn's ftol in float64; in float32 the objective is only resolved
+            # to ~1e-10 relative, and chasing the rounding costs line-search steps
+            ftol = 64 * EPS if X.dtype == np.float64 else 1e-10
+            theta, n_iter = _solve_lbfgs(obj, theta0, self.tol, self.max_iter, self.verbose,
+                                         ftol)
         elif self.solver == "newton-cg":
             theta, n_iter = _solve_newton_cg(obj, theta0, self.tol, self.max_iter,
                                              self.verbose)

@@ -159,7 +159,7 @@ def test_objective_gradient_and_hessp_finite_differences(K, l2):
 
 def test_threads_give_the_same_sums():
     rng = np.random.default_rng(5)
-    n, p = 40_000, 8  # above the one-thread grain of 2**18 elements
+    n, p = 80_000, 8  # two grains of 2**18 elements: two threads
     X = rng.normal(size=(n, p))
     y = (rng.random(n) < 0.5).astype(float)
     W, b = rng.normal(size=(1, p)), rng.normal(size=1)
