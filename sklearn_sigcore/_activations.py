@@ -3,8 +3,8 @@
 Each activation is a pair of in-place functions working on C-contiguous
 float32 / float64 buffers:
 
-* ``forward(z, alpha, n_threads)`` overwrites the pre-activation z = W h + b
-  with h = f(alpha z);
+* ``forward(z, b, alpha, n_threads)`` overwrites z = W h (without the
+  intercept b, which it adds, or None) with h = f(alpha (z + b));
 * ``backward(h, delta, alpha, scratch)`` multiplies delta (the gradient with
   respect to h) by d h / d z = alpha f'(alpha z), computed from the stored
   output h alone (so the pre-activation need not be kept).
@@ -16,7 +16,7 @@ activation's slope vanishes (see ``SATURATION_DOC``).
 import numpy as np
 
 from ._kernels import UnaryKind, unary
-from ._mlp_fast import sigmoid_backward, sigmoid_saturation, tanh_backward
+from ._mlp_fast import bias_sigmoid, sigmoid_backward, sigmoid_saturation, tanh_backward
 
 __all__ = ["ACTIVATIONS", "canonical_activation", "SATURATION_DOC"]
 
@@ -34,40 +34,45 @@ def _flat(a):
 
 
 # ---------------------------------------------------------------- forward
-def _sigmoid_forward(z, alpha, n_threads):
-    flat = _flat(z)
-    unary(UnaryKind.SIGMOID, flat, flat, alpha, n_threads)
+def _sigmoid_forward(z, b, alpha, n_threads):
+    if b is not None:
+        bias_sigmoid(z, b, alpha)       # one fused pass
+    else:
+        flat = _flat(z)
+        unary(UnaryKind.SIGMOID, flat, flat, alpha, n_threads)
 
 
-def _scale(z, alpha):
+def _affine(z, b, alpha):
+    if b is not None:
+        z += b
     if alpha != 1.0:
-        z *= alpha
+        z *= z.dtype.type(alpha)
 
 
-def _tanh_forward(z, alpha, n_threads):
-    _scale(z, alpha)
+def _tanh_forward(z, b, alpha, n_threads):
+    _affine(z, b, alpha)
     np.tanh(z, out=z)
 
 
-def _relu_forward(z, alpha, n_threads):
-    _scale(z, alpha)
+def _relu_forward(z, b, alpha, n_threads):
+    _affine(z, b, alpha)
     np.maximum(z, 0, out=z)
 
 
-def _leaky_relu_forward(z, alpha, n_threads):
-    _scale(z, alpha)
+def _leaky_relu_forward(z, b, alpha, n_threads):
+    _affine(z, b, alpha)
     # max(u, 0.01 u) is u for u > 0 and 0.01 u otherwise.
     np.maximum(z, z * z.dtype.type(LEAKY_SLOPE), out=z)
 
 
-def _elu_forward(z, alpha, n_threads):
-    _scale(z, alpha)
+def _elu_forward(z, b, alpha, n_threads):
+    _affine(z, b, alpha)
     neg = z < 0
     np.expm1(z, out=z, where=neg)
 
 
-def _identity_forward(z, alpha, n_threads):
-    _scale(z, alpha)
+def _identity_forward(z, b, alpha, n_threads):
+    _affine(z, b, alpha)
 
 
 # --------------------------------------------------------------- backward

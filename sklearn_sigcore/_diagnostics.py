@@ -44,11 +44,10 @@ class EpochRecorder:
         """Record every `stride`-th batch so that at most a few are sampled."""
         return max(1, -(-n_batches // MAX_SAMPLED_BATCHES))
 
-    def record_batch(self, coef_grads, hidden_activations):
-        """Add one batch: the weight gradients and the hidden-layer outputs."""
-        for i, g in enumerate(coef_grads):
-            flat = g.reshape(-1)
-            self._grad_sum[i] += np.sqrt(float(np.dot(flat, flat)))
+    def record_batch(self, grad_norms, hidden_activations):
+        """Add one batch: the weight-gradient norms and the hidden-layer outputs."""
+        for i, g in enumerate(grad_norms):
+            self._grad_sum[i] += g
         for i, h in enumerate(hidden_activations):
             self._sat_sum[i] += self.saturation(h)
         self._count += 1

@@ -136,17 +136,25 @@ class _Network:
                 z[...] = safe_sparse_dot(prev, self.coefs[i])
             else:
                 np.matmul(prev, self.coefs[i], out=z)
-            z += self.intercepts[i]
             if i < n_layers - 1:
-                self.forward_act(z, self.alphas[i], self.n_threads)
+                self.forward_act(z, self.intercepts[i], self.alphas[i], self.n_threads)
+            else:
+                z += self.intercepts[i]
             prev = z
         return acts
 
-    def loss_grad(self, X, target, w, l2c, buf, target_tiled_w=None):
-        """Weighted mean loss + L2 term; fills self.grad.
+    def loss_grad(self, X, target, w, l2c, buf, target_tiled_w=None, optimizer=None,
+                  grad_norms=None):
+        """Weighted mean loss + L2 term of one batch, and its gradient.
 
         `w` are the sample weights divided by their sum (so deltas come out
-        scaled), `l2c` is l2 / (sum of the raw batch weights).
+        scaled), `l2c` is l2 / (sum of the raw batch weights).  Without
+        `optimizer`, self.grad receives the full gradient.  With one, each
+        layer is updated as soon as its gradient is known (and its weights
+        are no longer needed by backpropagation); self.grad then holds the
+        gradient of the loss without the L2 term, which the optimizer adds.
+        `grad_norms`, a list, receives the norm of each layer's weight
+        gradient (L2 term included), output layer last.
         """
         acts, deltas = buf["acts"], buf["deltas"]
         self.forward(X, acts)
@@ -163,24 +171,41 @@ class _Network:
                                         1.0, buf["loss"], d_out.reshape(-1), None,
                                         self.n_threads)
         ones = buf["ones"]
+        layout = self.layout
+        if optimizer is not None:
+            optimizer.begin_step()
+        sq_norm = 0.0
+        norms = []
         for i in range(last, -1, -1):
             prev = X if i == 0 else acts[i - 1]
             d = deltas[i]
+            coef_grad = self.coef_grads[i]
             if sp.issparse(prev):
-                self.coef_grads[i][...] = safe_sparse_dot(prev.T, d)
+                coef_grad[...] = safe_sparse_dot(prev.T, d)
             else:
-                np.matmul(prev.T, d, out=self.coef_grads[i])
+                np.matmul(prev.T, d, out=coef_grad)
             np.matmul(ones, d, out=self.intercept_grads[i])
             if i > 0:
                 np.matmul(d, self.coefs[i].T, out=deltas[i - 1])
                 self.backward_act(acts[i - 1], deltas[i - 1], self.alphas[i - 1],
                                   buf["scratch"][i - 1])
+            if l2c:
+                flat = self.coefs[i].reshape(-1)
+                sq_norm += float(np.dot(flat, flat))
+            if grad_norms is not None:
+                g = coef_grad + self.dtype.type(l2c) * self.coefs[i] if l2c else coef_grad
+                norms.append(float(np.linalg.norm(g)))
+            if optimizer is not None:
+                coef_slice = layout.coef_slices[i][0]
+                optimizer.step_slice(self.params, self.grad, coef_slice, l2c)
+                optimizer.step_slice(self.params, self.grad, layout.intercept_slices[i])
+        if grad_norms is not None:
+            grad_norms.extend(norms[::-1])
         if l2c:
-            nc = self.layout.n_coef
-            pc = self.params[:nc]
-            gc = self.grad[:nc]
-            loss += 0.5 * l2c * float(np.dot(pc, pc))
-            axpy(gc, pc, l2c)
+            loss += 0.5 * l2c * sq_norm
+            if optimizer is None:
+                nc = layout.n_coef
+                axpy(self.grad[:nc], self.params[:nc], l2c)
         return float(loss)
 
     def decision(self, X):
@@ -259,7 +284,7 @@ def _auto_init(layout, activation, rng, dtype, X, sample_weight, n_threads):
             a = gain
         alphas.append(a)
         h = (z + b).astype(dtype)
-        forward_act(h, a, n_threads)
+        forward_act(h, None, a, n_threads)
         prev = h.astype(float)
     return layout.pack(coefs, intercepts, dtype), alphas
 
@@ -840,7 +865,8 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         try:
             for it in range(self.max_iter):
                 if self.shuffle:
-                    sample_idx = rng.permutation(n)
+                    # As sklearn.utils.shuffle: same random stream as MLPClassifier.
+                    sample_idx = sample_idx[rng.permutation(n)]
                 accumulated = 0.0
                 for b, start in enumerate(starts):
                     stop = min(start + batch_size, n)
@@ -865,11 +891,12 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
                     w, tiled, total = self._batch_weights(swb, m, n_outputs,
                                                           net.multinomial, net.dtype,
                                                           weight_cache)
-                    loss = net.loss_grad(Xb, tb, w, l2 / total, buf, tiled)
+                    record = b % stride == 0
+                    norms = [] if record else None
+                    loss = net.loss_grad(Xb, tb, w, l2 / total, buf, tiled, opt, norms)
                     accumulated += loss * m
-                    if b % stride == 0:
-                        recorder.record_batch(net.coef_grads, buf["acts"][:-1])
-                    opt.step(net.params, net.grad)
+                    if record:
+                        recorder.record_batch(norms, buf["acts"][:-1])
                 state.n_iter += 1
                 state.loss = accumulated / n
                 state.t += n
@@ -948,7 +975,8 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
             return loss, net.grad.astype(np.float64)
 
         def callback(intermediate_result):
-            recorder.record_batch(net.coef_grads, buf["acts"][:-1])
+            recorder.record_batch([np.linalg.norm(g) for g in net.coef_grads],
+                                  buf["acts"][:-1])
             recorder.end_epoch()
             state.loss_curve.append(float(intermediate_result.fun))
 

@@ -9,16 +9,22 @@ cdef extern from *:
     """
     #include <math.h>
     #include <stddef.h>
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
+    #include "_sigcore_math.h"
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \\
         && defined(__linux__) && defined(__GLIBC__)
-    /* Baseline x86-64 plus AVX2 / AVX-512 clones picked at load time. sqrt of
-       the (never negative) second moment needs no errno, so it vectorises. */
-    #define MLP_DISPATCH __attribute__((optimize("no-math-errno"), \
-        target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-    #elif defined(__GNUC__) && !defined(__clang__)
-    #define MLP_DISPATCH __attribute__((optimize("no-math-errno")))
+    /* Baseline x86-64 plus AVX2 / AVX-512 clones picked at load time. */
+    #define MLP_DISPATCH __attribute__((target_clones("default", "arch=x86-64-v3", \\
+                                                      "arch=x86-64-v4")))
     #else
     #define MLP_DISPATCH
+    #endif
+    /* The sqrt of Adam's (never negative) second moment needs no errno, so it
+       vectorises.  Only for a function that inlines nothing: GCC does not
+       inline across different optimize attributes. */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #define MLP_NO_ERRNO __attribute__((optimize("no-math-errno")))
+    #else
+    #define MLP_NO_ERRNO
     #endif
     #if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
     #define MLP_RESTRICT __restrict
@@ -27,14 +33,14 @@ cdef extern from *:
     #endif
 
     #define MLP_LOOPS(SUFFIX, T, SQRT)                                          \\
-    MLP_DISPATCH static void mlp_adam_##SUFFIX(                                 \\
+    MLP_DISPATCH MLP_NO_ERRNO static void mlp_adam_##SUFFIX(                                 \\
         T *MLP_RESTRICT p, const T *MLP_RESTRICT g, T *MLP_RESTRICT m,         \\
-        T *MLP_RESTRICT v, ptrdiff_t n, T lr, T b1, T b2, T eps)               \\
+        T *MLP_RESTRICT v, ptrdiff_t n, T lr, T b1, T b2, T eps, T l2c)        \\
     {                                                                           \\
         ptrdiff_t i;                                                            \\
         T c1 = (T)1 - b1, c2 = (T)1 - b2;                                       \\
         for (i = 0; i < n; i++) {                                               \\
-            T gi = g[i];                                                        \\
+            T gi = g[i] + l2c * p[i];                                           \\
             T mi = b1 * m[i] + c1 * gi;                                         \\
             T vi = b2 * v[i] + c2 * gi * gi;                                    \\
             m[i] = mi;                                                          \\
@@ -57,11 +63,35 @@ cdef extern from *:
 
     MLP_LOOPS(f64, double, sqrt)
     MLP_LOOPS(f32, float, sqrtf)
+
+    /* z[i, j] <- sigma(alpha (z[i, j] + b[j])), the kernels' exact sigmoid. */
+    MLP_DISPATCH static void mlp_bias_sigmoid_f64(double *MLP_RESTRICT z,
+        const double *MLP_RESTRICT b, ptrdiff_t rows, ptrdiff_t cols, double alpha)
+    {
+        ptrdiff_t i, j;
+        for (i = 0; i < rows; i++) {
+            double *zi = z + i * cols;
+            for (j = 0; j < cols; j++) zi[j] = sc_sigmoid(alpha * (zi[j] + b[j]));
+        }
+    }
+    MLP_DISPATCH static void mlp_bias_sigmoid_f32(float *MLP_RESTRICT z,
+        const float *MLP_RESTRICT b, ptrdiff_t rows, ptrdiff_t cols, double alpha)
+    {
+        ptrdiff_t i, j;
+        for (i = 0; i < rows; i++) {
+            float *zi = z + i * cols;
+            for (j = 0; j < cols; j++) zi[j] = sc_sigmoid_f32(zi[j] + b[j], alpha);
+        }
+    }
     """
     void mlp_adam_f64(double *p, const double *g, double *m, double *v, Py_ssize_t n,
-                      double lr, double b1, double b2, double eps) noexcept nogil
+                      double lr, double b1, double b2, double eps, double l2c) noexcept nogil
     void mlp_adam_f32(float *p, const float *g, float *m, float *v, Py_ssize_t n,
-                      float lr, float b1, float b2, float eps) noexcept nogil
+                      float lr, float b1, float b2, float eps, float l2c) noexcept nogil
+    void mlp_bias_sigmoid_f64(double *z, const double *b, Py_ssize_t rows, Py_ssize_t cols,
+                              double alpha) noexcept nogil
+    void mlp_bias_sigmoid_f32(float *z, const float *b, Py_ssize_t rows, Py_ssize_t cols,
+                              double alpha) noexcept nogil
     void mlp_sigmoid_backward_f64(const double *h, double *d, Py_ssize_t n,
                                   double a) noexcept nogil
     void mlp_sigmoid_backward_f32(const float *h, float *d, Py_ssize_t n,
@@ -78,31 +108,47 @@ ctypedef fused floating_t:
 
 
 def adam_step(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1] m,
-              floating_t[::1] v, double lr, double beta_1, double beta_2, double eps):
-    """One Adam update: m, v <- moments; params -= lr * m / (sqrt(v) + eps).
+              floating_t[::1] v, double lr, double beta_1, double beta_2, double eps,
+              double l2c=0.0):
+    """One Adam update with gradient grad + l2c * params (L2 fused in).
 
-    Serial on purpose: an OpenMP team next to OpenBLAS's threads on the same
-    cores makes every training step several times slower (spinning threads).
+    m, v <- moments; params -= lr * m / (sqrt(v) + eps).  Serial on purpose:
+    an OpenMP team next to OpenBLAS's threads on the same cores makes every
+    training step several times slower (spinning threads).
     """
     cdef Py_ssize_t n = params.shape[0]
     if n == 0:
         return
     with nogil:
         if floating_t is double:
-            mlp_adam_f64(&params[0], &grad[0], &m[0], &v[0], n, lr, beta_1, beta_2, eps)
+            mlp_adam_f64(&params[0], &grad[0], &m[0], &v[0], n, lr, beta_1, beta_2, eps,
+                         l2c)
         else:
             mlp_adam_f32(&params[0], &grad[0], &m[0], &v[0], n, <float>lr,
-                         <float>beta_1, <float>beta_2, <float>eps)
+                         <float>beta_1, <float>beta_2, <float>eps, <float>l2c)
+
+
+def bias_sigmoid(floating_t[:, ::1] z, const floating_t[::1] b, double alpha):
+    """z <- sigma(alpha (z + b)) in place, b broadcast over the rows."""
+    cdef Py_ssize_t rows = z.shape[0], cols = z.shape[1]
+    if rows == 0 or cols == 0:
+        return
+    with nogil:
+        if floating_t is double:
+            mlp_bias_sigmoid_f64(&z[0, 0], &b[0], rows, cols, alpha)
+        else:
+            mlp_bias_sigmoid_f32(&z[0, 0], &b[0], rows, cols, alpha)
 
 
 def sgd_step(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1] velocity,
-             double learning_rate, double momentum, bint nesterov):
-    """One SGD step with (Nesterov) momentum, as scikit-learn's SGDOptimizer."""
+             double learning_rate, double momentum, bint nesterov, double l2c=0.0):
+    """One SGD step with (Nesterov) momentum, as scikit-learn's SGDOptimizer,
+    on the gradient grad + l2c * params."""
     cdef Py_ssize_t i, n = params.shape[0]
-    cdef floating_t lr = learning_rate, mu = momentum, g, vel
+    cdef floating_t lr = learning_rate, mu = momentum, c = l2c, g, vel
     with nogil:
         for i in range(n):
-            g = lr * grad[i]
+            g = lr * (grad[i] + c * params[i])
             vel = mu * velocity[i] - g
             velocity[i] = vel
             if nesterov:

@@ -1,8 +1,11 @@
 """SGD and Adam steppers on one flat parameter vector, updated in place.
 
 The MLP keeps every weight and intercept in one contiguous vector (layers are
-views into it), so one optimizer step is a handful of fused, allocation-free
-passes over that vector.  The update rules, learning-rate schedules and
+views into it).  A training step calls ``begin_step`` once, then
+``step_slice`` for each layer's weights and intercepts as soon as
+backpropagation has produced their gradient (while it is still in cache);
+each call is one fused, allocation-free pass that also adds the L2 term
+``l2c * params`` to the gradient.  The update rules, learning-rate schedules and
 stopping logic are scikit-learn's (``sklearn.neural_network._stochastic_optimizers``).
 """
 
@@ -73,10 +76,13 @@ class SGDOptimizer(_BaseOptimizer):
             print(msg + " Setting learning rate to %f" % self.learning_rate)
         return False
 
-    def step(self, params, grad):
-        """params += update(grad), in place."""
-        sgd_step(params, grad, self.velocity, self.learning_rate, self.momentum,
-                 bool(self.nesterov))
+    def begin_step(self):
+        """Start a training step (before the step_slice calls)."""
+
+    def step_slice(self, params, grad, sl, l2c=0.0):
+        """params[sl] += update(grad[sl] + l2c * params[sl]), in place."""
+        sgd_step(params[sl], grad[sl], self.velocity[sl], self.learning_rate,
+                 self.momentum, bool(self.nesterov), l2c)
 
 
 class AdamOptimizer(_BaseOptimizer):
@@ -92,9 +98,14 @@ class AdamOptimizer(_BaseOptimizer):
         self.ms = np.zeros(n_params, dtype=dtype)
         self.vs = np.zeros(n_params, dtype=dtype)
 
-    def step(self, params, grad):
-        """params += update(grad), in place."""
+    def begin_step(self):
+        """Start a training step: advance t, set the bias-corrected step size."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        lr = (self.learning_rate_init * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t))
-        adam_step(params, grad, self.ms, self.vs, lr, b1, b2, self.epsilon)
+        self._lr = (self.learning_rate_init * np.sqrt(1 - b2 ** self.t)
+                    / (1 - b1 ** self.t))
+
+    def step_slice(self, params, grad, sl, l2c=0.0):
+        """params[sl] += update(grad[sl] + l2c * params[sl]), in place."""
+        adam_step(params[sl], grad[sl], self.ms[sl], self.vs[sl], self._lr,
+                  self.beta_1, self.beta_2, self.epsilon, l2c)
