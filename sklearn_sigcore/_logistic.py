@@ -217,6 +217,8 @@ def _solve_fista(obj, theta0, tol, max_iter, verbose, lipschitz):
     tol in max norm (the proximal analogue of sklearn's gradient criterion).
     """
     n_coef = obj.n_coef
+    # how finely f is resolved: float32 data evaluates the loss in float32
+    resolution = 1e3 * np.finfo(obj.loss.dtype).eps
     x = theta0.copy()
     y = x.copy()
     t = 1.0
@@ -236,7 +238,7 @@ def _solve_fista(obj, theta0, tol, max_iter, verbose, lipschitz):
             # local curvature: from f where f resolves it, else from the gradients
             # (TFOCS' rule), so that rounding near the optimum cannot stall the search
             model_gap = f_new - fy - float(np.dot(gy, diff))
-            if abs(model_gap) > 1e3 * EPS * max(abs(fy), 1.0):
+            if abs(model_gap) > resolution * max(abs(fy), 1.0):
                 local_L = 2.0 * model_gap / dd
             else:
                 local_L = float(np.linalg.norm(g_new - gy)) / np.sqrt(dd)
@@ -484,10 +486,14 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         """Sample weights times class weights (None when all ones) and their sum."""
         dtype = X.dtype
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=dtype, ensure_non_negative=True,
-                allow_all_zero_weights=False,
-            )
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+            if not np.all(np.isfinite(sample_weight)):
+                raise ValueError("sample_weight contains NaN or infinity.")
+            if np.any(sample_weight < 0):
+                raise ValueError("Negative values in sample_weight: weights must be >= 0.")
+            if not np.any(sample_weight > 0):
+                raise ValueError("Sample weights must contain at least one non-zero "
+                                 "number: all sample weights are zero.")
             present = np.bincount(y_encoded, weights=sample_weight,
                                   minlength=len(classes)) > 0
             if present.sum() < 2:
@@ -496,8 +502,13 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
                     "with positive sample weight are needed."
                 )
         if self.class_weight is not None:
-            cw = compute_class_weight(self.class_weight, classes=classes, y=y,
-                                      sample_weight=sample_weight)
+            if isinstance(self.class_weight, str):  # 'balanced', counting weighted samples
+                counts = np.bincount(y_encoded, weights=sample_weight, minlength=len(classes))
+                with np.errstate(divide="ignore"):
+                    cw = counts.sum() / (len(classes) * counts.astype(np.float64))
+                cw[counts == 0] = 0.0  # classes absent from (X, y): no samples to weigh
+            else:
+                cw = compute_class_weight(self.class_weight, classes=classes, y=y)
             factors = cw[y_encoded].astype(dtype)
             sample_weight = factors if sample_weight is None else sample_weight * factors
         if sample_weight is None:

@@ -1,16 +1,19 @@
 """SigCoreLogisticRegression against scikit-learn, finite differences and its own identities."""
 
-import warnings
+import inspect
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, logsumexp
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.fixes import parse_version
 
 from sklearn_sigcore._kernels import openmp_effective_n_threads
 from sklearn_sigcore._linear_loss import LinearLoss
@@ -26,13 +29,22 @@ def data(n_classes=2, n=300, p=6, seed=0):
     return StandardScaler().fit_transform(X), y
 
 
+NEW_PENALTY_API = parse_version(sklearn.__version__) >= parse_version("1.8")
+# class_weight='balanced' counts weighted samples in newer scikit-learn releases
+BALANCED_USES_WEIGHTS = "sample_weight" in inspect.signature(compute_class_weight).parameters
+
+
 def sklearn_model(penalty="l2", C=1.0, l1_ratio=None, **kwargs):
-    """sklearn's LogisticRegression with the 1.8+ way of choosing the penalty."""
-    if penalty is None:
-        return LogisticRegression(C=np.inf, **kwargs)
-    ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    """sklearn's LogisticRegression, choosing the penalty the installed version's way."""
+    ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio, None: 0.0}[penalty]
     if ratio > 0:
         kwargs.setdefault("solver", "saga")
+    if not NEW_PENALTY_API:
+        if penalty == "elasticnet":
+            kwargs["l1_ratio"] = l1_ratio
+        return LogisticRegression(penalty=penalty, C=C, **kwargs)
+    if penalty is None:
+        return LogisticRegression(C=np.inf, **kwargs)
     return LogisticRegression(C=C, l1_ratio=ratio, **kwargs)
 
 
@@ -179,7 +191,8 @@ CASES = {
     "multinomial": dict(n_classes=3),
     "sample_weight": dict(sample_weight=True),
     "class_weight": dict(class_weight={0: 3.0, 1: 0.5}),
-    "balanced": dict(n_classes=3, class_weight="balanced", sample_weight=True),
+    "balanced": dict(n_classes=3, class_weight="balanced"),
+    "balanced_weighted": dict(n_classes=3, class_weight="balanced", sample_weight=True),
     "no_intercept": dict(fit_intercept=False),
     "sparse_csr": dict(sparse=True),
     "sparse_csr_multinomial": dict(n_classes=4, sparse=True),
@@ -202,6 +215,8 @@ def _case(name):
 @pytest.mark.parametrize("name", list(CASES))
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "fista"])
 def test_matches_sklearn_l2(name, solver):
+    if name == "balanced_weighted" and not BALANCED_USES_WEIGHTS:
+        pytest.skip("this scikit-learn's 'balanced' ignores sample_weight")
     X, y, sw, opts = _case(name)
     C = 0.3
     ref = sklearn_model("l2", C=C, **opts, **TIGHT).fit(X, y, sample_weight=sw)
@@ -219,13 +234,12 @@ def test_matches_sklearn_l2(name, solver):
 
 def sw_total(sw, y, opts):
     """Sample weights times class weights, as both models use them."""
-    from sklearn.utils.class_weight import compute_class_weight
-
     cw = opts.get("class_weight")
     if cw is None:
         return sw
     classes = np.unique(y)
-    factors = compute_class_weight(cw, classes=classes, y=y, sample_weight=sw)
+    extra = {"sample_weight": sw} if BALANCED_USES_WEIGHTS else {}
+    factors = compute_class_weight(cw, classes=classes, y=y, **extra)
     out = factors[np.searchsorted(classes, y)]
     return out if sw is None else out * sw
 
