@@ -36,6 +36,16 @@ cdef extern from "_sigcore_math.h" nogil:
     double sc_sum_f64(const double *x, Py_ssize_t n) noexcept
     double sc_sum_f32(const float *x, Py_ssize_t n) noexcept
 
+cdef extern from "_linear_loss.h" nogil:
+    void ll_scores_f64(const double *X, Py_ssize_t p, Py_ssize_t nb, const double *W,
+                       Py_ssize_t K, const double *b, double *Z) noexcept
+    void ll_scores_f32(const float *X, Py_ssize_t p, Py_ssize_t nb, const float *W,
+                       Py_ssize_t K, const float *b, float *Z) noexcept
+    void ll_accumulate_f64(const double *X, Py_ssize_t p, Py_ssize_t nb, const double *Gz,
+                           Py_ssize_t K, double *G) noexcept
+    void ll_accumulate_f32(const float *X, Py_ssize_t p, Py_ssize_t nb, const float *Gz,
+                           Py_ssize_t K, double *G) noexcept
+
 ctypedef fused floating_t:
     float
     double
@@ -152,8 +162,10 @@ cdef double _dense_range(
 ) noexcept nogil:
     """Rows [start, stop) of X (n x p, C order, or F order): loss, G += X^T Gz.
 
-    Each block's X^T Gz goes through Gt (BLAS, the data's precision) into the
-    float64 accumulator G, so float32 gradients do not lose digits over blocks.
+    BLAS gemv (K = 1) or, for C order and K > 1, the row-block loops of
+    _linear_loss.h (sums in float64); F order and K > 1: BLAS gemm on the
+    strided block.  Each BLAS block's X^T Gz goes through Gt (the data's
+    precision) into the float64 accumulator G.
     """
     cdef Py_ssize_t s = start, nb, j, Kp = K * p
     cdef double total = 0.0
@@ -161,21 +173,24 @@ cdef double _dense_range(
     cdef floating_t *Wm = <floating_t *> W
     while s < stop:
         nb = min(block, stop - s)
+        if f_order or K == 1:
+            Xb = <floating_t *> X + (s if f_order else s * p)
         if f_order:
-            Xb = <floating_t *> X + s
             if K == 1:
                 _gemv(c'N', <int> nb, <int> p, Xb, <int> n, Wm, 0.0, Z)
             else:
                 _gemm(c'T', c'T', <int> K, <int> nb, <int> p, Wm, <int> p, Xb, <int> n,
                       0.0, Z, <int> K)
+            _add_intercept(Z, b, nb, K)
+        elif K == 1:
+            _gemv(c'T', <int> p, <int> nb, Xb, <int> p, Wm, 0.0, Z)
+            _add_intercept(Z, b, nb, K)
         else:
             Xb = <floating_t *> X + s * p
-            if K == 1:
-                _gemv(c'T', <int> p, <int> nb, Xb, <int> p, Wm, 0.0, Z)
+            if floating_t is double:
+                ll_scores_f64(Xb, p, nb, W, K, b, Z)
             else:
-                _gemm(c'T', c'N', <int> K, <int> nb, <int> p, Wm, <int> p, Xb, <int> p,
-                      0.0, Z, <int> K)
-        _add_intercept(Z, b, nb, K)
+                ll_scores_f32(Xb, p, nb, W, K, b, Z)
         total += _rows_op(mode, s, nb, K, Z, Gz, L, y, sw, alpha, aux)
         if f_order:
             if K == 1:
@@ -183,14 +198,17 @@ cdef double _dense_range(
             else:
                 _gemm(c'T', c'T', <int> p, <int> K, <int> nb, Xb, <int> n, Gz, <int> K,
                       0.0, Gt, <int> p)
+            for j in range(Kp):
+                G[j] += Gt[j]
+        elif K == 1:
+            _gemv(c'N', <int> p, <int> nb, Xb, <int> p, Gz, 0.0, Gt)
+            for j in range(p):
+                G[j] += Gt[j]
         else:
-            if K == 1:
-                _gemv(c'N', <int> p, <int> nb, Xb, <int> p, Gz, 0.0, Gt)
+            if floating_t is double:
+                ll_accumulate_f64(Xb, p, nb, Gz, K, G)
             else:
-                _gemm(c'N', c'T', <int> p, <int> K, <int> nb, Xb, <int> p, Gz, <int> K,
-                      0.0, Gt, <int> p)
-        for j in range(Kp):
-            G[j] += Gt[j]
+                ll_accumulate_f32(Xb, p, nb, Gz, K, G)
         _sum_intercept(Gz, gb, nb, K)
         s += nb
     return total
