@@ -62,5 +62,6 @@ class EpochRecorder:
     def arrays(self):
         """(gradient_norms, saturation) as 2-D arrays of shape (n_epochs, n)."""
         g = np.array(self.gradient_norms, dtype=float).reshape(-1, self.n_layers)
-        s = np.array(self.saturations, dtype=float).reshape(-1, self.n_layers - 1)
+        s = np.array(self.saturations, dtype=float).reshape(len(self.saturations),
+                                                            self.n_layers - 1)
         return g, s

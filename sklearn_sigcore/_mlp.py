@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -45,6 +46,11 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # already uses every core, and an OpenMP team spinning next to OpenBLAS's
 # threads slows each training step down several times.
 _KERNEL_THREADS = 1
+# Below this many multiply-adds in the largest GEMM of a training step, the
+# BLAS is limited to one thread during fit: threads do not pay off on such
+# small products, and on a busy machine spinning BLAS threads make them
+# many times slower.
+_SERIAL_BLAS_MACS = 4_000_000
 
 # alpha="auto": the data sample used to pick the gains, and the standard
 # deviation the sigmoid-core argument u = alpha z gets on it.
@@ -718,6 +724,21 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         layout = _Layout([X.shape[1]] + hidden + [n_outputs])
         rng = check_random_state(self.random_state)
         n_threads = _KERNEL_THREADS
+        if self.solver == "lbfgs":
+            rows = X.shape[0]
+        else:
+            rows = min(X.shape[0], 200 if self.batch_size == "auto" else self.batch_size)
+        macs = rows * max(a * b for _, (a, b) in layout.coef_slices)
+        with threadpool_limits(limits=1 if macs < _SERIAL_BLAS_MACS else None,
+                               user_api="blas"):
+            state = self._train(X, y, sample_weight, incremental, first_pass, lb, layout,
+                                alpha_spec, activation, multinomial, target, rng, n_threads)
+        return self._commit(state, lb, layout, hidden, n_outputs, multinomial)
+
+    def _train(self, X, y, sample_weight, incremental, first_pass, lb, layout, alpha_spec,
+               activation, multinomial, target, rng, n_threads):
+        """Initialise or copy the state, run the solver; returns the new state."""
+        dtype = X.dtype
 
         if first_pass:
             if alpha_spec == "auto":
@@ -765,8 +786,10 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         if not np.isfinite(state.params).all():
             raise ValueError("Solver produced non-finite parameter weights. The input "
                              "data may contain large values and need to be preprocessed.")
+        return state
 
-        # Commit: nothing above has touched self.
+    def _commit(self, state, lb, layout, hidden, n_outputs, multinomial):
+        """Set the fitted attributes: nothing before this has touched self."""
         self._label_binarizer = lb
         self.classes_ = lb.classes_
         self.n_outputs_ = n_outputs
@@ -783,7 +806,7 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         self.gradient_norms_ = np.asarray(state.gradient_norms, dtype=float).reshape(
             -1, len(layout.coef_slices))
         self.saturation_ = np.asarray(state.saturation, dtype=float).reshape(
-            -1, len(hidden))
+            len(state.saturation), len(hidden))
         if self.solver in _STOCHASTIC_SOLVERS:
             self._optimizer = state.optimizer
             self._no_improvement_count = state.no_improvement_count
@@ -1147,6 +1170,19 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         flat = z.reshape(-1)
         unary(UnaryKind.LOG_SIGMOID, flat, flat, 1.0, nt)
         return z
+
+    def __getstate__(self):
+        # coefs_ / intercepts_ are views of one flat vector; pickle them alone.
+        state = super().__getstate__()
+        state.pop("_params", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "coefs_" in state and "_layout" in state:
+            dtype = np.result_type(*self.coefs_)
+            self._params = self._layout.pack(self.coefs_, self.intercepts_, dtype)
+            self.coefs_, self.intercepts_ = self._layout.views(self._params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

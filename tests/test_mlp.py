@@ -1,0 +1,450 @@
+"""SigCoreMLPClassifier: gradients, parity with scikit-learn, depth, diagnostics."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import logsumexp
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from sklearn_sigcore import kernels
+from sklearn_sigcore._activations import ACTIVATIONS, activation_value
+from sklearn_sigcore._mlp import (
+    AUTO_GAIN,
+    AUTO_TARGET_STD,
+    SigCoreMLPClassifier,
+    _auto_init,
+    _glorot_init,
+    _Layout,
+    _Network,
+)
+
+ACTIVATION_NAMES = sorted(ACTIVATIONS)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def digits_split(digits):
+    X, y = digits
+    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+
+
+# --------------------------------------------------------------------------
+# Gradient of the training objective against finite differences
+# --------------------------------------------------------------------------
+def reference_objective(params, layout, alphas, activation, X, Y, multinomial, s, l2):
+    """sum_i s_i loss_i / S + l2 / (2 S) sum ||W||^2, written from scratch."""
+    coefs, intercepts = layout.views(params)
+    h = X
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        z = h @ W + b
+        h = activation_value(activation, alphas[i] * z) if i < len(coefs) - 1 else z
+    if multinomial:
+        per_sample = logsumexp(h, axis=1) - h[np.arange(len(h)), Y.argmax(axis=1)]
+    else:
+        per_sample = (np.logaddexp(0, h) - Y * h).sum(axis=1)
+    S = s.sum()
+    penalty = sum(float((W ** 2).sum()) for W in coefs)
+    return float(s @ per_sample) / S + 0.5 * l2 / S * penalty
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    grad = np.empty_like(x)
+    for j in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp[j] += eps
+        xm[j] -= eps
+        grad[j] = (f(xp) - f(xm)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+@pytest.mark.parametrize("alphas", [[1.0, 1.0], [2.5, 2.5], [0.3, 4.0]],
+                         ids=["alpha1", "alpha2.5", "per_layer"])
+@pytest.mark.parametrize("target", ["binary", "multiclass", "multilabel"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gradient_matches_finite_differences(activation, alphas, target, weighted):
+    rng = np.random.RandomState(0)
+    n, n_features, hidden = 9, 4, [5, 3]
+    X = rng.standard_normal((n, n_features))
+    n_out = {"binary": 1, "multiclass": 4, "multilabel": 3}[target]
+    if target == "multiclass":
+        Y = np.eye(n_out)[rng.randint(0, n_out, n)]
+    else:
+        Y = (rng.rand(n, n_out) > 0.5).astype(float)
+    multinomial = target == "multiclass"
+    if weighted:   # sample weights times class weights, as the estimator composes them
+        s = rng.uniform(0.2, 3.0, n) * rng.uniform(0.5, 2.0, n)
+    else:
+        s = np.ones(n)
+    l2 = 0.3
+    layout = _Layout([n_features] + hidden + [n_out])
+    params = rng.standard_normal(layout.size) * 0.7
+    net = _Network(layout, params.copy(), alphas, activation, multinomial, 1)
+    buf = net.buffers(n)
+    w = s / s.sum()
+    target_arr = Y.argmax(axis=1).astype(float) if multinomial else np.ascontiguousarray(Y)
+    tiled = None if (multinomial or n_out == 1) else np.repeat(w, n_out)
+    loss = net.loss_grad(X, target_arr, w, l2 / s.sum(), buf, tiled)
+
+    def f(p):
+        return reference_objective(p, layout, alphas, activation, X, Y, multinomial, s, l2)
+
+    assert loss == pytest.approx(f(params), rel=1e-10)
+    assert_allclose(net.grad, numerical_gradient(f, params), rtol=1e-5, atol=1e-7)
+
+
+def test_gradient_float32_matches_float64():
+    rng = np.random.RandomState(1)
+    layout = _Layout([6, 7, 5, 3])
+    params = rng.standard_normal(layout.size) * 0.5
+    X = rng.standard_normal((11, 6))
+    y = rng.randint(0, 3, 11).astype(float)
+    w = np.full(11, 1 / 11)
+    grads = []
+    for dtype in (np.float64, np.float32):
+        net = _Network(layout, params.astype(dtype), [3.0, 0.5], "sigmoid", True, 1)
+        net.loss_grad(X.astype(dtype), y.astype(dtype), w.astype(dtype), 0.01,
+                      net.buffers(11))
+        assert net.grad.dtype == dtype
+        grads.append(net.grad.astype(float))
+    assert_allclose(grads[1], grads[0], rtol=2e-4, atol=1e-6)
+
+
+def test_class_weight_is_sample_weight_times_class_weight(digits):
+    X, y = digits
+    X, y = X[:300], y[:300]
+    cw = {c: 1.0 + 0.3 * c for c in range(10)}
+    sw = np.random.RandomState(0).uniform(0.5, 2, len(y))
+    a = SigCoreMLPClassifier((16,), class_weight=cw, max_iter=5, random_state=0)
+    b = SigCoreMLPClassifier((16,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a.fit(X, y, sample_weight=sw)
+        b.fit(X, y, sample_weight=sw * np.array([cw[c] for c in y]))
+    for ca, cb in zip(a.coefs_, b.coefs_):
+        assert_allclose(ca, cb, rtol=1e-12, atol=1e-14)
+
+
+def test_balanced_class_weight_counts_weighted_samples():
+    X, y = make_classification(60, 5, weights=[0.8], random_state=0)
+    sw = np.where(y == 1, 4.0, 1.0)
+    a = SigCoreMLPClassifier((4,), class_weight="balanced", max_iter=3, random_state=0)
+    b = SigCoreMLPClassifier((4,), max_iter=3, random_state=0)
+    counts = np.bincount(y, weights=sw)
+    per_class = sw.sum() / (2 * counts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a.fit(X, y, sample_weight=sw)
+        b.fit(X, y, sample_weight=sw * per_class[y])
+    assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# alpha = 1, 'sigmoid' is scikit-learn's MLPClassifier(activation='logistic')
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_alpha_one_reproduces_sklearn_logistic_mlp(digits_split, solver, shuffle):
+    X_train, X_test, y_train, _ = digits_split
+    kw = dict(hidden_layer_sizes=(20, 10), solver=solver, max_iter=15, random_state=3,
+              shuffle=shuffle, batch_size=64, learning_rate_init=0.01, l2=1e-3)
+    ours = SigCoreMLPClassifier(alpha=1.0, **kw)
+    theirs = MLPClassifier(activation="logistic", alpha=kw.pop("l2"),
+                           **{k: v for k, v in kw.items() if k != "l2"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X_train, y_train)
+        theirs.fit(X_train, y_train)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-8)
+    if solver != "lbfgs":
+        assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-8)
+    assert_allclose(ours.predict_proba(X_test), theirs.predict_proba(X_test), atol=1e-7)
+    assert ours.n_iter_ == theirs.n_iter_
+
+
+@pytest.mark.parametrize("dataset", ["digits", "breast_cancer"])
+def test_cv_accuracy_at_least_sklearn(dataset):
+    """5-fold CV, standardised, hidden (100,), 300 epochs: >= sklearn - 0.5 points."""
+    loader = load_digits if dataset == "digits" else load_breast_cancer
+    X, y = loader(return_X_y=True)
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    kw = dict(hidden_layer_sizes=(100,), max_iter=300, random_state=0)
+    # One BLAS thread: same results, and sklearn's small GEMMs do not crawl
+    # when other processes share the cores.
+    with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = cross_val_score(make_pipeline(StandardScaler(),
+                                             SigCoreMLPClassifier(alpha=1.0, **kw)), X, y,
+                               cv=cv).mean()
+        theirs = cross_val_score(make_pipeline(StandardScaler(),
+                                               MLPClassifier(activation="logistic", **kw)),
+                                 X, y, cv=cv).mean()
+    assert ours >= theirs - 0.005, (ours, theirs)
+    assert ours > (0.95 if dataset == "digits" else 0.96)
+
+
+# --------------------------------------------------------------------------
+# Depth: alpha='auto'
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("n_layers, goal, seed", [(8, 0.95, 0), (16, 0.94, 1), (32, 0.93, 2)])
+def test_auto_alpha_trains_deep_sigmoid_networks(digits, n_layers, goal, seed):
+    """Issue 4's setup: standardised digits, stratified 75/25, adam, 200 epochs."""
+    X, y = digits
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                        random_state=seed)
+    clf = SigCoreMLPClassifier((64,) * n_layers, alpha="auto", random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= goal
+    assert clf.alphas_.shape == (n_layers,)
+
+
+def test_alpha_one_deep_sigmoid_network_vanishes(digits_split):
+    """The failure 'auto' fixes: 8 sigmoid layers at alpha=1 stay near chance."""
+    X_train, X_test, y_train, y_test = digits_split
+    clf = SigCoreMLPClassifier((64,) * 8, alpha=1.0, random_state=0, max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)
+    assert clf.score(X_test, y_test) < 0.5
+    first, last = clf.gradient_norms_[0, 0], clf.gradient_norms_[0, -1]
+    assert first < 1e-3 * last     # the gradient reaching layer 1 has vanished
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_auto_init_centres_and_scales_pre_activations(digits, activation):
+    X = digits[0][:800]     # below AUTO_SAMPLE_SIZE: the whole sample is used
+    layout = _Layout([64, 32, 32, 32, 10])
+    rng = np.random.RandomState(0)
+    params, alphas = _auto_init(layout, activation, rng, np.float64, X, None, 1)
+    net = _Network(layout, params, alphas, activation, True, 1)
+    coefs, intercepts = layout.views(params)
+    h = X
+    target = AUTO_TARGET_STD.get(activation, 1.0)
+    for i in range(3):
+        u = alphas[i] * (h @ coefs[i] + intercepts[i])
+        assert_allclose(u.mean(axis=0), 0, atol=1e-10)
+        assert np.sqrt((u ** 2).mean()) == pytest.approx(target, rel=1e-6)
+        h = activation_value(activation, u)
+    if activation == "sigmoid":
+        assert alphas == [AUTO_GAIN["sigmoid"]] * 3
+    assert_allclose(net.decision(X), h @ coefs[3] + intercepts[3], rtol=1e-10)
+
+
+def test_auto_uses_sample_weights_like_repetitions(digits):
+    X, y = digits
+    X, y = X[:200], y[:200]
+    sw = np.random.RandomState(0).randint(0, 3, len(y))
+    layout = _Layout([64, 16, 16, 10])
+    a, alpha_a = _auto_init(layout, "tanh", np.random.RandomState(0), np.float64, X,
+                            sw.astype(float), 1)
+    b, alpha_b = _auto_init(layout, "tanh", np.random.RandomState(0), np.float64,
+                            np.repeat(X, sw, axis=0), None, 1)
+    assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert_allclose(alpha_a, alpha_b, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Diagnostics
+# --------------------------------------------------------------------------
+def test_diagnostics_are_the_gradient_and_saturation_of_a_batch(digits_split):
+    """Full batch, no shuffle: epoch k's record is exactly the start-of-epoch state."""
+    X_train, _, y_train, _ = digits_split
+    X, y = X_train[:150], y_train[:150]
+    kw = dict(hidden_layer_sizes=(12, 8), alpha=[3.0, 6.0], batch_size=150, shuffle=False,
+              max_iter=1, random_state=0, l2=0.5)
+    clf = SigCoreMLPClassifier(**kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        before = [c.copy() for c in clf.coefs_], [b.copy() for b in clf.intercepts_]
+        clf.set_params(warm_start=True).fit(X, y)
+    assert clf.gradient_norms_.shape == (2, 3)
+    assert clf.saturation_.shape == (2, 2)
+    # Saturation from a direct forward pass with the parameters before epoch 2.
+    coefs, intercepts = before
+    h = X
+    expected_sat = []
+    for i, a in enumerate(clf.alphas_):
+        h = kernels.sigmoid(h @ coefs[i] + intercepts[i], a)
+        expected_sat.append(np.mean((h < 0.01) | (h > 0.99)))
+    assert_allclose(clf.saturation_[1], expected_sat, rtol=1e-12)
+    # Gradient norms from the finite-difference-checked network at those parameters.
+    layout = _Layout([64, 12, 8, 10])
+    net = _Network(layout, layout.pack(coefs, intercepts, np.float64), clf.alphas_,
+                   "sigmoid", True, 1)
+    w = np.full(150, 1 / 150)
+    yi = np.searchsorted(clf.classes_, y).astype(float)
+    net.loss_grad(X, yi, w, 0.5 / 150, net.buffers(150))
+    assert_allclose(clf.gradient_norms_[1], [np.linalg.norm(g) for g in net.coef_grads],
+                    rtol=1e-10)
+
+
+def test_large_alpha_saturates(digits_split):
+    X_train, _, y_train, _ = digits_split
+    sat = {}
+    for alpha in (0.5, 40.0):
+        clf = SigCoreMLPClassifier((32,), alpha=alpha, max_iter=2, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X_train, y_train)
+        assert np.all((clf.saturation_ >= 0) & (clf.saturation_ <= 1))
+        sat[alpha] = clf.saturation_[0, 0]
+    assert sat[0.5] < 0.01 < 0.5 < sat[40.0]
+
+
+# --------------------------------------------------------------------------
+# Estimator behaviour
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_float32_is_kept(digits_split, solver):
+    X_train, X_test, y_train, _ = digits_split
+    clf = SigCoreMLPClassifier((16,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train.astype(np.float32), y_train)
+    assert all(c.dtype == np.float32 for c in clf.coefs_ + clf.intercepts_)
+    assert clf.predict_proba(X_test.astype(np.float32)).dtype == np.float32
+    assert clf.predict_proba(X_test).dtype == np.float32
+    ref = SigCoreMLPClassifier((16,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref.fit(X_train, y_train)
+    assert_allclose(clf.predict_proba(X_test), ref.predict_proba(X_test), atol=2e-3)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_sparse_matches_dense(digits_split, solver):
+    X_train, X_test, y_train, _ = digits_split
+    X_train = np.where(np.abs(X_train) < 0.5, 0.0, X_train)
+    dense = SigCoreMLPClassifier((16,), solver=solver, max_iter=5, random_state=0)
+    sparse = SigCoreMLPClassifier((16,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense.fit(X_train, y_train)
+        sparse.fit(sp.csr_matrix(X_train), y_train)
+    assert_allclose(sparse.coefs_[0], dense.coefs_[0], rtol=1e-8, atol=1e-10)
+    assert_allclose(sparse.predict_proba(sp.csc_matrix(X_test)),
+                    dense.predict_proba(X_test), atol=1e-9)
+
+
+def test_partial_fit_equals_fit_epochs(digits_split):
+    X_train, _, y_train, _ = digits_split
+    kw = dict(hidden_layer_sizes=(16,), shuffle=False, random_state=0, alpha=2.0)
+    fit = SigCoreMLPClassifier(max_iter=3, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit.fit(X_train, y_train)
+    part = SigCoreMLPClassifier(**kw)
+    for _ in range(3):
+        part.partial_fit(X_train, y_train, classes=np.arange(10))
+    assert_allclose(part.coefs_[0], fit.coefs_[0], rtol=1e-12)
+    assert_allclose(part.loss_curve_, fit.loss_curve_, rtol=1e-12)
+    assert part.t_ == fit.t_ == 3 * len(y_train)
+
+
+def test_partial_fit_batch_with_missing_classes(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    clf = SigCoreMLPClassifier((16,), random_state=0)
+    clf.partial_fit(X_train[y_train < 5], y_train[y_train < 5], classes=np.arange(10))
+    clf.partial_fit(X_train[y_train >= 5], y_train[y_train >= 5])
+    assert_array_equal(clf.classes_, np.arange(10))
+    assert clf.predict_proba(X_test).shape == (len(X_test), 10)
+
+
+def test_multilabel(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    Y = np.column_stack([y_train % 2, y_train > 4, y_train == 0]).astype(int)
+    clf = SigCoreMLPClassifier((32,), alpha="auto", max_iter=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, Y)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 3
+    proba = clf.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 3)
+    assert_array_equal(clf.predict(X_test), (proba > 0.5).astype(int))
+    assert clf.score(X_train, Y) > 0.9
+
+
+def test_binary_probabilities_and_log_probabilities():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = SigCoreMLPClassifier((8,), alpha=3.0, max_iter=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    proba = clf.predict_proba(X)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    far = X[:3] * 1e4   # logits far out: log-probabilities stay finite
+    assert np.isfinite(clf.predict_log_proba(far)).all()
+
+
+def test_warm_start_early_stopping_and_convergence_warning(digits_split):
+    X_train, _, y_train, _ = digits_split
+    clf = SigCoreMLPClassifier((16,), max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X_train, y_train)
+    clf.set_params(warm_start=True)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X_train, y_train)
+    assert len(clf.loss_curve_) == 6 and clf.gradient_norms_.shape == (6, 2)
+    es = SigCoreMLPClassifier((16,), early_stopping=True, random_state=0, max_iter=200)
+    es.fit(X_train, y_train)
+    assert es.best_loss_ is None and len(es.validation_scores_) == es.n_iter_ < 200
+    assert es.best_validation_score_ == max(es.validation_scores_)
+
+
+def test_pickle_round_trip_and_replaced_coefs(digits_split):
+    X_train, X_test, y_train, _ = digits_split
+    clf = SigCoreMLPClassifier((16,), alpha=[2.0], max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)
+    again = pickle.loads(pickle.dumps(clf))
+    assert_allclose(again.predict_proba(X_test), clf.predict_proba(X_test))
+    again.coefs_[0][:] = 0.0        # edits of the public arrays are honoured
+    flat = again.predict_proba(X_test)
+    assert_allclose(flat, flat[:1].repeat(len(X_test), axis=0))
+
+
+def test_no_hidden_layer_is_a_linear_model(digits_split):
+    X_train, X_test, y_train, y_test = digits_split
+    clf = SigCoreMLPClassifier((), solver="lbfgs", max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)
+    assert clf.n_layers_ == 2 and clf.alphas_.shape == (0,)
+    assert clf.saturation_.shape[1] == 0
+    assert clf.score(X_test, y_test) > 0.9
+
+
+def test_docstring_parameters_follow_sklearn():
+    ours = SigCoreMLPClassifier().get_params()
+    theirs = MLPClassifier().get_params()
+    theirs["l2"] = theirs.pop("alpha")
+    for name, value in theirs.items():
+        if name == "activation":
+            continue
+        assert ours[name] == value, name
+    assert ours["activation"] == "sigmoid" and ours["alpha"] == 1.0
+    assert ours["class_weight"] is None
