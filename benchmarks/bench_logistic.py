@@ -1,7 +1,8 @@
 """SigCoreLogisticRegression vs sklearn's LogisticRegression, side by side in one process.
 
     python benchmarks/bench_logistic.py            # the issue's sizes
-    python benchmarks/bench_logistic.py --quick    # small sizes, a few seconds
+    python benchmarks/bench_logistic.py --quick    # sizes / 10
+    python benchmarks/bench_logistic.py --threads 1 --cases binary,multinomial
 
 For each case: median fit time of both (tol=1e-6, alpha=1, same C), their ratio
 (goal <= 0.5), the final objective of each (evaluated the same way, in float64:
@@ -114,20 +115,25 @@ def our_eval_time(X, y, repeats):
     return t
 
 
-def cases(quick):
+def cases(quick, wanted):
     scale = 10 if quick else 1
-    X, y = make_classification(200_000 // scale, 100, n_informative=30, random_state=0)
-    yield "binary 200000x100 f64" if not quick else f"binary {len(y)}x100 f64", X, y
-    yield ("binary float32", X.astype(np.float32), y)
-    X5, y5 = make_classification(100_000 // scale, 50, n_informative=20, n_classes=5,
-                                 random_state=0)
-    yield f"5 classes {len(y5)}x50 f64", X5, y5
-    rng = np.random.default_rng(0)
-    n, p = 200_000 // scale, 5_000
-    Xs = sp.random(n, p, density=0.002, format="csr", random_state=0, dtype=np.float64)
-    w = rng.normal(size=p) * 3
-    ys = (Xs @ w + rng.logistic(size=n) > 0).astype(int)
-    yield f"sparse CSR {n}x{p} 0.2%", Xs, ys
+    if "binary" in wanted or "float32" in wanted:
+        X, y = make_classification(200_000 // scale, 100, n_informative=30, random_state=0)
+        if "binary" in wanted:
+            yield f"binary {len(y)}x100 f64", X, y
+        if "float32" in wanted:
+            yield "binary float32", X.astype(np.float32), y
+    if "multinomial" in wanted:
+        X5, y5 = make_classification(100_000 // scale, 50, n_informative=20, n_classes=5,
+                                     random_state=0)
+        yield f"5 classes {len(y5)}x50 f64", X5, y5
+    if "sparse" in wanted:
+        rng = np.random.default_rng(0)
+        n, p = 200_000 // scale, 5_000
+        Xs = sp.random(n, p, density=0.002, format="csr", random_state=0, dtype=np.float64)
+        w = rng.normal(size=p) * 3
+        ys = (Xs @ w + rng.logistic(size=n) > 0).astype(int)
+        yield f"sparse CSR {n}x{p} 0.2%", Xs, ys
 
 
 def main():
@@ -137,6 +143,8 @@ def main():
     parser.add_argument("--threads", type=lambda v: None if v == "all" else int(v),
                         nargs="+", default=[None, 1],
                         help="thread limits to run (threadpoolctl), e.g. all 1")
+    parser.add_argument("--cases", default="binary,float32,multinomial,sparse",
+                        help="comma-separated subset of: binary, float32, multinomial, sparse")
     args = parser.parse_args()
     repeats = args.repeats
     machine()
@@ -147,7 +155,7 @@ def main():
     from threadpoolctl import threadpool_limits
 
     rows = []
-    for name, X, y in cases(args.quick):
+    for name, X, y in cases(args.quick, args.cases.split(",")):
         for threads in args.threads:
             with threadpool_limits(limits=threads), warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)

@@ -24,19 +24,13 @@ from sklearn_sigcore._kernels import openmp_effective_n_threads
 from sklearn_sigcore._kernels import binary_loss_gradient as _binary_kernel
 from sklearn_sigcore._kernels import multinomial_loss_gradient as _multinomial_kernel
 
-cdef extern from "_sigcore_math.h" nogil:
-    void sc_binary_loss_f64(const double *z, const double *y, const double *w, double alpha,
-                            double *loss, double *grad, double *hess, Py_ssize_t n) noexcept
-    void sc_binary_loss_f32(const float *z, const float *y, const float *w, double alpha,
-                            float *loss, float *grad, float *hess, Py_ssize_t n) noexcept
-    void sc_multinomial_loss_f64(const double *z, const double *y, const double *w, double alpha,
-                                 double *loss, double *grad, Py_ssize_t n, Py_ssize_t K) noexcept
-    void sc_multinomial_loss_f32(const float *z, const float *y, const float *w, double alpha,
-                                 float *loss, float *grad, Py_ssize_t n, Py_ssize_t K) noexcept
-    double sc_sum_f64(const double *x, Py_ssize_t n) noexcept
-    double sc_sum_f32(const float *x, Py_ssize_t n) noexcept
-
+# _linear_loss.h first: it sets no-trapping-math before including the
+# sigmoid-core header, so that the loss loops vectorise in this module.
 cdef extern from "_linear_loss.h" nogil:
+    void ll_binary_loss_f64(const double *z, const double *y, const double *w, double alpha,
+                            double *loss, double *grad, double *hess, Py_ssize_t n) noexcept
+    void ll_binary_loss_f32(const float *z, const float *y, const float *w, double alpha,
+                            float *loss, float *grad, float *hess, Py_ssize_t n) noexcept
     void ll_scores_f64(const double *X, Py_ssize_t p, Py_ssize_t nb, const double *W,
                        Py_ssize_t K, const double *b, double *Z) noexcept
     void ll_scores_f32(const float *X, Py_ssize_t p, Py_ssize_t nb, const float *W,
@@ -45,6 +39,14 @@ cdef extern from "_linear_loss.h" nogil:
                            Py_ssize_t K, double *G) noexcept
     void ll_accumulate_f32(const float *X, Py_ssize_t p, Py_ssize_t nb, const float *Gz,
                            Py_ssize_t K, double *G) noexcept
+
+cdef extern from "_sigcore_math.h" nogil:
+    void sc_multinomial_loss_f64(const double *z, const double *y, const double *w, double alpha,
+                                 double *loss, double *grad, Py_ssize_t n, Py_ssize_t K) noexcept
+    void sc_multinomial_loss_f32(const float *z, const float *y, const float *w, double alpha,
+                                 float *loss, float *grad, Py_ssize_t n, Py_ssize_t K) noexcept
+    double sc_sum_f64(const double *x, Py_ssize_t n) noexcept
+    double sc_sum_f32(const float *x, Py_ssize_t n) noexcept
 
 ctypedef fused floating_t:
     float
@@ -102,11 +104,11 @@ cdef double _rows_op(int mode, Py_ssize_t start, Py_ssize_t nb, Py_ssize_t K,
     cdef const floating_t *w = NULL if sw == NULL else sw + start
     if mode == LOSS_BINARY:
         if floating_t is double:
-            sc_binary_loss_f64(Z, y + start, w, alpha, L, Gz,
+            ll_binary_loss_f64(Z, y + start, w, alpha, L, Gz,
                                NULL if aux == NULL else aux + start, nb)
             return sc_sum_f64(L, nb)
         else:
-            sc_binary_loss_f32(Z, y + start, w, alpha, L, Gz,
+            ll_binary_loss_f32(Z, y + start, w, alpha, L, Gz,
                                NULL if aux == NULL else aux + start, nb)
             return sc_sum_f32(L, nb)
     elif mode == LOSS_MULTINOMIAL:
