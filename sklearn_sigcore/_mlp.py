@@ -992,16 +992,21 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         recorder = EpochRecorder(len(net.coefs), net.saturation)
         x64 = state.params.astype(np.float64)
 
+        last = {}
+
         def fun(x):
             net.params[...] = x
             loss = net.loss_grad(X, target, w, l2c, buf, tiled)
+            last["loss"] = loss
             return loss, net.grad.astype(np.float64)
 
-        def callback(intermediate_result):
+        def callback(xk):
+            # L-BFGS-B calls back after its line search, whose last evaluation
+            # is the accepted point: the buffers hold its activations.
             recorder.record_batch([np.linalg.norm(g) for g in net.coef_grads],
                                   buf["acts"][:-1])
             recorder.end_epoch()
-            state.loss_curve.append(float(intermediate_result.fun))
+            state.loss_curve.append(float(last["loss"]))
 
         opt_res = scipy.optimize.minimize(
             fun, x64, method="L-BFGS-B", jac=True, callback=callback,
