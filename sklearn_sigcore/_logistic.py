@@ -371,9 +371,13 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
     multinomial), a bound of the curvature, and t the step count) on the
     objective above computed for the data of each call.
 
-    The loss and gradient are computed in one pass over X (block by block,
-    multi-threaded, with the package's sigmoid-core kernels); dense (C or F
-    order) and CSR / CSC data are read in place, float32 data stays float32.
+    The loss and gradient are computed in one pass over X (blocks of 256 rows:
+    scores, the sigmoid-core loss kernel, then the gradient while the block is
+    in cache), on all the cores the process may use: OpenMP threads take
+    blocks, so ``OMP_NUM_THREADS`` or ``threadpoolctl.threadpool_limits``
+    set the count (one thread is often fastest on a machine whose cores are
+    busy with other work). Dense (C or F order), CSR and CSC data are read in
+    place, never copied; float32 data stays float32 (sums in float64).
 
     Examples
     --------
