@@ -14,7 +14,7 @@
 # estimator scales them (1 / S) and adds the penalty.
 
 from cython.parallel cimport prange, threadid
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
 import numpy as np
@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from sklearn_sigcore._kernels import openmp_effective_n_threads
 from sklearn_sigcore._kernels import binary_loss_gradient as _binary_kernel
 from sklearn_sigcore._kernels import multinomial_loss_gradient as _multinomial_kernel
+from sklearn_sigcore.kernels import softmax
 
 # _linear_loss.h first: it sets no-trapping-math before including the
 # sigmoid-core header, so that the loss loops vectorise in this module.
@@ -439,7 +440,6 @@ class LinearLoss:
         if store_hessian:
             if self.K > 1:
                 # aux holds the scores: turn them into probabilities in place
-                from sklearn_sigcore.kernels import softmax
                 softmax(aux, self.alpha, out=aux)
             self._aux = aux
         return result
