@@ -1,3 +1,4 @@
+# distutils: extra_compile_args = -fno-math-errno
 # Fused, allocation-free inner loops of SigCoreMLPClassifier's training step.
 #
 # Each function makes one pass over contiguous float32 / float64 buffers
@@ -18,22 +19,16 @@ cdef extern from *:
     #else
     #define MLP_DISPATCH
     #endif
-    /* The sqrt of Adam's (never negative) second moment needs no errno, so it
-       vectorises.  Only for a function that inlines nothing: GCC does not
-       inline across different optimize attributes. */
-    #if defined(__GNUC__) && !defined(__clang__)
-    #define MLP_NO_ERRNO __attribute__((optimize("no-math-errno")))
-    #else
-    #define MLP_NO_ERRNO
-    #endif
     #if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
     #define MLP_RESTRICT __restrict
     #else
     #define MLP_RESTRICT
     #endif
 
-    #define MLP_LOOPS(SUFFIX, T, SQRT)                                          \\
-    MLP_DISPATCH MLP_NO_ERRNO static void mlp_adam_##SUFFIX(                                 \\
+    /* Adam: the sqrt of the (never negative) second moment vectorises because
+       this module is compiled with -fno-math-errno (see the first line). */
+    #define MLP_ADAM(SUFFIX, T, SQRT)                                           \\
+    MLP_DISPATCH static void mlp_adam_##SUFFIX(                                 \\
         T *MLP_RESTRICT p, const T *MLP_RESTRICT g, T *MLP_RESTRICT m,         \\
         T *MLP_RESTRICT v, ptrdiff_t n, T lr, T b1, T b2, T eps, T l2c)        \\
     {                                                                           \\
@@ -47,7 +42,11 @@ cdef extern from *:
             v[i] = vi;                                                          \\
             p[i] -= lr * mi / (SQRT(vi) + eps);                                 \\
         }                                                                       \\
-    }                                                                           \\
+    }
+    MLP_ADAM(f64, double, sqrt)
+    MLP_ADAM(f32, float, sqrtf)
+
+    #define MLP_LOOPS(SUFFIX, T)                                                \\
     MLP_DISPATCH static void mlp_sigmoid_backward_##SUFFIX(                     \\
         const T *MLP_RESTRICT h, T *MLP_RESTRICT d, ptrdiff_t n, T a)          \\
     {                                                                           \\
@@ -61,8 +60,8 @@ cdef extern from *:
         for (i = 0; i < n; i++) d[i] *= a * ((T)1 - h[i] * h[i]);               \\
     }
 
-    MLP_LOOPS(f64, double, sqrt)
-    MLP_LOOPS(f32, float, sqrtf)
+    MLP_LOOPS(f64, double)
+    MLP_LOOPS(f32, float)
 
     /* z[i, j] <- sigma(alpha (z[i, j] + b[j])), the kernels' exact sigmoid. */
     MLP_DISPATCH static void mlp_bias_sigmoid_f64(double *MLP_RESTRICT z,
