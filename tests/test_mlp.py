@@ -203,7 +203,9 @@ def test_cv_accuracy_at_least_sklearn(dataset):
 # --------------------------------------------------------------------------
 # Depth: alpha='auto'
 # --------------------------------------------------------------------------
-@pytest.mark.parametrize("n_layers, goal, seed", [(8, 0.95, 0), (16, 0.94, 1), (32, 0.93, 2)])
+@pytest.mark.parametrize("n_layers, goal, seed", [
+    (8, 0.95, 0), (8, 0.95, 3), (16, 0.94, 1), (16, 0.94, 4), (32, 0.93, 2), (32, 0.93, 5),
+])
 def test_auto_alpha_trains_deep_sigmoid_networks(digits, n_layers, goal, seed):
     """Issue 4's setup: standardised digits, stratified 75/25, adam, 200 epochs."""
     X, y = digits
