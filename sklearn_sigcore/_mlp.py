@@ -25,6 +25,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+try:  # scikit-learn >= 1.9: set_callbacks, ProgressBar, ScoringMonitor
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn
+    class CallbackSupportMixin:
+        """Placeholder: scikit-learn < 1.9 has no callback API."""
+
 from ._activations import ACTIVATIONS, SATURATION_DOC, canonical_activation
 from ._diagnostics import EpochRecorder
 from ._kernels import (
@@ -314,7 +320,30 @@ class _State:
     saturation: list = field(default_factory=list)
 
 
-class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
+class _Callbacks:
+    """The sklearn.callback hooks of one fit: a subtask per epoch / iteration."""
+
+    def __init__(self, estimator, context, X, y, metadata, attributes):
+        self.estimator, self.context = estimator, context
+        self.X, self.y, self.metadata = X, y, metadata
+        self.attributes = attributes    # () -> fitted attributes of the current state
+
+    def task(self, name):
+        """Run one subtask (begin now, end at `end`); returns its `end` function."""
+        sub = self.context.subcontext(task_name=name)
+        sub.call_on_fit_task_begin(estimator=self.estimator, X=self.X, y=self.y,
+                                   metadata=self.metadata)
+
+        def end(ran=True):
+            if not ran:     # a subtask that never ran (lbfgs's last) ends empty
+                return bool(sub.call_on_fit_task_end(estimator=self.estimator))
+            return bool(sub.call_on_fit_task_end(
+                estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+                reconstruction_attributes=self.attributes()))
+        return end
+
+
+class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multi-layer perceptron classifier with sigmoid-core hidden units.
 
     Every hidden unit computes f(alpha (W h + b)), with f the logistic sigmoid
@@ -709,6 +738,19 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        # validate_data(reset=True) sets n_features_in_ / feature_names_in_ at
+        # once: put them back if the call fails, so a fitted model stays whole.
+        saved = {k: self.__dict__[k] for k in ("n_features_in_", "feature_names_in_")
+                 if k in self.__dict__}
+        try:
+            return self._fit_unsafe(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            for key in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(key, None)
+            self.__dict__.update(saved)
+            raise
+
+    def _fit_unsafe(self, X, y, sample_weight, incremental, classes):
         hidden = self._hidden_sizes()
         alpha_spec = self._alpha_spec(len(hidden))
         activation = canonical_activation(self.activation)
@@ -740,14 +782,32 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             rows = min(X.shape[0], 200 if self.batch_size == "auto" else self.batch_size)
         macs = rows * max(a * b for _, (a, b) in layout.coef_slices)
+        callbacks = None
+        if hasattr(self, "_init_callback_context"):
+            # lbfgs: one subtask per iteration, plus the one it never runs.
+            context = self._init_callback_context(
+                max_subtasks=1 if incremental else self.max_iter
+                + (self.solver == "lbfgs"))
+            metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+            context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+            if getattr(self, "_skl_callbacks", None):
+                callbacks = _Callbacks(self, context, X, y, metadata, None)
         with threadpool_limits(limits=1 if macs < _SERIAL_BLAS_MACS else None,
                                user_api="blas"):
             state = self._train(X, y, sample_weight, incremental, first_pass, lb, layout,
-                                alpha_spec, activation, multinomial, target, rng, n_threads)
-        return self._commit(state, lb, layout, hidden, n_outputs, multinomial)
+                                alpha_spec, activation, multinomial, target, rng, n_threads,
+                                callbacks, hidden, n_outputs)
+        for name, value in self._fitted_attributes(state, lb, layout, hidden, n_outputs,
+                                                   multinomial).items():
+            setattr(self, name, value)
+        if hasattr(self, "_init_callback_context"):
+            context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata,
+                                         reconstruction_attributes={})
+        return self
 
     def _train(self, X, y, sample_weight, incremental, first_pass, lb, layout, alpha_spec,
-               activation, multinomial, target, rng, n_threads):
+               activation, multinomial, target, rng, n_threads, callbacks, hidden,
+               n_outputs):
         """Initialise or copy the state, run the solver; returns the new state."""
         dtype = X.dtype
 
@@ -788,47 +848,58 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
 
         net = _Network(layout, state.params, state.alphas, activation, multinomial,
                        n_threads)
+        if callbacks is not None:
+            def attributes():
+                snapshot = _State(**{**vars(state), "params": state.params.copy()})
+                return self._fitted_attributes(snapshot, lb, layout, hidden, n_outputs,
+                                               multinomial)
+            callbacks.attributes = attributes
         if self.solver in _STOCHASTIC_SOLVERS:
             self._fit_stochastic(net, state, X, target, y, sample_weight, lb, rng,
-                                 incremental)
+                                 incremental, callbacks)
         else:
-            self._fit_lbfgs(net, state, X, target, sample_weight)
+            self._fit_lbfgs(net, state, X, target, sample_weight, callbacks)
 
         if not np.isfinite(state.params).all():
             raise ValueError("Solver produced non-finite parameter weights. The input "
                              "data may contain large values and need to be preprocessed.")
         return state
 
-    def _commit(self, state, lb, layout, hidden, n_outputs, multinomial):
-        """Set the fitted attributes: nothing before this has touched self."""
-        self._label_binarizer = lb
-        self.classes_ = lb.classes_
-        self.n_outputs_ = n_outputs
-        self.n_layers_ = len(layout.layer_units)
-        self.out_activation_ = "softmax" if multinomial else "logistic"
-        self._layout = layout
-        self._params = state.params
-        self.coefs_, self.intercepts_ = layout.views(state.params)
-        self.alphas_ = np.asarray(state.alphas, dtype=float)
-        self.n_iter_ = state.n_iter
-        self.loss_ = state.loss
-        self.loss_curve_ = state.loss_curve
-        self.t_ = state.t
-        self.gradient_norms_ = np.asarray(state.gradient_norms, dtype=float).reshape(
-            -1, len(layout.coef_slices))
-        self.saturation_ = np.asarray(state.saturation, dtype=float).reshape(
-            len(state.saturation), len(hidden))
+    def _fitted_attributes(self, state, lb, layout, hidden, n_outputs, multinomial):
+        """The fitted attributes a training state stands for (set only at the end)."""
+        coefs, intercepts = layout.views(state.params)
+        attributes = dict(
+            _label_binarizer=lb,
+            classes_=lb.classes_,
+            n_outputs_=n_outputs,
+            n_layers_=len(layout.layer_units),
+            out_activation_="softmax" if multinomial else "logistic",
+            _layout=layout,
+            _params=state.params,
+            coefs_=coefs,
+            intercepts_=intercepts,
+            alphas_=np.asarray(state.alphas, dtype=float),
+            n_iter_=state.n_iter,
+            loss_=state.loss,
+            loss_curve_=state.loss_curve,
+            t_=state.t,
+            gradient_norms_=np.asarray(state.gradient_norms, dtype=float).reshape(
+                len(state.gradient_norms), len(layout.coef_slices)),
+            saturation_=np.asarray(state.saturation, dtype=float).reshape(
+                len(state.saturation), len(hidden)),
+        )
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._optimizer = state.optimizer
-            self._no_improvement_count = state.no_improvement_count
-            self.validation_scores_ = state.validation_scores
-            self.best_validation_score_ = state.best_validation_score
-            self.best_loss_ = state.best_loss
+            attributes.update(
+                _optimizer=state.optimizer,
+                _no_improvement_count=state.no_improvement_count,
+                validation_scores_=state.validation_scores,
+                best_validation_score_=state.best_validation_score,
+                best_loss_=state.best_loss,
+            )
         else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = None
-        return self
+            attributes.update(validation_scores_=None, best_validation_score_=None,
+                              best_loss_=None)
+        return attributes
 
     def _batch_weights(self, sw_batch, m, n_outputs, multinomial, dtype, cache):
         """(w / sum w, tiled copy for multilabel, sum w) for one batch."""
@@ -849,7 +920,7 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         return w, tiled, total
 
     def _fit_stochastic(self, net, state, X, target, y, sample_weight, lb, rng,
-                        incremental):
+                        incremental, callbacks=None):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         n_outputs = target.shape[1] if target.ndim == 2 else 1
@@ -898,6 +969,7 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
         state.n_iter = 0
         try:
             for it in range(self.max_iter):
+                end_task = None if callbacks is None else callbacks.task("epoch")
                 if self.shuffle:
                     # As sklearn.utils.shuffle: same random stream as MLPClassifier.
                     sample_idx = sample_idx[rng.permutation(n)]
@@ -936,13 +1008,14 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
                 state.t += n
                 state.loss_curve.append(state.loss)
                 recorder.end_epoch()
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (state.n_iter + 0, state.loss))
+                message = "Iteration %d, loss = %.8f" % (state.n_iter, state.loss)
                 if early_stopping:
                     score = self._accuracy(net, X_val, y_val, sw_val, lb)
                     state.validation_scores.append(score)
-                    if self.verbose:
-                        print("Validation score: %f" % score)
+                    message += ", validation score = %f" % score
+                if self.verbose:
+                    print(message)
+                if early_stopping:
                     if score < state.best_validation_score + self.tol:
                         state.no_improvement_count += 1
                     else:
@@ -958,6 +1031,8 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
                     if state.loss_curve[-1] < state.best_loss:
                         state.best_loss = state.loss_curve[-1]
                 opt.iteration_ends(state.t)
+                if end_task is not None and end_task():
+                    break       # a callback asked to stop
                 if state.no_improvement_count > self.n_iter_no_change:
                     if early_stopping:
                         msg = ("Validation score did not improve more than tol=%f for %d "
@@ -993,7 +1068,7 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
 
         return accuracy_score(y, pred, sample_weight=sample_weight)
 
-    def _fit_lbfgs(self, net, state, X, target, sample_weight):
+    def _fit_lbfgs(self, net, state, X, target, sample_weight, callbacks=None):
         n = X.shape[0]
         n_outputs = target.shape[1] if target.ndim == 2 else 1
         w, tiled, total = self._batch_weights(sample_weight, n, n_outputs, net.multinomial,
@@ -1011,6 +1086,8 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
             last["loss"] = loss
             return loss, net.grad.astype(np.float64)
 
+        task = {"end": None if callbacks is None else callbacks.task("lbfgs-iter")}
+
         def callback(xk):
             # L-BFGS-B calls back after its line search, whose last evaluation
             # is the accepted point: the buffers hold its activations.
@@ -1018,11 +1095,24 @@ class SigCoreMLPClassifier(ClassifierMixin, BaseEstimator):
                                   buf["acts"][:-1])
             recorder.end_epoch()
             state.loss_curve.append(float(last["loss"]))
+            state.n_iter += 1
+            state.loss = float(last["loss"])
+            if self.verbose:
+                print("Iteration %d, loss = %.8f" % (state.n_iter, state.loss))
+            if callbacks is not None:
+                saved = net.params.copy()
+                net.params[...] = xk
+                task["end"]()
+                net.params[...] = saved
+                task["end"] = callbacks.task("lbfgs-iter")
 
+        state.n_iter = 0
         opt_res = scipy.optimize.minimize(
             fun, x64, method="L-BFGS-B", jac=True, callback=callback,
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
         )
+        if task["end"] is not None:
+            task["end"](ran=False)
         state.n_iter = _check_lbfgs_result(opt_res, self.max_iter)
         state.loss = float(opt_res.fun)
         net.params[...] = opt_res.x

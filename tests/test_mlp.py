@@ -450,3 +450,32 @@ def test_docstring_parameters_follow_sklearn():
         assert ours[name] == value, name
     assert ours["activation"] == "sigmoid" and ours["alpha"] == 1.0
     assert ours["class_weight"] is None
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_verbose_prints_one_line_per_epoch(digits_split, solver, capsys):
+    X_train, _, y_train, _ = digits_split
+    clf = SigCoreMLPClassifier((8,), solver=solver, max_iter=4, verbose=1, random_state=0,
+                               early_stopping=solver == "sgd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Iteration")]
+    assert len(lines) == clf.n_iter_ == len(clf.loss_curve_)
+    assert all(f"loss = {loss:.8f}" in ln for ln, loss in zip(lines, clf.loss_curve_))
+    if solver == "sgd":
+        assert all("validation score = " in ln for ln in lines)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_scoring_monitor_callback(digits_split, solver):
+    callback = pytest.importorskip("sklearn.callback")
+    X_train, _, y_train, _ = digits_split
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = SigCoreMLPClassifier((8,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.set_callbacks(monitor).fit(X_train, y_train)
+    scores = [row["accuracy"] for row in monitor.get_logs().data if "accuracy" in row]
+    assert len(scores) == clf.n_iter_ + 1      # every epoch, then the fitted model
+    assert scores[-1] == pytest.approx(clf.score(X_train, y_train))

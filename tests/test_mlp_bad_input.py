@@ -145,6 +145,9 @@ def test_failed_fit_leaves_a_fitted_model_unchanged():
         clf.set_params(alpha=1.0, activation="sigmoid")
     with pytest.raises(ValueError, match="at least 2 classes"):
         clf.fit(X, np.zeros(60))
+    with pytest.raises(ValueError, match="at least 2 classes"):   # new n_features too
+        clf.fit(X[:, :2], np.zeros(60))
+    assert clf.n_features_in_ == 4
     assert_unchanged(clf, before)
     assert_array_equal(clf.predict(X), fitted().predict(X))
 
