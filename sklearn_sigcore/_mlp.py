@@ -831,7 +831,9 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                                  "warm_start / partial_fit.")
             state = _State(
                 params=layout.pack(self.coefs_, self.intercepts_, dtype),
-                alphas=list(self.alphas_),
+                # warm start / partial_fit: the current gains, or those chosen
+                # by 'auto' when the network was initialised
+                alphas=list(self.alphas_) if alpha_spec == "auto" else alpha_spec,
                 optimizer=getattr(self, "_optimizer", None),
                 loss_curve=list(getattr(self, "loss_curve_", [])),
                 validation_scores=(None if self.validation_scores_ is None

@@ -479,3 +479,18 @@ def test_scoring_monitor_callback(digits_split, solver):
     scores = [row["accuracy"] for row in monitor.get_logs().data if "accuracy" in row]
     assert len(scores) == clf.n_iter_ + 1      # every epoch, then the fitted model
     assert scores[-1] == pytest.approx(clf.score(X_train, y_train))
+
+
+def test_warm_start_uses_the_current_alpha(digits_split):
+    X_train, _, y_train, _ = digits_split
+    clf = SigCoreMLPClassifier((8, 8), alpha="auto", max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, y_train)
+        auto = clf.alphas_.copy()
+        clf.set_params(warm_start=True).fit(X_train, y_train)       # 'auto': kept
+        assert_array_equal(clf.alphas_, auto)
+        clf.set_params(alpha=[1.5, 3.0]).fit(X_train, y_train)      # new gains used
+        assert_array_equal(clf.alphas_, [1.5, 3.0])
+        clf.partial_fit(X_train, y_train)
+        assert_array_equal(clf.alphas_, [1.5, 3.0])
