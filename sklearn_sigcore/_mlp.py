@@ -374,6 +374,8 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         used by every hidden layer, a sequence gives one gain per hidden
         layer, and 'auto' chooses the gains (and the initialisation) from the
         training data, see Notes. The gains used are stored in ``alphas_``.
+        With ``warm_start`` or ``partial_fit`` a float or sequence replaces
+        the gains, while 'auto' keeps those it chose at initialisation.
         With ``alpha=1`` and 'sigmoid' the network is scikit-learn's
         ``MLPClassifier(activation='logistic')``.
 
