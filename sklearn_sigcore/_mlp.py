@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -57,6 +57,14 @@ _KERNEL_THREADS = 1
 # small products, and on a busy machine spinning BLAS threads make them
 # many times slower.
 _SERIAL_BLAS_MACS = 4_000_000
+_CONTROLLER = []
+
+
+def _threadpool_controller():
+    """One ThreadpoolController, made on first use (it scans the loaded libraries)."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
 
 # alpha="auto" (see the class Notes): the rows sampled to initialise, the
 # standard deviation u = alpha z gets on them, and the gain of each hidden
@@ -794,8 +802,8 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
             if getattr(self, "_skl_callbacks", None):
                 callbacks = _Callbacks(self, context, X, y, metadata, None)
-        with threadpool_limits(limits=1 if macs < _SERIAL_BLAS_MACS else None,
-                               user_api="blas"):
+        with _threadpool_controller().limit(limits=1 if macs < _SERIAL_BLAS_MACS else None,
+                                            user_api="blas"):
             state = self._train(X, y, sample_weight, incremental, first_pass, lb, layout,
                                 alpha_spec, activation, multinomial, target, rng, n_threads,
                                 callbacks, hidden, n_outputs)
