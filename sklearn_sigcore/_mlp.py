@@ -975,7 +975,6 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         recorder = EpochRecorder(len(net.coefs), net.saturation)
         sample_idx = np.arange(n)
         sparse_X = sp.issparse(X_tr)
-        dense_target = t_tr if t_tr.ndim == 2 else t_tr.reshape(-1, 1)
         weight_cache = {}
         l2 = self.l2
         state.n_iter = 0
@@ -985,6 +984,11 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 if self.shuffle:
                     # As sklearn.utils.shuffle: same random stream as MLPClassifier.
                     sample_idx = sample_idx[rng.permutation(n)]
+                    # Targets and weights in epoch order: batches are slices.
+                    t_epoch = t_tr[sample_idx]
+                    sw_epoch = None if sw_tr is None else sw_tr[sample_idx]
+                else:
+                    t_epoch, sw_epoch = t_tr, sw_tr
                 accumulated = 0.0
                 for b, start in enumerate(starts):
                     stop = min(start + batch_size, n)
@@ -997,15 +1001,10 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                         else:
                             Xb = buf["x"]
                             np.take(X_tr, idx, axis=0, out=Xb)
-                        tb = dense_target[idx]
-                        swb = None if sw_tr is None else sw_tr[idx]
                     else:
                         Xb = X_tr[start:stop]
-                        tb = dense_target[start:stop]
-                        swb = None if sw_tr is None else sw_tr[start:stop]
-                    if t_tr.ndim == 1:
-                        tb = tb.reshape(-1)
-                    tb = np.ascontiguousarray(tb)
+                    tb = t_epoch[start:stop]
+                    swb = None if sw_epoch is None else sw_epoch[start:stop]
                     w, tiled, total = self._batch_weights(swb, m, n_outputs,
                                                           net.multinomial, net.dtype,
                                                           weight_cache)

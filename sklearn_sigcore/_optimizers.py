@@ -33,8 +33,24 @@ class _BaseOptimizer:
     def copy(self):
         new = object.__new__(type(self))
         new.__dict__.update({k: (v.copy() if isinstance(v, np.ndarray) else v)
-                             for k, v in self.__dict__.items()})
+                             for k, v in self.__getstate__().items()})
         return new
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_view_cache", None)      # views of this object's own arrays
+        return state
+
+    def _views(self, params, grad, sl, *states):
+        """params[sl], grad[sl] and each states[k][sl], made once per slice."""
+        cache = self.__dict__.setdefault("_view_cache", {})
+        entry = cache.get((sl.start, sl.stop))
+        if entry is None or entry[0] is not params or entry[1] is not grad:
+            if entry is not None:
+                cache.clear()               # new parameter vector: drop old views
+            entry = (params, grad, params[sl], grad[sl]) + tuple(a[sl] for a in states)
+            cache[(sl.start, sl.stop)] = entry
+        return entry[2:]
 
     def astype(self, dtype):
         """The state cast to `dtype` (a warm start on data of another dtype)."""
@@ -81,8 +97,9 @@ class SGDOptimizer(_BaseOptimizer):
 
     def step_slice(self, params, grad, sl, l2c=0.0):
         """params[sl] += update(grad[sl] + l2c * params[sl]), in place."""
-        sgd_step(params[sl], grad[sl], self.velocity[sl], self.learning_rate,
-                 self.momentum, bool(self.nesterov), l2c)
+        p, g, velocity = self._views(params, grad, sl, self.velocity)
+        sgd_step(p, g, velocity, self.learning_rate, self.momentum, bool(self.nesterov),
+                 l2c)
 
 
 class AdamOptimizer(_BaseOptimizer):
@@ -107,5 +124,5 @@ class AdamOptimizer(_BaseOptimizer):
 
     def step_slice(self, params, grad, sl, l2c=0.0):
         """params[sl] += update(grad[sl] + l2c * params[sl]), in place."""
-        adam_step(params[sl], grad[sl], self.ms[sl], self.vs[sl], self._lr,
-                  self.beta_1, self.beta_2, self.epsilon, l2c)
+        p, g, m, v = self._views(params, grad, sl, self.ms, self.vs)
+        adam_step(p, g, m, v, self._lr, self.beta_1, self.beta_2, self.epsilon, l2c)

@@ -494,3 +494,15 @@ def test_warm_start_uses_the_current_alpha(digits_split):
         assert_array_equal(clf.alphas_, [1.5, 3.0])
         clf.partial_fit(X_train, y_train)
         assert_array_equal(clf.alphas_, [1.5, 3.0])
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_partial_fit_after_pickle_continues_identically(digits_split, solver):
+    X_train, _, y_train, _ = digits_split
+    clf = SigCoreMLPClassifier((16,), solver=solver, shuffle=False, random_state=0)
+    clf.partial_fit(X_train, y_train, classes=np.arange(10))
+    again = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X_train, y_train)
+    again.partial_fit(X_train, y_train)
+    for a, b in zip(clf.coefs_ + clf.intercepts_, again.coefs_ + again.intercepts_):
+        assert_array_equal(a, b)
