@@ -23,7 +23,6 @@ from sklearn_sigcore._mlp import (
     AUTO_TARGET_STD,
     SigCoreMLPClassifier,
     _auto_init,
-    _glorot_init,
     _Layout,
     _Network,
 )
