@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks for SigCoreMLPClassifier, with no expected failures."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_sigcore._mlp import SigCoreMLPClassifier
@@ -24,6 +25,7 @@ ESTIMATORS = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
