@@ -18,6 +18,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from sklearn_sigcore import kernels
 from sklearn_sigcore._linear_loss import LinearLoss
+from sklearn_sigcore._progress import CallbackSupportMixin, FitCallbacks
 
 # Which penalties each solver handles.
 SOLVER_PENALTIES = {
@@ -98,40 +99,47 @@ class _Objective:
 
 
 # ---------------------------------------------------------------- solvers
-def _solve_lbfgs(obj, theta0, tol, max_iter, verbose, ftol):
+class _StopRequested(Exception):
+    """A callback asked the solver to stop (raised out of scipy's loop)."""
+
+
+def _solve_lbfgs(obj, theta0, tol, max_iter, report, ftol):
+    last = {}
+
     def fun(theta):
-        return obj.smooth(theta)
+        last["value"] = obj.smooth(theta)
+        return last["value"]
 
-    callback = None
-    if verbose:
-        counter = [0]
+    accepted = {"theta": theta0, "n_iter": 0}
 
-        def callback(intermediate_result):
-            counter[0] += 1
-            print(f"[lbfgs] iteration {counter[0]}: objective {intermediate_result.fun:.10g}")
+    def callback(theta):
+        # called after the line search, whose last evaluation is the accepted point
+        accepted["theta"], accepted["n_iter"] = theta.copy(), accepted["n_iter"] + 1
+        if report(accepted["n_iter"], last["value"][0], theta):
+            raise _StopRequested
 
-    res = scipy.optimize.minimize(
-        fun, theta0, method="L-BFGS-B", jac=True, callback=callback,
-        options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
-                 "ftol": ftol},
-    )
-    converged = res.status == 0
-    if not converged:
+    try:
+        res = scipy.optimize.minimize(
+            fun, theta0, method="L-BFGS-B", jac=True, callback=callback,
+            options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": ftol},
+        )
+    except _StopRequested:
+        return accepted["theta"], accepted["n_iter"]
+    if res.status != 0:
         msg = res.message.decode() if isinstance(res.message, bytes) else str(res.message)
         _warn_not_converged("lbfgs", max_iter, msg)
     return res.x, int(res.nit)
 
 
-def _solve_newton_cg(obj, theta0, tol, max_iter, verbose):
+def _solve_newton_cg(obj, theta0, tol, max_iter, report):
     """Inexact Newton: CG on Hessian-vector products, Armijo backtracking."""
     theta = theta0.copy()
     value, grad = obj.smooth(theta, store_hessian=True)
-    n_iter = 0
-    converged = False
-    for n_iter in range(1, max_iter + 1):
+    n_iter = 0  # Newton steps taken
+    converged = stopped = False
+    for _ in range(max_iter):
         if np.max(np.abs(grad)) <= tol:
             converged = True
-            n_iter -= 1
             break
         direction = _conjugate_gradient(obj.hessp, grad, max_cg=max(20, 2 * theta.size))
         slope = float(np.dot(grad, direction))
@@ -150,17 +158,18 @@ def _solve_newton_cg(obj, theta0, tol, max_iter, verbose):
         else:
             break  # no decrease possible: at machine precision
         theta = theta + step * direction
-        if verbose:
-            print(f"[newton-cg] iteration {n_iter}: objective {new_value:.10g}, "
-                  f"step {step:.3g}")
+        n_iter += 1
         decrease = value - new_value
         value, grad = new_value, new_grad
+        if report(n_iter, value, theta):
+            stopped = True
+            break
         if np.max(np.abs(grad)) <= tol:
             converged = True
             break
         if decrease <= 64 * np.finfo(float).eps * max(abs(value), 1.0) and step < 1e-10:
             break
-    if not converged:
+    if not (converged or stopped):
         _warn_not_converged("newton-cg", max_iter)
     return theta, n_iter
 
@@ -210,7 +219,7 @@ def _lipschitz_bound(X, sample_weight, sw_sum, alpha, K, fit_intercept, l2):
     return curvature * alpha * alpha * weighted / sw_sum + l2
 
 
-def _solve_fista(obj, theta0, tol, max_iter, verbose, lipschitz):
+def _solve_fista(obj, theta0, tol, max_iter, report, lipschitz):
     """Accelerated proximal gradient (FISTA) with backtracking and adaptive restart.
 
     Converged when the gradient mapping at the extrapolated point is at most
@@ -224,7 +233,7 @@ def _solve_fista(obj, theta0, tol, max_iter, verbose, lipschitz):
     t = 1.0
     # Start from a fraction of the (often loose) bound: backtracking raises it.
     L = max(lipschitz / 16.0, 1e-12)
-    converged = False
+    converged = stopped = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         fy, gy = obj.smooth(y)
@@ -245,11 +254,11 @@ def _solve_fista(obj, theta0, tol, max_iter, verbose, lipschitz):
             if local_L <= L or L >= 1e6 * lipschitz:
                 break
             L = max(2.0 * L, local_L)
-        F_new = f_new + obj.l1_norm(x_new)
         mapping = L * float(np.max(np.abs(diff))) if diff.size else 0.0
-        if verbose:
-            print(f"[fista] iteration {n_iter}: objective {F_new:.10g}, "
-                  f"gradient mapping {mapping:.3g}")
+        if report(n_iter, f_new + obj.l1_norm(x_new), x_new):
+            x = x_new
+            stopped = True
+            break
         if mapping <= tol:
             x = x_new
             converged = True
@@ -261,7 +270,7 @@ def _solve_fista(obj, theta0, tol, max_iter, verbose, lipschitz):
         y = x_new + ((t - 1.0) / t_new) * (x_new - x)
         x, t = x_new, t_new
         L *= 0.9  # let the step grow back where the curvature is lower
-    if not converged:
+    if not (converged or stopped):
         _warn_not_converged("fista", max_iter)
     return x, n_iter
 
@@ -278,7 +287,7 @@ def _warn_not_converged(solver, max_iter, detail=""):
 
 
 # -------------------------------------------------------------- estimator
-class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
+class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression with a tunable sigmoid core: P(y=1 | x) = σ(α(w·x + b)).
 
     For two classes the model is ``P(y = classes_[1] | x) = σ(α(x·w + b))``
@@ -338,7 +347,11 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Shuffles the rows of each :meth:`partial_fit` call.
     verbose : int, default=0
-        Print solver progress when > 0.
+        When > 0, print one line per solver iteration (``Iteration k, loss =
+        ...``, the objective) or per :meth:`partial_fit` call (its running
+        mean loss). With scikit-learn >= 1.9, ``set_callbacks`` attaches
+        ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``),
+        which see every iteration.
 
     Attributes
     ----------
@@ -553,6 +566,7 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):
+        user_sample_weight = sample_weight
         penalty = self._check_solver_penalty()
         warm = self.warm_start and hasattr(self, "coef_")
         previous = (self.classes_, self.coef_, self.intercept_) if warm else None
@@ -579,32 +593,52 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
             if self.fit_intercept:
                 theta0[obj.n_coef:] = previous[2]
 
+        callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
+                                 max_subtasks=self.max_iter)
+
+        def report(n_iter, objective, theta):
+            """Verbose line and callback subtask of one iteration; True to stop."""
+            if self.verbose:
+                print(f"Iteration {n_iter}, loss = {objective:.8f}", flush=True)
+            if not callbacks.active:
+                return False
+            callbacks.attributes = lambda: self._fitted_attributes(obj, theta, classes,
+                                                                   X.dtype, n_iter)
+            return callbacks.task("iteration")()
+
         if self.solver == "lbfgs":
             # sklearn's ftol in float64; in float32 the objective is only resolved
             # to ~1e-10 relative, and chasing the rounding costs line-search steps
             ftol = 64 * EPS if X.dtype == np.float64 else 1e-10
-            theta, n_iter = _solve_lbfgs(obj, theta0, self.tol, self.max_iter, self.verbose,
-                                         ftol)
+            theta, n_iter = _solve_lbfgs(obj, theta0, self.tol, self.max_iter, report, ftol)
         elif self.solver == "newton-cg":
-            theta, n_iter = _solve_newton_cg(obj, theta0, self.tol, self.max_iter,
-                                             self.verbose)
+            theta, n_iter = _solve_newton_cg(obj, theta0, self.tol, self.max_iter, report)
         else:
             lip = _lipschitz_bound(X, sample_weight, sw_sum, float(self.alpha), K,
                                    self.fit_intercept, l2)
-            theta, n_iter = _solve_fista(obj, theta0, self.tol, self.max_iter,
-                                         self.verbose, lip)
+            theta, n_iter = _solve_fista(obj, theta0, self.tol, self.max_iter, report, lip)
 
-        W, b = obj.unpack(theta)
-        intercept = np.zeros(K) if b is None else np.array(b, dtype=np.float64)
-        if K > 1 and self.fit_intercept:
-            intercept -= intercept.mean()  # softmax is shift-invariant: centre it
-        self.classes_ = classes
-        self.coef_ = np.ascontiguousarray(W, dtype=X.dtype)
-        self.intercept_ = intercept.astype(X.dtype)
-        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        for name, value in self._fitted_attributes(obj, theta, classes, X.dtype,
+                                                   n_iter).items():
+            setattr(self, name, value)
+        callbacks.finish()
         for name in ("_partial_fit_steps", "_partial_fit_epochs", "_lipschitz"):
             self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
         return self
+
+    def _fitted_attributes(self, obj, theta, classes, dtype, n_iter):
+        """The fitted attributes of the solver's iterate theta."""
+        W, b = obj.unpack(theta)
+        K = W.shape[0]
+        intercept = np.zeros(K) if b is None else np.array(b, dtype=np.float64)
+        if K > 1 and self.fit_intercept:
+            intercept -= intercept.mean()  # softmax is shift-invariant: centre it
+        return {
+            "classes_": classes,
+            "coef_": np.ascontiguousarray(W, dtype=dtype),
+            "intercept_": intercept.astype(dtype),
+            "n_iter_": np.array([n_iter], dtype=np.int32),
+        }
 
     # -------------------------------------------------------- partial_fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -639,6 +673,7 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
             return self._partial_fit(X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):
+        user_sample_weight = sample_weight
         # _fit_context skips this on a fitted estimator: parameters may have changed
         self._validate_params()
         # partial_fit's proximal SGD handles every penalty, whatever the solver
@@ -688,8 +723,12 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         lip = max(lip, curvature * alpha ** 2 * (float(sq.mean()) if sq.size else 0.0)
                   + curvature * alpha ** 2 * self.fit_intercept + l2, 1e-12)
 
+        callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
+                                 max_subtasks=1)
+        end_epoch = callbacks.task("epoch") if callbacks.active else None
         rng = check_random_state(self.random_state)
         order = rng.permutation(X.shape[0])
+        running_loss = 0.0  # of each batch before its step
         for start in range(0, X.shape[0], PARTIAL_FIT_BATCH):
             idx = np.sort(order[start:start + PARTIAL_FIT_BATCH])
             sw_b = None if sample_weight is None else sample_weight[idx]
@@ -698,7 +737,8 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
                 continue
             Xb = X[idx]
             loss = LinearLoss(Xb, target[idx], sw_b, alpha, K, self.fit_intercept)
-            _, G, gb = loss.loss_gradient(W, b if self.fit_intercept else None)
+            batch_loss, G, gb = loss.loss_gradient(W, b if self.fit_intercept else None)
+            running_loss += batch_loss
             eta = 1.0 / (lip * np.sqrt(1.0 + steps / PARTIAL_FIT_DECAY))
             W -= eta * (G / s_b + l2 * W)
             if l1:
@@ -709,13 +749,23 @@ class SigCoreLogisticRegression(ClassifierMixin, BaseEstimator):
         if K > 1 and self.fit_intercept:
             b -= b.mean()
 
-        self.classes_ = classes
-        self.coef_ = W.astype(X.dtype)
-        self.intercept_ = b.astype(X.dtype)
-        self.n_iter_ = np.array([epochs + 1], dtype=np.int32)
+        fitted = {
+            "classes_": classes,
+            "coef_": W.astype(X.dtype),
+            "intercept_": b.astype(X.dtype),
+            "n_iter_": np.array([epochs + 1], dtype=np.int32),
+        }
+        if self.verbose:
+            print(f"Epoch {epochs + 1}, loss = {running_loss / sw_sum:.8f}", flush=True)
+        if end_epoch is not None:
+            callbacks.attributes = lambda: fitted
+            end_epoch()
+        for name, value in fitted.items():
+            setattr(self, name, value)
         self._partial_fit_steps = steps
         self._partial_fit_epochs = epochs + 1
         self._lipschitz = lip
+        callbacks.finish()
         return self
 
     # ---------------------------------------------------------- predicting

@@ -25,12 +25,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-try:  # scikit-learn >= 1.9: set_callbacks, ProgressBar, ScoringMonitor
-    from sklearn.callback import CallbackSupportMixin
-except ImportError:  # pragma: no cover - older scikit-learn
-    class CallbackSupportMixin:
-        """Placeholder: scikit-learn < 1.9 has no callback API."""
-
 from ._activations import ACTIVATIONS, SATURATION_DOC, canonical_activation
 from ._diagnostics import EpochRecorder
 from ._kernels import (
@@ -42,6 +36,7 @@ from ._kernels import (
 )
 from ._mlp_fast import axpy
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._progress import CallbackSupportMixin, FitCallbacks
 from .kernels import check_alpha
 
 __all__ = ["SigCoreMLPClassifier"]
@@ -326,29 +321,6 @@ class _State:
     loss: float = None
     gradient_norms: list = field(default_factory=list)
     saturation: list = field(default_factory=list)
-
-
-class _Callbacks:
-    """The sklearn.callback hooks of one fit: a subtask per epoch / iteration."""
-
-    def __init__(self, estimator, context, X, y, metadata, attributes):
-        self.estimator, self.context = estimator, context
-        self.X, self.y, self.metadata = X, y, metadata
-        self.attributes = attributes    # () -> fitted attributes of the current state
-
-    def task(self, name):
-        """Run one subtask (begin now, end at `end`); returns its `end` function."""
-        sub = self.context.subcontext(task_name=name)
-        sub.call_on_fit_task_begin(estimator=self.estimator, X=self.X, y=self.y,
-                                   metadata=self.metadata)
-
-        def end(ran=True):
-            if not ran:     # a subtask that never ran (lbfgs's last) ends empty
-                return bool(sub.call_on_fit_task_end(estimator=self.estimator))
-            return bool(sub.call_on_fit_task_end(
-                estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
-                reconstruction_attributes=self.attributes()))
-        return end
 
 
 class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -792,16 +764,11 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         else:
             rows = min(X.shape[0], 200 if self.batch_size == "auto" else self.batch_size)
         macs = rows * max(a * b for _, (a, b) in layout.coef_slices)
-        callbacks = None
-        if hasattr(self, "_init_callback_context"):
-            # lbfgs: one subtask per iteration, plus the one it never runs.
-            context = self._init_callback_context(
-                max_subtasks=1 if incremental else self.max_iter
-                + (self.solver == "lbfgs"))
-            metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-            context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-            if getattr(self, "_skl_callbacks", None):
-                callbacks = _Callbacks(self, context, X, y, metadata, None)
+        # lbfgs: one subtask per iteration, plus the one it never runs.
+        fit_callbacks = FitCallbacks(self, X, y, sample_weight=sample_weight,
+                                     max_subtasks=1 if incremental else self.max_iter
+                                     + (self.solver == "lbfgs"))
+        callbacks = fit_callbacks if fit_callbacks.active else None
         with _threadpool_controller().limit(limits=1 if macs < _SERIAL_BLAS_MACS else None,
                                             user_api="blas"):
             state = self._train(X, y, sample_weight, incremental, first_pass, lb, layout,
@@ -810,9 +777,7 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         for name, value in self._fitted_attributes(state, lb, layout, hidden, n_outputs,
                                                    multinomial).items():
             setattr(self, name, value)
-        if hasattr(self, "_init_callback_context"):
-            context.call_on_fit_task_end(estimator=self, X=X, y=y, metadata=metadata,
-                                         reconstruction_attributes={})
+        fit_callbacks.finish()
         return self
 
     def _train(self, X, y, sample_weight, incremental, first_pass, lb, layout, alpha_spec,

@@ -411,13 +411,6 @@ def test_warm_start_continues(solver):
     assert_allclose(warm.coef_, cold.coef_, rtol=1e-5, atol=1e-6)
 
 
-def test_verbose_prints(capsys):
-    X, y = data(2)
-    for solver in ("lbfgs", "newton-cg", "fista"):
-        SigCoreLogisticRegression(solver=solver, verbose=1).fit(X, y)
-        assert f"[{solver}]" in capsys.readouterr().out
-
-
 def test_larger_problem_multithreaded_matches_sklearn():
     """A size where the fused pass runs on several threads and BLAS blocks."""
     X, y = make_classification(20_000, 30, n_informative=10, random_state=0)

@@ -1,0 +1,82 @@
+"""Progress reporting: verbose output and scikit-learn's callback API."""
+
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_sigcore import SigCoreLogisticRegression, SigCoreMLPClassifier
+
+X, y = load_breast_cancer(return_X_y=True)
+X = StandardScaler().fit_transform(X)
+
+ESTIMATORS = [
+    SigCoreLogisticRegression(max_iter=30),
+    SigCoreLogisticRegression(solver="newton-cg", max_iter=10),
+    SigCoreLogisticRegression(solver="fista", penalty="l1", max_iter=30),
+    SigCoreMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+    SigCoreMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, solver="sgd", early_stopping=True,
+                         random_state=0),
+]
+IDS = ["logistic-lbfgs", "logistic-newton-cg", "logistic-fista", "mlp-adam", "mlp-sgd-early-stopping"]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+def test_verbose_reports_every_iteration(estimator, capsys):
+    estimator.set_params(verbose=1).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line.startswith("Iteration ")]
+    assert len(lines) == estimator.n_iter_
+    assert all("loss = " in line for line in lines)
+    if getattr(estimator, "early_stopping", False):
+        assert all("validation score = " in line for line in lines)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+def test_silent_by_default(estimator, capsys):
+    estimator.set_params(verbose=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+try:
+    from sklearn import callback
+except ImportError:
+    callback = None
+needs_callbacks = pytest.mark.skipif(callback is None,
+                                     reason="scikit-learn < 1.9 has no callback API")
+
+
+@pytest.mark.parametrize("estimator", [SigCoreLogisticRegression(random_state=0),
+                                       SigCoreMLPClassifier(hidden_layer_sizes=(8,),
+                                                            random_state=0)],
+                         ids=["logistic", "mlp"])
+def test_verbose_partial_fit_reports_each_call(estimator, capsys):
+    estimator.set_params(verbose=1)
+    for chunk in range(3):
+        rows = slice(chunk * 150, (chunk + 1) * 150)
+        estimator.partial_fit(X[rows], y[rows], classes=[0, 1])
+    lines = [line for line in capsys.readouterr().out.splitlines() if "loss = " in line]
+    assert len(lines) == 3
+
+
+@needs_callbacks
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+def test_scoring_monitor_scores_every_iteration(estimator):
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    estimator.set_params(verbose=0).set_callbacks(monitor).fit(X, y)
+    scores = [row["accuracy"] for row in monitor.get_logs().data if "accuracy" in row]
+    assert len(scores) >= estimator.n_iter_
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    # the last score is the one of the fitted model
+    assert scores[-1] == pytest.approx(estimator.score(X, y))
+
+
+@needs_callbacks
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+def test_progress_bar_runs(estimator):
+    pytest.importorskip("rich")
+    estimator.set_params(verbose=0).set_callbacks(callback.ProgressBar()).fit(X, y)
+    assert estimator.n_iter_ >= 1
