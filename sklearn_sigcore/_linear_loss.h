@@ -80,47 +80,4 @@ SC_DISPATCH static void ll_accumulate_##SUFFIX(                                \
 LL_KERNELS(f64, double)
 LL_KERNELS(f32, float)
 
-/*
- * The binary log-loss of _sigcore_math.h (sc_binary_loss_f64 / _f32: the same
- * formulas and primitives, hence the same values), with the NULL tests of the
- * weights and of the Hessian hoisted out of the loop so that, with
- * no-trapping-math (top of this file), GCC vectorises it.
- */
-#define LL_BINARY_BODY(T, PRECISE, WI, HESS)                                   \
-    for (i = 0; i < n; i++) {                                                  \
-        double u = alpha * (double)z[i], yi = (double)y[i];                    \
-        double wi = (WI);                                                      \
-        double s2 = 1.0, m = PRECISE ? sc_exp_parts(-fabs(u), &s2)             \
-                                     : sc_exp_for_f32(-fabs(u));               \
-        double e = m * s2, inv = 1.0 / (1.0 + e);                              \
-        double sig = u >= 0.0 ? inv : (m * inv) * s2;                          \
-        double lin = u > 0.0 ? (1.0 - yi) * u : -yi * u;                       \
-        double l = lin + sc_log1p_unit(e, PRECISE);                            \
-        loss[i] = (T)(wi * l);                                                 \
-        grad[i] = (T)(wi * alpha * (sig - yi));                                \
-        HESS;                                                                  \
-    }
-
-#define LL_BINARY_LOSS(SUFFIX, T, PRECISE)                                     \
-SC_DISPATCH static void ll_binary_loss_##SUFFIX(                               \
-    const T *z, const T *y, const T *w, double alpha,                          \
-    T *loss, T *grad, T *hess, ptrdiff_t n)                                    \
-{                                                                              \
-    ptrdiff_t i;                                                               \
-    if (w == NULL && hess == NULL) {                                           \
-        LL_BINARY_BODY(T, PRECISE, 1.0, (void)0)                               \
-    } else if (hess == NULL) {                                                 \
-        LL_BINARY_BODY(T, PRECISE, (double)w[i], (void)0)                      \
-    } else if (w == NULL) {                                                    \
-        LL_BINARY_BODY(T, PRECISE, 1.0,                                        \
-            hess[i] = (T)(((wi * alpha * alpha * inv) * inv * m) * s2))        \
-    } else {                                                                   \
-        LL_BINARY_BODY(T, PRECISE, (double)w[i],                               \
-            hess[i] = (T)(((wi * alpha * alpha * inv) * inv * m) * s2))        \
-    }                                                                          \
-}
-
-LL_BINARY_LOSS(f64, double, 1)
-LL_BINARY_LOSS(f32, float, 0)
-
 #endif

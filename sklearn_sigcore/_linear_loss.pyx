@@ -26,11 +26,12 @@ from sklearn_sigcore._kernels import multinomial_loss_gradient as _multinomial_k
 from sklearn_sigcore.kernels import softmax
 
 # _linear_loss.h first: it sets no-trapping-math before including the
-# sigmoid-core header, so that the loss loops vectorise in this module.
+# sigmoid-core header, so that the binary loss loop (sc_binary_loss_*)
+# vectorises in this module.
 cdef extern from "_linear_loss.h" nogil:
-    void ll_binary_loss_f64(const double *z, const double *y, const double *w, double alpha,
+    void sc_binary_loss_f64(const double *z, const double *y, const double *w, double alpha,
                             double *loss, double *grad, double *hess, Py_ssize_t n) noexcept
-    void ll_binary_loss_f32(const float *z, const float *y, const float *w, double alpha,
+    void sc_binary_loss_f32(const float *z, const float *y, const float *w, double alpha,
                             float *loss, float *grad, float *hess, Py_ssize_t n) noexcept
     void ll_scores_f64(const double *X, Py_ssize_t p, Py_ssize_t nb, const double *W,
                        Py_ssize_t K, const double *b, double *Z) noexcept
@@ -105,11 +106,11 @@ cdef double _rows_op(int mode, Py_ssize_t start, Py_ssize_t nb, Py_ssize_t K,
     cdef const floating_t *w = NULL if sw == NULL else sw + start
     if mode == LOSS_BINARY:
         if floating_t is double:
-            ll_binary_loss_f64(Z, y + start, w, alpha, L, Gz,
+            sc_binary_loss_f64(Z, y + start, w, alpha, L, Gz,
                                NULL if aux == NULL else aux + start, nb)
             return sc_sum_f64(L, nb)
         else:
-            ll_binary_loss_f32(Z, y + start, w, alpha, L, Gz,
+            sc_binary_loss_f32(Z, y + start, w, alpha, L, Gz,
                                NULL if aux == NULL else aux + start, nb)
             return sc_sum_f32(L, nb)
     elif mode == LOSS_MULTINOMIAL:
