@@ -71,7 +71,14 @@ def openmp_flags():
 
 def extensions():
     omp_compile, omp_link = openmp_flags()
-    optimise = [] if sys.platform == "win32" else ["-O3"]
+    # -fno-trapping-math lets GCC if-convert the selects of the branch-free
+    # sigmoid-core formulas (u >= 0 ? ... : ...), which it otherwise leaves
+    # as control flow, so the loops stay scalar (GCC 12: 8 ns instead of
+    # ~1 ns per element).  Results are bit-for-bit the same (no
+    # reassociation, NaN and infinities honoured: this is not -ffast-math);
+    # only floating-point status flags may be raised spuriously, and nothing
+    # reads them (numpy clears them before each ufunc).
+    optimise = [] if sys.platform == "win32" else ["-O3", "-fno-trapping-math"]
     return [
         Extension(
             f"sklearn_sigcore.{pyx.stem}",

@@ -16,20 +16,6 @@
 #ifndef SIGCORE_LINEAR_LOSS_H
 #define SIGCORE_LINEAR_LOSS_H
 
-/*
- * Under GCC's default -ftrapping-math a floating-point comparison may trap, so
- * GCC will not if-convert the selects of the sigmoid-core formulas (u >= 0 ?
- * ... : ...) and leaves those loops scalar ("control flow in loop").  Without
- * trapping math the values are bit-for-bit the same (no reassociation, NaN
- * and infinities kept: this is not -ffast-math); only floating-point status
- * flags may be raised spuriously, which nothing here reads.  The pragma
- * covers this translation unit only (_linear_loss), including the header's
- * inline primitives and loss loops when included from here first.
- */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize ("no-trapping-math")
-#endif
-
 #include "_sigcore_math.h"
 
 #define LL_KERNELS(SUFFIX, T)                                                  \

@@ -25,9 +25,7 @@ from sklearn_sigcore._kernels import binary_loss_gradient as _binary_kernel
 from sklearn_sigcore._kernels import multinomial_loss_gradient as _multinomial_kernel
 from sklearn_sigcore.kernels import softmax
 
-# _linear_loss.h first: it sets no-trapping-math before including the
-# sigmoid-core header, so that the binary loss loop (sc_binary_loss_*)
-# vectorises in this module.
+# _linear_loss.h includes the sigmoid-core header (sc_binary_loss_*).
 cdef extern from "_linear_loss.h" nogil:
     void sc_binary_loss_f64(const double *z, const double *y, const double *w, double alpha,
                             double *loss, double *grad, double *hess, Py_ssize_t n) noexcept

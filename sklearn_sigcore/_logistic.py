@@ -397,7 +397,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
-    >>> from sklearn_sigcore._logistic import SigCoreLogisticRegression
+    >>> from sklearn_sigcore import SigCoreLogisticRegression
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> clf = make_pipeline(StandardScaler(), SigCoreLogisticRegression(alpha=2.0))
     >>> clf.fit(X, y).score(X, y) > 0.95

@@ -392,7 +392,11 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Tolerance of the optimisation (see scikit-learn).
 
     verbose : bool, default=False
-        Whether to print progress messages.
+        Whether to print progress messages: one line per epoch / lbfgs
+        iteration (``Iteration k, loss = ...``, with the validation score
+        under ``early_stopping``). With scikit-learn >= 1.9, ``set_callbacks``
+        attaches ``sklearn.callback`` callbacks (``ProgressBar``,
+        ``ScoringMonitor``), which see every epoch.
 
     warm_start : bool, default=False
         Reuse the previous solution as the initialisation of ``fit``.
@@ -517,7 +521,7 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     --------
     >>> from sklearn.datasets import load_digits
     >>> from sklearn.preprocessing import StandardScaler
-    >>> from sklearn_sigcore._mlp import SigCoreMLPClassifier
+    >>> from sklearn_sigcore import SigCoreMLPClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
     >>> clf = SigCoreMLPClassifier((32,) * 8, alpha="auto", max_iter=30,

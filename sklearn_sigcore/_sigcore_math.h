@@ -43,31 +43,31 @@
 static inline double sc_bits_to_f64(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
 static inline uint64_t sc_f64_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
 
+/*
+ * The polynomials are evaluated by Estrin's scheme (pairs, then powers of r)
+ * rather than Horner's: the vectorised loops are bound by the latency of the
+ * dependency chain, which this cuts from 13 to 5 multiply-adds.  The leading
+ * 1 + r is added last, so the tail's roundings are scaled down by r**2.
+ */
+
 /* exp(x) = p * 2**n for x <= 0 (or NaN), p to double precision. */
 static inline double sc_exp_poly(double x, int64_t *n)
 {
-    double t, nd, r, p;
+    double t, nd, r, r2, r4, tail;
     x = x < -1460.0 ? -1460.0 : x;         /* alpha e**x < 2**-1075 for any alpha; NaN passes */
     t = x * SC_LOG2E + SC_EXP_SHIFT;
     nd = t - SC_EXP_SHIFT;                 /* round(x / ln 2), in the low bits of t */
     *n = (int64_t)(sc_f64_to_bits(t) - sc_f64_to_bits(SC_EXP_SHIFT));
     r = x - nd * SC_LN2_HI;
     r = r - nd * SC_LN2_LO;                /* |r| <= 0.347 */
-    p = 1.0 / 6227020800.0;                /* Taylor to r**13: error < 2**-57 */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    return p;
+    r2 = r * r;
+    r4 = r2 * r2;
+    /* Taylor to r**13 (error < 2**-57): 1 + r + r**2 (1/2! + r/3! + ... + r**11/13!) */
+    tail = ((1.0 / 2 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120)))
+         + r4 * ((1.0 / 720 + r * (1.0 / 5040)) + r2 * (1.0 / 40320 + r * (1.0 / 362880)))
+         + (r4 * r4) * ((1.0 / 3628800 + r * (1.0 / 39916800))
+                        + r2 * (1.0 / 479001600 + r * (1.0 / 6227020800.0)));
+    return 1.0 + (r + r2 * tail);
 }
 
 /*
@@ -93,6 +93,20 @@ static inline double sc_exp_parts(double x, double *scale)
 }
 
 /*
+ * exp(x) = m * SC_EXP_SMALL_SCALE for x <= 0 (or NaN), m a normal number: the
+ * cheaper form for results used without a large factor (sigma, log sigma).
+ * Below x = -746, exp(x) < 2**-1075 rounds to 0 anyway, so x is clamped
+ * there and 2**(n + 64) stays normal without sc_pow2_split's clamps.
+ */
+#define SC_EXP_SMALL_SCALE 0x1p-64
+static inline double sc_exp_small(double x)
+{
+    int64_t n;
+    double p = sc_exp_poly(x < -746.0 ? -746.0 : x, &n);   /* NaN passes */
+    return p * sc_bits_to_f64((uint64_t)(n + 64 + 1023) << 52);
+}
+
+/*
  * log1p(y) for y in [0, 1] (or NaN).  `precise` selects double precision (1)
  * or about 2**-36, enough for float32 results (0); it is a compile-time
  * constant at every call site.
@@ -105,26 +119,14 @@ static inline double sc_log1p_unit(double y, const int precise)
     double m = big ? 0.5 * w : w;          /* m in [1/sqrt 2, sqrt 2] */
     double k = big ? 1.0 : 0.0;
     double f = (m - 1.0) / (m + 1.0);      /* log m = 2 atanh f, |f| <= 0.1716 */
-    double f2 = f * f, q;
+    double f2 = f * f, f4 = f2 * f2, q;   /* q = 2/3 + 2/5 f**2 + 2/7 f**4 + ... */
     if (precise) {
-        q = 2.0 / 25.0;
-        q = q * f2 + 2.0 / 23.0;
-        q = q * f2 + 2.0 / 21.0;
-        q = q * f2 + 2.0 / 19.0;
-        q = q * f2 + 2.0 / 17.0;
-        q = q * f2 + 2.0 / 15.0;
-        q = q * f2 + 2.0 / 13.0;
-        q = q * f2 + 2.0 / 11.0;
-        q = q * f2 + 2.0 / 9.0;
-        q = q * f2 + 2.0 / 7.0;
-        q = q * f2 + 2.0 / 5.0;
-        q = q * f2 + 2.0 / 3.0;
+        q = ((2.0 / 3 + f2 * (2.0 / 5)) + f4 * (2.0 / 7 + f2 * (2.0 / 9)))
+          + (f4 * f4) * (((2.0 / 11 + f2 * (2.0 / 13)) + f4 * (2.0 / 15 + f2 * (2.0 / 17)))
+                         + (f4 * f4) * ((2.0 / 19 + f2 * (2.0 / 21))
+                                        + f4 * (2.0 / 23 + f2 * (2.0 / 25))));
     } else {
-        q = 2.0 / 11.0;
-        q = q * f2 + 2.0 / 9.0;
-        q = q * f2 + 2.0 / 7.0;
-        q = q * f2 + 2.0 / 5.0;
-        q = q * f2 + 2.0 / 3.0;
+        q = ((2.0 / 3 + f2 * (2.0 / 5)) + f4 * (2.0 / 7 + f2 * (2.0 / 9))) + (f4 * f4) * (2.0 / 11);
     }
     return k * SC_LN2_HI + (2.0 * f + (f * f2 * q + (k * SC_LN2_LO + c)));
 }
@@ -134,17 +136,17 @@ static inline double sc_log1p_unit(double y, const int precise)
 /* sigma(u) = 1 / (1 + exp(-u)) */
 static inline double sc_sigmoid(double u)
 {
-    double s2, m = sc_exp_parts(-fabs(u), &s2);
-    double inv = 1.0 / (1.0 + m * s2);     /* sigma(|u|) */
-    double neg = (m * inv) * s2;           /* sigma(-|u|) = e / (1 + e) */
+    double m = sc_exp_small(-fabs(u));
+    double inv = 1.0 / (1.0 + m * SC_EXP_SMALL_SCALE);   /* sigma(|u|) */
+    double neg = (m * inv) * SC_EXP_SMALL_SCALE;         /* sigma(-|u|) = e / (1 + e) */
     return u >= 0.0 ? inv : neg;           /* NaN takes `neg`, which is NaN */
 }
 
 /* log sigma(u) = min(u, 0) - log1p(exp(-|u|)) */
 static inline double sc_log_sigmoid(double u)
 {
-    double s2, m = sc_exp_parts(-fabs(u), &s2);
-    return (u < 0.0 ? u : 0.0) - sc_log1p_unit(m * s2, 1);
+    double e = sc_exp_small(-fabs(u)) * SC_EXP_SMALL_SCALE;
+    return (u < 0.0 ? u : 0.0) - sc_log1p_unit(e, 1);
 }
 
 /*
@@ -165,13 +167,6 @@ static inline double sc_sigmoid_derivative(double u, double alpha)
     return (fraction * inv * inv * p * sc_pow2_split(n + k, &s3)) * s3;
 }
 
-/* log(1 + exp(u)), the binary log-loss of a negative sample. */
-static inline double sc_log1pexp(double u)
-{
-    double s2, m = sc_exp_parts(-fabs(u), &s2);
-    return (u > 0.0 ? u : 0.0) + sc_log1p_unit(m * s2, 1);
-}
-
 /*
  * float32 versions: computed in double and rounded once.  Every float32
  * result of exp(-|u|) is a normal double, so the exponent needs no split, and
@@ -180,21 +175,15 @@ static inline double sc_log1pexp(double u)
  */
 static inline double sc_exp_for_f32(double x)
 {
-    double t, n, r, p;
+    double t, n, r, r2, p;
     x = x < -110.0 ? -110.0 : x;           /* exp(-110) rounds to 0 in float32 */
     t = x * SC_LOG2E + SC_EXP_SHIFT;
     n = t - SC_EXP_SHIFT;
     r = x - n * SC_LN2_HI;
     r = r - n * SC_LN2_LO;
-    p = 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    r2 = r * r;
+    p = 1.0 + (r + r2 * (((1.0 / 2 + r * (1.0 / 6)) + r2 * (1.0 / 24 + r * (1.0 / 120)))
+                         + (r2 * r2) * ((1.0 / 720 + r * (1.0 / 5040)) + r2 * (1.0 / 40320))));
     return p * sc_bits_to_f64((sc_f64_to_bits(t) - sc_f64_to_bits(SC_EXP_SHIFT) + 1023u) << 52);
 }
 
@@ -257,8 +246,7 @@ SC_UNARY_LOOPS(sc_logit_array, sc_logit(x[i], alpha), (float)sc_logit((double)x[
  *   loss = log1p(exp(u)) - y u,  grad = alpha (sigma(u) - y),
  *   hess = alpha**2 sigma(u) sigma(-u)            (hess may be NULL)
  * each multiplied by the sample weight w[i] when w is not NULL.  The NULL
- * tests are hoisted out of the loop (one loop per case) so that, where the
- * selects may be if-converted (no-trapping-math, as in _linear_loss), GCC
+ * tests are hoisted out of the loop (one loop per case) so that GCC
  * vectorises it.
  */
 #define SC_BINARY_LOSS_BODY(T, PRECISE, WI, HESS)                             \
@@ -303,7 +291,7 @@ SC_BINARY_LOSS(f32, float, 0)
 SC_DISPATCH static void sc_exp_nonpos_f64(double *d, ptrdiff_t n)
 {
     ptrdiff_t i;
-    for (i = 0; i < n; i++) { double s2, m = sc_exp_parts(d[i], &s2); d[i] = m * s2; }
+    for (i = 0; i < n; i++) d[i] = sc_exp_small(d[i]) * SC_EXP_SMALL_SCALE;
 }
 
 SC_DISPATCH static void sc_exp_nonpos_f32(float *d, ptrdiff_t n)

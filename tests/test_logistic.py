@@ -465,8 +465,8 @@ def test_partial_fit_after_fit_continues_from_fit():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_fused_binary_loss_is_the_kernel_bit_for_bit(dtype, weighted):
-    """The loss loop vectorised in _linear_loss (no-trapping-math) gives the
-    public kernel's values exactly.
+    """The fused pass of _linear_loss (blocks, threads) gives the public
+    kernel's values exactly.
 
     With X the identity, z = W and the gradient sums are the per-sample
     gradients, so both can be compared element by element.
