@@ -80,3 +80,35 @@ def test_progress_bar_runs(estimator):
     pytest.importorskip("rich")
     estimator.set_params(verbose=0).set_callbacks(callback.ProgressBar()).fit(X, y)
     assert estimator.n_iter_ >= 1
+
+
+class _StopAfter:
+    """A FitCallback that asks the fit to stop once it has seen `n` iterations."""
+
+    def __init__(self, n):
+        self.n, self.seen = n, 0
+
+    def setup(self, estimator, context):
+        self.seen = 0
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        if context.task_name == "fit":
+            return False
+        self.seen += 1
+        return self.seen >= self.n
+
+    def teardown(self, estimator, context):
+        pass
+
+
+@needs_callbacks
+@pytest.mark.parametrize("estimator", ESTIMATORS[:4], ids=IDS[:4])
+def test_callback_can_stop_the_fit(estimator, recwarn):
+    estimator.set_params(verbose=0, max_iter=50).set_callbacks(_StopAfter(3)).fit(X, y)
+    assert estimator.n_iter_ == 3
+    # stopped on request: no "did not converge" warning
+    assert not [w for w in recwarn if "converge" in str(w.message).lower()]
+    assert estimator.score(X, y) > 0.5
