@@ -50,11 +50,14 @@ static inline uint64_t sc_f64_to_bits(double d) { uint64_t b; memcpy(&b, &d, 8);
  * leading 1 + r is added last, so the tail's roundings are scaled down by r**2.
  */
 
-/* exp(x) = p * 2**n for x <= 0 (or NaN), p to double precision. */
+/*
+ * exp(x) = p * 2**n for x in [-1460, 0] (or NaN), p to double precision.
+ * Callers clamp x to the range they need (one select per loop, not two).
+ */
+#define SC_EXP_MIN (-1460.0)               /* alpha e**x < 2**-1075 for any alpha */
 static inline double sc_exp_poly(double x, int64_t *n)
 {
     double t, nd, r, r2, r4, tail;
-    x = x < -1460.0 ? -1460.0 : x;         /* alpha e**x < 2**-1075 for any alpha; NaN passes */
     t = x * SC_LOG2E + SC_EXP_SHIFT;
     nd = t - SC_EXP_SHIFT;                 /* round(x / ln 2), in the low bits of t */
     *n = (int64_t)(sc_f64_to_bits(t) - sc_f64_to_bits(SC_EXP_SHIFT));
@@ -88,7 +91,7 @@ static inline double sc_pow2_split(int64_t n, double *scale)
 static inline double sc_exp_parts(double x, double *scale)
 {
     int64_t n;
-    double p = sc_exp_poly(x, &n);
+    double p = sc_exp_poly(x < SC_EXP_MIN ? SC_EXP_MIN : x, &n);   /* NaN passes */
     return p * sc_pow2_split(n, scale);
 }
 
@@ -133,13 +136,15 @@ static inline double sc_log1p_unit(double y, const int precise)
 
 /* ---- scalar sigmoid-core functions of u = alpha * x ---------------------- */
 
-/* sigma(u) = 1 / (1 + exp(-u)) */
+/*
+ * sigma(u) = 1 / (1 + e) for u >= 0 and e / (1 + e) for u < 0, e = exp(-|u|):
+ * one division with the numerator selected.  A subnormal e is rounded once
+ * (1 + e is then 1); NaN gives e = NaN, hence NaN.
+ */
 static inline double sc_sigmoid(double u)
 {
-    double m = sc_exp_small(-fabs(u));
-    double inv = 1.0 / (1.0 + m * SC_EXP_SMALL_SCALE);   /* sigma(|u|) */
-    double neg = (m * inv) * SC_EXP_SMALL_SCALE;         /* sigma(-|u|) = e / (1 + e) */
-    return u >= 0.0 ? inv : neg;           /* NaN takes `neg`, which is NaN */
+    double e = sc_exp_small(-fabs(u)) * SC_EXP_SMALL_SCALE;
+    return (u >= 0.0 ? 1.0 : e) / (1.0 + e);
 }
 
 /* log sigma(u) = min(u, 0) - log1p(exp(-|u|)) */
@@ -162,7 +167,7 @@ static inline double sc_sigmoid_derivative(double u, double alpha)
     double fraction = normal ? sc_bits_to_f64((bits & 0x000fffffffffffffull)
                                               | (1022ull << 52)) : alpha;
     int64_t n;
-    double s2, s3, p = sc_exp_poly(-fabs(u), &n);
+    double s2, s3, p = sc_exp_poly(fabs(u) > -SC_EXP_MIN ? SC_EXP_MIN : -fabs(u), &n);
     double inv = 1.0 / (1.0 + (p * sc_pow2_split(n, &s2)) * s2);
     return (fraction * inv * inv * p * sc_pow2_split(n + k, &s3)) * s3;
 }
@@ -190,8 +195,7 @@ static inline double sc_exp_for_f32(double x)
 static inline float sc_sigmoid_f32(float x, double alpha)
 {
     double u = alpha * (double)x, e = sc_exp_for_f32(-fabs(u));
-    double inv = 1.0 / (1.0 + e);
-    return (float)(u >= 0.0 ? inv : e * inv);
+    return (float)((u >= 0.0 ? 1.0 : e) / (1.0 + e));   /* as sc_sigmoid */
 }
 static inline float sc_log_sigmoid_f32(float x, double alpha)
 {
