@@ -66,4 +66,52 @@ SC_DISPATCH static void ll_accumulate_##SUFFIX(                                \
 LL_KERNELS(f64, double)
 LL_KERNELS(f32, float)
 
+/*
+ * The same two products for a block of nb CSR rows (indptr points at the
+ * block's first row; data and indices are those of the whole matrix):
+ *
+ *   ll_csr_scores:     Z[i, k] = sum_j data[j] W[k, indices[j]]
+ *   ll_csr_accumulate: G[k, indices[j]] += data[j] Gz[i, k]
+ *
+ * In C rather than Cython: inlined into the OpenMP region, the Cython loops
+ * ran out of registers and kept their counters on the stack (12 instead of
+ * 5 ms per pass over a 200000 x 5000 X with 0.2 % non-zeros, one core).
+ */
+#define LL_CSR_KERNELS(SUFFIX, T, IT)                                          \
+static void ll_csr_scores_##SUFFIX(                                            \
+    const T *data, const IT *indices, const IT *indptr, ptrdiff_t p,           \
+    ptrdiff_t nb, const T *W, ptrdiff_t K, T *Z)                               \
+{                                                                              \
+    ptrdiff_t i, k, j;                                                         \
+    for (i = 0; i < nb; i++) {                                                 \
+        const ptrdiff_t lo = (ptrdiff_t)indptr[i], hi = (ptrdiff_t)indptr[i + 1]; \
+        for (k = 0; k < K; k++) {                                              \
+            const T *Wk = W + k * p;                                           \
+            double acc = 0.0;                                                  \
+            for (j = lo; j < hi; j++) acc += data[j] * Wk[indices[j]];         \
+            Z[i * K + k] = (T)acc;                                             \
+        }                                                                      \
+    }                                                                          \
+}                                                                              \
+static void ll_csr_accumulate_##SUFFIX(                                        \
+    const T *data, const IT *indices, const IT *indptr, ptrdiff_t p,           \
+    ptrdiff_t nb, const T *Gz, ptrdiff_t K, double *G)                         \
+{                                                                              \
+    ptrdiff_t i, k, j;                                                         \
+    for (i = 0; i < nb; i++) {                                                 \
+        const ptrdiff_t lo = (ptrdiff_t)indptr[i], hi = (ptrdiff_t)indptr[i + 1]; \
+        for (k = 0; k < K; k++) {                                              \
+            const double g = (double)Gz[i * K + k];                            \
+            double *Gk = G + k * p;                                            \
+            if (g == 0.0) continue;                                            \
+            for (j = lo; j < hi; j++) Gk[indices[j]] += (double)data[j] * g;   \
+        }                                                                      \
+    }                                                                          \
+}
+
+LL_CSR_KERNELS(f64_i32, double, int)
+LL_CSR_KERNELS(f64_i64, double, long long)
+LL_CSR_KERNELS(f32_i32, float, int)
+LL_CSR_KERNELS(f32_i64, float, long long)
+
 #endif
