@@ -74,10 +74,11 @@ def extensions():
     # -fno-trapping-math lets GCC if-convert the selects of the branch-free
     # sigmoid-core formulas (u >= 0 ? ... : ...), which it otherwise leaves
     # as control flow, so the loops stay scalar (GCC 12, sigmoid on one
-    # Zen 3 core: 8.7 instead of 2.1 ns per element).  Results are bit-for-bit the same (no
-    # reassociation, NaN and infinities honoured: this is not -ffast-math);
-    # only floating-point status flags may be raised spuriously, and nothing
-    # reads them (numpy clears them before each ufunc).
+    # Zen 3 core: 8.7 instead of 2.1 ns per element).  Results are
+    # bit-for-bit the same (no reassociation, NaN and infinities honoured:
+    # this is not -ffast-math); only floating-point status flags may be
+    # raised spuriously, and nothing reads them (numpy clears them before
+    # each ufunc).
     optimise = [] if sys.platform == "win32" else ["-O3", "-fno-trapping-math"]
     return [
         Extension(

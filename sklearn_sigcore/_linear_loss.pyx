@@ -370,20 +370,20 @@ class LinearLoss:
         self.block = int(block_rows)
         n_threads = openmp_effective_n_threads(n_threads)
         if sp.issparse(X) and X.format == "csr":
-            work = X.nnz * self.K * MIN_WORK_PER_THREAD // MIN_NNZ_PER_THREAD
+            max_threads = X.nnz * self.K // MIN_NNZ_PER_THREAD
             self._route = "csr"
         elif sp.issparse(X):
-            work = 0
+            max_threads = 1
             self._route = "scipy"
         else:
-            work = self.n_samples * self.n_features * self.K
+            max_threads = self.n_samples * self.n_features * self.K // MIN_WORK_PER_THREAD
             if X.flags.c_contiguous:
                 self._route = "dense_c"
             elif X.flags.f_contiguous:
                 self._route = "dense_f"
             else:
                 raise ValueError("dense X must be C- or F-contiguous")
-        self.n_threads = int(max(1, min(n_threads, work // MIN_WORK_PER_THREAD,
+        self.n_threads = int(max(1, min(n_threads, max_threads,
                                         max(1, self.n_samples // self.block))))
         nt, B, K = self.n_threads, self.block, self.K
         dt = self.dtype
