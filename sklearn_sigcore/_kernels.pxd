@@ -5,7 +5,6 @@ cdef extern from "_sigcore_math.h" nogil:
     double sc_sigmoid(double u) noexcept
     double sc_log_sigmoid(double u) noexcept
     double sc_sigmoid_derivative(double u, double alpha) noexcept
-    double sc_log1pexp(double u) noexcept
     double sc_logit(double p, double alpha) noexcept
 
 ctypedef fused floating_t:
