@@ -6,11 +6,11 @@ float64 inputs are computed and returned in their own dtype, other real inputs
 (in place).  ``n_threads=None`` uses every core the process may use (it follows
 ``OMP_NUM_THREADS`` and ``threadpoolctl`` limits); ``n_threads=1`` is serial.
 
-The scalar argument of the sigmoid core is u = alpha * x, rounded to the input
-precision's double computation first; the result is then accurate to a few
-units in the last place for that u, including subnormal results and the
-limits at +-inf.  NaN in gives NaN out, and no floating-point warning is
-raised for any input.
+The scalar argument of the sigmoid core is u = alpha * x, formed in double
+precision (float32 ``sigmoid`` carries it as a pair of floats, to the same
+effect); the result is accurate to a few units in the last place for that u,
+including subnormal results and the limits at +-inf.  NaN in gives NaN out,
+and no floating-point warning is raised for any input.
 """
 
 import numbers
@@ -114,7 +114,12 @@ def sigmoid(x, alpha=1.0, *, out=None, n_threads=None):
     """Sigmoid core sigma(alpha x) = 1 / (1 + exp(-alpha x)).
 
     Exact 0 and 1 only where the true value rounds there (results in the
-    subnormal range are returned, unlike ``scipy.special.expit``).
+    subnormal range are returned, unlike ``scipy.special.expit``).  float64 is
+    within 4 ulp.  float32 is within 1 ulp (0.80 ulp measured over every
+    float32 input) and monotone in `x`: on CPUs with a hardware fma and for
+    2**-60 <= alpha <= 2**60 it is computed in float arithmetic with
+    compensated roundings (twice the vector width of double), otherwise in
+    double and rounded once.
 
     Parameters
     ----------
