@@ -34,14 +34,21 @@ def cpu_description():
     return f"{model}; {cores} cores usable; SIMD: {', '.join(isa) or 'baseline'}"
 
 
-def median_seconds(function, repeats):
-    function()   # warm up (page faults, thread pool start)
-    times = []
+def median_seconds(contenders, repeats):
+    """Median time of each contender, timed in turn within every repeat.
+
+    Round-robin rather than one contender after another, so that a slow spell
+    of a shared machine falls on all contenders alike and the ratios hold.
+    """
+    for _, function in contenders:
+        function()   # warm up (page faults, thread pool start)
+    times = {name: [] for name, _ in contenders}
     for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        for name, function in contenders:
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return [(name, float(np.median(times[name]))) for name, _ in contenders]
 
 
 def naive_sigmoid(x, out):
@@ -58,7 +65,7 @@ def main():
     parser.add_argument("--size", type=float, default=None, help="number of elements")
     args = parser.parse_args()
     n = int(args.size or (1e6 if args.quick else 1e7))
-    repeats = 5 if args.quick else 15
+    repeats = 5 if args.quick else 25
     threads = kernels.check_n_threads(None)
 
     print(f"Machine: {cpu_description()}")
@@ -81,7 +88,7 @@ def main():
             ("scipy.special.log_expit", lambda: log_expit(x, out=out)),
             ("sigmoid_derivative (ours)", lambda: kernels.sigmoid_derivative(x, out=out)),
         ]
-        results = [(name, median_seconds(f, repeats)) for name, f in contenders]
+        results = median_seconds(contenders, repeats)
         ours = results[0][1]
         print(header)
         for name, seconds in results:
