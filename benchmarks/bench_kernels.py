@@ -78,7 +78,7 @@ def main():
         contenders = [
             ("sigmoid (ours, default threads)", lambda: kernels.sigmoid(x, out=out)),
             ("sigmoid (ours, n_threads=1)", lambda: kernels.sigmoid(x, out=out, n_threads=1)),
-            # alpha not a power of two: alpha * x needs its compensated product
+            # alpha not a power of two: float32 alpha * x needs a compensated product
             ("sigmoid (ours, alpha=3.7, n_threads=1)",
              lambda: kernels.sigmoid(x, 3.7, out=out, n_threads=1)),
             ("scipy.special.expit", lambda: expit(x, out=out)),

@@ -16,6 +16,8 @@ cdef extern from "_sigcore_omp.h" nogil:
 cdef extern from "_sigcore_math.h" nogil:
     void sc_sigmoid_array_f64(const double *x, double *out, Py_ssize_t n, double alpha) noexcept
     void sc_sigmoid_array_f32(const float *x, float *out, Py_ssize_t n, double alpha) noexcept
+    int sc_sigmoid_f32_route(double alpha) noexcept
+    int SC_F32_IN_DOUBLE, SC_F32_LANES, SC_F32_LANES_EXACT
     void sc_log_sigmoid_array_f64(const double *x, double *out, Py_ssize_t n, double alpha) noexcept
     void sc_log_sigmoid_array_f32(const float *x, float *out, Py_ssize_t n, double alpha) noexcept
     void sc_sigmoid_derivative_array_f64(const double *x, double *out, Py_ssize_t n, double alpha) noexcept
@@ -60,6 +62,12 @@ cdef int effective_n_threads(object n_threads) except -1:
     if n_threads is None:
         return max(omp_get_max_threads(), 1)
     return n_threads
+
+
+def float32_sigmoid_route(double alpha):
+    """How float32 sigmoid(x, alpha) is computed here: 'double', 'lanes' or 'lanes_exact'."""
+    return {SC_F32_IN_DOUBLE: "double", SC_F32_LANES: "lanes",
+            SC_F32_LANES_EXACT: "lanes_exact"}[sc_sigmoid_f32_route(alpha)]
 
 
 def openmp_effective_n_threads(n_threads=None):
