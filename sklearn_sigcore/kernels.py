@@ -115,8 +115,8 @@ def sigmoid(x, alpha=1.0, *, out=None, n_threads=None):
 
     Exact 0 and 1 only where the true value rounds there (results in the
     subnormal range are returned, unlike ``scipy.special.expit``).  float64 is
-    within 4 ulp.  float32 is within 1 ulp (at most 0.80 ulp over every
-    float32 input, for each alpha checked) and monotone in `x`.  Where the
+    within 4 ulp.  float32 is within 1 ulp (at most 0.80 ulp, and monotone,
+    over every float32 input for each alpha checked).  Where the
     build and the CPU give a hardware fma (GCC builds on x86-64 Linux running
     on an AVX2 / FMA CPU, and aarch64) and 2**-60 <= alpha <= 2**60, float32
     is computed in float arithmetic with compensated roundings (twice the
