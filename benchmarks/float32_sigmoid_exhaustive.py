@@ -24,13 +24,11 @@ CHUNK = 2**24
 
 def ascending_floats():
     """Every float32 except NaN, in increasing order, in chunks (-inf ... -0, +0 ... +inf)."""
-    negative_bits = np.uint32(0xFF800000)   # -inf; smaller bit patterns are smaller magnitudes
-    for start in range(0, 0x7F800001, CHUNK):
-        stop = min(start + CHUNK, 0x7F800001)
-        yield (negative_bits - np.arange(start, stop, dtype=np.uint32)).view(np.float32)
-    for start in range(0, 0x7F800001, CHUNK):
-        stop = min(start + CHUNK, 0x7F800001)
-        yield np.arange(start, stop, dtype=np.uint32).view(np.float32)
+    negative_inf = np.uint32(0xFF800000)   # below it, smaller patterns are smaller magnitudes
+    for negative in (True, False):
+        for start in range(0, 0x7F800001, CHUNK):
+            bits = np.arange(start, min(start + CHUNK, 0x7F800001), dtype=np.uint32)
+            yield (negative_inf - bits if negative else bits).view(np.float32)
 
 
 def nan_inputs():

@@ -351,14 +351,18 @@ static int sc_sigmoid_f32_route(double alpha)
 
 static void sc_sigmoid_array_f32(const float *x, float *out, ptrdiff_t n, double alpha)
 {
-    int route = sc_sigmoid_f32_route(alpha);
-    float a_hi = route == SC_F32_IN_DOUBLE ? 0.0f : (float)alpha;
-    if (route == SC_F32_LANES_EXACT)
-        sc_sigmoid_lanes_exact_f32(x, out, n, a_hi);
-    else if (route == SC_F32_LANES)
+    float a_hi;
+    switch (sc_sigmoid_f32_route(alpha)) {
+    case SC_F32_LANES_EXACT:
+        sc_sigmoid_lanes_exact_f32(x, out, n, (float)alpha);
+        break;
+    case SC_F32_LANES:
+        a_hi = (float)alpha;
         sc_sigmoid_lanes_f32(x, out, n, a_hi, (float)(alpha - (double)a_hi));
-    else
+        break;
+    default:
         sc_sigmoid_in_double_f32(x, out, n, alpha);
+    }
 }
 
 /*
