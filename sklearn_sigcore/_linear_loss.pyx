@@ -476,6 +476,13 @@ class LinearLoss:
             self._aux = aux
         return result
 
+    @property
+    def curvature(self):
+        """What the last ``loss_gradient(..., store_hessian=True)`` kept: the
+        weighted Hessian diagonal w.r.t. the scores (binary, (n,)) or the
+        probabilities (multinomial, (n, K))."""
+        return self._aux
+
     def hessp(self, V, vb=None):
         """Raw Hessian-vector product sums at the point of the last
         ``loss_gradient(..., store_hessian=True)``: (G (K, p), gb (K,))."""

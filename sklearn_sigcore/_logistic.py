@@ -5,31 +5,46 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.fixes import parse_version
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from sklearn_sigcore import kernels
 from sklearn_sigcore._linear_loss import LinearLoss
 from sklearn_sigcore._progress import CallbackSupportMixin, FitCallbacks
+from sklearn_sigcore._solvers import (
+    SOLVERS,
+    LogisticProblem,
+    SolverOptions,
+    column_scale,
+    warn_not_converged,
+)
+from sklearn_sigcore._threads import blas_threads, current_blas_threads
 
-# Which penalties each solver handles.
-SOLVER_PENALTIES = {
-    "lbfgs": ("l2", None),
-    "newton-cg": ("l2", None),
-    "fista": ("l2", "l1", "elasticnet", None),
-}
+# scikit-learn 1.8 deprecated `penalty` in favour of `l1_ratio` (and C=np.inf);
+# the defaults and warnings follow the installed version.
+NEW_PENALTY_API = parse_version(sklearn.__version__).release >= (1, 8)
+PENALTY_DEFAULT = "deprecated" if NEW_PENALTY_API else "l2"
+L1_RATIO_DEFAULT = 0.0 if NEW_PENALTY_API else None
+
+# Below this many elements of X times score columns (non-zeros for sparse X)
+# a fit or a prediction runs on one thread: our kernels serial and BLAS
+# limited to one thread (threads do not pay off there, and spinning pools
+# fight over the cores).  Above it the fused pass takes an OpenMP thread per
+# 2**18 elements; BLAS stays at one thread around it either way.
+SERIAL_WORK = 1 << 22
 
 PARTIAL_FIT_BATCH = 32
 PARTIAL_FIT_DECAY = 1000.0
-EPS = np.finfo(np.float64).eps
 
 
 @contextlib.contextmanager
@@ -44,250 +59,32 @@ def _restore_on_error(estimator):
         raise
 
 
-class _Objective:
-    """The estimator's objective over a packed parameter vector θ = [W.ravel(), b].
+def _work(X, n_classes):
+    """Elements (non-zeros) of X times score columns: the size of one pass."""
+    n = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
+    return n * (1 if n_classes <= 2 else n_classes)
 
-    f(θ) = (1/S) Σ s_i ℓ_i + l2 / 2 ‖W‖² (+ l1 ‖W‖₁, handled by the proximal
-    solver), with l2 = (1 − l1_ratio) / (C S) and l1 = l1_ratio / (C S).
+
+def choose_solver(X, n_classes, penalty):
+    """The solver ``solver='auto'`` takes (a documented rule; the optimum is the same).
+
+    * L1 / elastic-net: 'saga' on sparse data with more rows than features
+      (cheap passes, sparse updates), else 'fista';
+    * L2 / none on dense data: 'newton-cholesky' while the Hessian is small
+      (K·(p + 1) <= 250 entries a side, K = 1 binary), else 'newton-cg';
+    * L2 / none on sparse data: 'newton-cg'.
     """
-
-    def __init__(self, loss, sw_sum, l2, l1):
-        self.loss = loss
-        self.K, self.p = loss.K, loss.n_features
-        self.fit_intercept = loss.fit_intercept
-        self.inv_s = 1.0 / sw_sum
-        self.l2 = l2
-        self.l1 = l1
-        self.n_coef = self.K * self.p
-        self.size = self.n_coef + (self.K if self.fit_intercept else 0)
-
-    def unpack(self, theta):
-        W = theta[: self.n_coef].reshape(self.K, self.p)
-        b = theta[self.n_coef:] if self.fit_intercept else None
-        return W, b
-
-    def pack(self, G, gb):
-        out = np.empty(self.size)
-        out[: self.n_coef] = G.ravel()
-        if self.fit_intercept:
-            out[self.n_coef:] = gb
-        return out
-
-    def smooth(self, theta, store_hessian=False):
-        """Value and gradient of the smooth part (loss + L2)."""
-        W, b = self.unpack(theta)
-        total, G, gb = self.loss.loss_gradient(W, b, store_hessian=store_hessian)
-        value = total * self.inv_s
-        G *= self.inv_s
-        gb = gb * self.inv_s
-        if self.l2:
-            value += 0.5 * self.l2 * float(np.dot(W.ravel(), W.ravel()))
-            G += self.l2 * W
-        return value, self.pack(G, gb)
-
-    def hessp(self, v):
-        """Hessian of the smooth part times v, at the last store_hessian point."""
-        V, vb = self.unpack(v)
-        G, gb = self.loss.hessp(V, vb)
-        G *= self.inv_s
-        if self.l2:
-            G += self.l2 * V
-        return self.pack(G, gb * self.inv_s)
-
-    def l1_norm(self, theta):
-        return self.l1 * float(np.abs(theta[: self.n_coef]).sum()) if self.l1 else 0.0
+    K = 1 if n_classes <= 2 else n_classes
+    if penalty in ("l1", "elasticnet"):
+        return "saga" if sp.issparse(X) and X.shape[0] > X.shape[1] else "fista"
+    if not sp.issparse(X) and K * (X.shape[1] + 1) <= 250:
+        return "newton-cholesky"
+    return "newton-cg"
 
 
-# ---------------------------------------------------------------- solvers
-class _StopRequested(Exception):
-    """A callback asked the solver to stop (raised out of scipy's loop)."""
 
-
-def _solve_lbfgs(obj, theta0, tol, max_iter, report, ftol):
-    last = {}
-
-    def fun(theta):
-        last["value"] = obj.smooth(theta)
-        return last["value"]
-
-    accepted = {"theta": theta0, "n_iter": 0}
-
-    def callback(theta):
-        # called after the line search, whose last evaluation is the accepted point
-        accepted["theta"], accepted["n_iter"] = theta.copy(), accepted["n_iter"] + 1
-        if report(accepted["n_iter"], last["value"][0], theta):
-            raise _StopRequested
-
-    try:
-        res = scipy.optimize.minimize(
-            fun, theta0, method="L-BFGS-B", jac=True, callback=callback,
-            options={"maxiter": max_iter, "maxls": 50, "gtol": tol, "ftol": ftol},
-        )
-    except _StopRequested:
-        return accepted["theta"], accepted["n_iter"]
-    if res.status != 0:
-        msg = res.message.decode() if isinstance(res.message, bytes) else str(res.message)
-        _warn_not_converged("lbfgs", max_iter, msg)
-    return res.x, int(res.nit)
-
-
-def _solve_newton_cg(obj, theta0, tol, max_iter, report):
-    """Inexact Newton: CG on Hessian-vector products, Armijo backtracking."""
-    theta = theta0.copy()
-    value, grad = obj.smooth(theta, store_hessian=True)
-    n_iter = 0  # Newton steps taken
-    converged = stopped = False
-    for _ in range(max_iter):
-        if np.max(np.abs(grad)) <= tol:
-            converged = True
-            break
-        direction = _conjugate_gradient(obj.hessp, grad, max_cg=max(20, 2 * theta.size))
-        slope = float(np.dot(grad, direction))
-        if slope >= 0:  # not a descent direction (numerically flat): steepest descent
-            direction, slope = -grad, -float(np.dot(grad, grad))
-        step = 1.0
-        for _ in range(60):
-            new_value, new_grad = obj.smooth(theta + step * direction, store_hessian=True)
-            if new_value <= value + 1e-4 * step * slope:
-                break
-            # Below the resolution of f (rounding): judge the step by the gradient.
-            if new_value - value <= 16 * EPS * max(abs(value), 1.0) and \
-                    np.max(np.abs(new_grad)) < np.max(np.abs(grad)):
-                break
-            step *= 0.5
-        else:
-            break  # no decrease possible: at machine precision
-        theta = theta + step * direction
-        n_iter += 1
-        decrease = value - new_value
-        value, grad = new_value, new_grad
-        if report(n_iter, value, theta):
-            stopped = True
-            break
-        if np.max(np.abs(grad)) <= tol:
-            converged = True
-            break
-        if decrease <= 64 * np.finfo(float).eps * max(abs(value), 1.0) and step < 1e-10:
-            break
-    if not (converged or stopped):
-        _warn_not_converged("newton-cg", max_iter)
-    return theta, n_iter
-
-
-def _conjugate_gradient(hessp, grad, max_cg):
-    """Approximately solve H d = -grad (sklearn's forcing term)."""
-    x = np.zeros_like(grad)
-    r = -grad.copy()
-    d = r.copy()
-    norm1 = np.abs(grad).sum()
-    tol = min(0.5, np.sqrt(norm1)) * norm1
-    rr = float(np.dot(r, r))
-    for _ in range(max_cg):
-        if np.abs(r).sum() <= tol:
-            break
-        Hd = hessp(d)
-        curvature = float(np.dot(d, Hd))
-        if curvature <= 1e-16 * rr:
-            if not x.any():
-                x = -grad.copy()
-            break
-        step = rr / curvature
-        x += step * d
-        r -= step * Hd
-        rr_new = float(np.dot(r, r))
-        d = r + (rr_new / rr) * d
-        rr = rr_new
-    return x
-
-
-def _soft_threshold(theta, threshold, n_coef):
-    out = theta.copy()
-    w = out[:n_coef]
-    out[:n_coef] = np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
-    return out
-
-
-def _lipschitz_bound(X, sample_weight, sw_sum, alpha, K, fit_intercept, l2):
-    """Upper bound of the smooth part's gradient Lipschitz constant."""
-    if sp.issparse(X):
-        sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-    else:
-        sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-    sq = sq + (1.0 if fit_intercept else 0.0)
-    curvature = 0.25 if K == 1 else 0.5
-    weighted = float(np.dot(sq, sample_weight)) if sample_weight is not None else float(sq.sum())
-    return curvature * alpha * alpha * weighted / sw_sum + l2
-
-
-def _solve_fista(obj, theta0, tol, max_iter, report, lipschitz):
-    """Accelerated proximal gradient (FISTA) with backtracking and adaptive restart.
-
-    Converged when the gradient mapping at the extrapolated point is at most
-    tol in max norm (the proximal analogue of sklearn's gradient criterion).
-    """
-    n_coef = obj.n_coef
-    # how finely f is resolved: float32 data evaluates the loss in float32
-    resolution = 1e3 * np.finfo(obj.loss.dtype).eps
-    x = theta0.copy()
-    y = x.copy()
-    t = 1.0
-    # Start from a fraction of the (often loose) bound: backtracking raises it.
-    L = max(lipschitz / 16.0, 1e-12)
-    converged = stopped = False
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        fy, gy = obj.smooth(y)
-        while True:
-            x_new = _soft_threshold(y - gy / L, obj.l1 / L, n_coef)
-            diff = x_new - y
-            f_new, g_new = obj.smooth(x_new)
-            dd = float(np.dot(diff, diff))
-            if dd == 0.0:
-                break
-            # local curvature: from f where f resolves it, else from the gradients
-            # (TFOCS' rule), so that rounding near the optimum cannot stall the search
-            model_gap = f_new - fy - float(np.dot(gy, diff))
-            if abs(model_gap) > resolution * max(abs(fy), 1.0):
-                local_L = 2.0 * model_gap / dd
-            else:
-                local_L = float(np.linalg.norm(g_new - gy)) / np.sqrt(dd)
-            if local_L <= L or L >= 1e6 * lipschitz:
-                break
-            L = max(2.0 * L, local_L)
-        mapping = L * float(np.max(np.abs(diff))) if diff.size else 0.0
-        if report(n_iter, f_new + obj.l1_norm(x_new), x_new):
-            x = x_new
-            stopped = True
-            break
-        if mapping <= tol:
-            x = x_new
-            converged = True
-            break
-        # adaptive restart (gradient scheme of O'Donoghue & Candes)
-        if float(np.dot(y - x_new, x_new - x)) > 0:
-            t = 1.0
-        t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-        y = x_new + ((t - 1.0) / t_new) * (x_new - x)
-        x, t = x_new, t_new
-        L *= 0.9  # let the step grow back where the curvature is lower
-    if not (converged or stopped):
-        _warn_not_converged("fista", max_iter)
-    return x, n_iter
-
-
-def _warn_not_converged(solver, max_iter, detail=""):
-    detail = f" ({detail})" if detail else ""
-    warnings.warn(
-        f"The {solver} solver did not converge within max_iter={max_iter} iterations"
-        f"{detail}. Increase max_iter, scale the data (e.g. with StandardScaler) or "
-        "loosen tol; the model is usable but not optimal.",
-        ConvergenceWarning,
-        stacklevel=4,
-    )
-
-
-# -------------------------------------------------------------- estimator
-class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
+class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoefMixin,
+                                BaseEstimator):
     """Logistic regression with a tunable sigmoid core: P(y=1 | x) = σ(α(w·x + b)).
 
     For two classes the model is ``P(y = classes_[1] | x) = σ(α(x·w + b))``
@@ -298,9 +95,10 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
         (1 / S) Σ_i s_i ℓ_i + (1 − l1_ratio) / (2 C S) ‖W‖² + l1_ratio / (C S) ‖W‖₁
 
     where ℓ_i is the log-loss of sample i, s_i its sample weight times its
-    class weight, S = Σ_i s_i, and the intercept is not penalised. With
-    ``alpha=1`` the fit reproduces :class:`sklearn.linear_model.LogisticRegression`
-    (same options) to solver tolerance.
+    class weight, S = Σ_i s_i, and the intercept is not penalised (except by
+    ``solver='liblinear'``, as in scikit-learn). With ``alpha=1`` the fit
+    reproduces :class:`sklearn.linear_model.LogisticRegression` (same
+    parameters, same solver name) to solver tolerance.
 
     **What α does in a linear model.** The probabilities depend on α only
     through α·w and α·b. With an L2 penalty, fitting at (α, C) gives the same
@@ -308,50 +106,95 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
     then the α = 1 coefficients divided by α); with an L1 penalty the factor is
     ``alpha`` instead of ``alpha**2``; without a penalty α changes nothing but
     the scale of ``coef_``. So in this model α re-parameterises the
-    regularisation strength. It also changes the conditioning the solvers see
-    (the loss curvature scales with α²), hence the number of iterations a given
-    ``tol`` needs. Tune α or C knowing that they trade off one for the other.
+    regularisation strength. Tune α or C knowing that they trade off one for
+    the other. The solvers work on that α = 1 problem (and the gradient-based
+    ones on columns brought to a root-mean-square within [2⁻⁸, 2⁸] by exact
+    powers of two), so neither α nor the scale of X changes how hard the
+    problem is for them; ``tol`` applies to the gradient in those coordinates
+    (for α = 1 and standardised data, exactly scikit-learn's test).
 
     Parameters
     ----------
-    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
-        Norm of the penalty. ``None`` (or ``C=np.inf``) means no penalty.
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='deprecated' ('l2' with scikit-learn < 1.8)
+        Norm of the penalty, as the installed scikit-learn defines it: from
+        1.8 on it is deprecated (a FutureWarning when set) and ``l1_ratio``
+        and ``C`` choose the penalty (``l1_ratio=0``: L2, ``1``: L1, between:
+        elastic-net, ``C=np.inf``: none); before 1.8 it is 'l2' by default.
+        ``None`` (or ``C=np.inf``) means no penalty.
     C : float, default=1.0
         Inverse of the regularisation strength, as in scikit-learn (scaled by
         the total sample weight S, see above). Must be > 0; ``np.inf`` means no
         penalty.
-    l1_ratio : float in [0, 1], default=0.0
-        Elastic-net mixing: the L1 share of the penalty. Only used with
-        ``penalty='elasticnet'``.
+    l1_ratio : float in [0, 1] or None, default=0.0 (None with scikit-learn < 1.8)
+        Elastic-net mixing: the L1 share of the penalty, with scikit-learn's
+        meaning for the installed version (see ``penalty``).
     alpha : float > 0, default=1.0
         Scale of the sigmoid core σ(α z). Finite and strictly positive.
+    dual : bool, default=False
+        liblinear's dual formulation (``solver='liblinear'``, L2 penalty
+        only); it reaches the same optimum as the primal.
+    tol : float >= 0, default=1e-4
+        Stopping tolerance, each solver's as in scikit-learn: the largest
+        absolute component of the gradient ('lbfgs', 'newton-cg',
+        'newton-cholesky' which also tests the Newton decrement; 'fista' its
+        proximal gradient mapping), the relative change of the weights over an
+        epoch ('sag', 'saga'), liblinear's own criteria ('liblinear' with
+        ``dual=True`` or L1; its primal L2 uses the gradient test).
     fit_intercept : bool, default=True
-        Whether to fit the (unpenalised) intercept b.
+        Whether to fit the intercept b.
+    intercept_scaling : float > 0, default=1
+        ``solver='liblinear'`` only: the intercept is the weight of a
+        synthetic feature of this constant value, penalised like the others
+        (so the intercept's penalty is (b / intercept_scaling)² or
+        |b| / intercept_scaling), as in scikit-learn.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights
         (``'balanced'``: n_samples / (n_classes * bincount(y))).
-    solver : {'lbfgs', 'newton-cg', 'fista'}, default='lbfgs'
-        ``'lbfgs'``: scipy's L-BFGS-B on the fused loss and gradient (penalties
-        'l2' and None). ``'newton-cg'``: inexact Newton with conjugate
-        gradients on Hessian-vector products (penalties 'l2' and None).
-        ``'fista'``: accelerated proximal gradient with backtracking and
-        restarts (every penalty; the solver for 'l1' and 'elasticnet').
-    tol : float >= 0, default=1e-4
-        Stop when the largest absolute component of the (projected, for
-        'fista' proximal) gradient is at most ``tol``.
-    max_iter : int >= 0, default=100
-        Maximum number of solver iterations.
-    warm_start : bool, default=False
-        Start ``fit`` from the previous solution (when the classes and the
-        number of features match).
     random_state : int, RandomState instance or None, default=None
-        Shuffles the rows of each :meth:`partial_fit` call.
+        Seeds 'sag', 'saga' and 'liblinear' (their sampling / order), and
+        shuffles the rows of each :meth:`partial_fit` call.
+    solver : {'auto', 'lbfgs', 'liblinear', 'newton-cg', 'newton-cholesky', 'sag', 'saga', 'fista'}, default='auto'
+        Every scikit-learn name solves the objective scikit-learn's solver of
+        that name solves, with scikit-learn's errors for penalties it does not
+        accept; all are our own implementations on the fused kernels:
+
+        * ``'lbfgs'``: scipy's L-BFGS-B on the fused loss and gradient (L2, none);
+        * ``'newton-cg'``: inexact Newton, conjugate gradients on
+          Hessian-vector products (L2, none);
+        * ``'newton-cholesky'``: Newton with the full Hessian (multinomial
+          K x K blocks) built through BLAS and a Cholesky solve (L2, none);
+        * ``'sag'`` / ``'saga'``: stochastic average gradient with
+          just-in-time sparse updates, scikit-learn's step size (sag: L2,
+          none; saga: every penalty through its proximal step);
+        * ``'liblinear'``: the liblinear objective (penalised intercept, see
+          ``intercept_scaling``), binary only: dual coordinate descent
+          (``dual=True``), Newton-CG (L2 primal) or liblinear's newGLMNET
+          coordinate descent (L1);
+        * ``'fista'``: accelerated proximal gradient (every penalty);
+        * ``'auto'`` (default) picks by problem, always reaching the same
+          optimum: L1 / elastic-net: 'saga' for sparse X with more rows than
+          columns, else 'fista'; L2 / none: 'newton-cholesky' for dense X
+          while K·(n_features + 1) <= 250 (K = 1 for binary, else the number
+          of classes), else 'newton-cg'.
+    max_iter : int >= 0, default=100
+        Maximum number of solver iterations (epochs for 'sag' / 'saga').
+        ``max_iter=0`` runs none: the coefficients are the starting point
+        (zeros, or the previous fit under ``warm_start``), with a
+        ConvergenceWarning.
     verbose : int, default=0
         When > 0, print one line per solver iteration (``Iteration k, loss =
         ...``, the objective) or per :meth:`partial_fit` call (its running
         mean loss). With scikit-learn >= 1.9, ``set_callbacks`` attaches
         ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``),
-        which see every iteration.
+        which see every iteration of every solver (liblinear: its end).
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution (when the classes and the
+        number of features match; liblinear's coordinate descent starts from
+        zero, as scikit-learn's).
+    n_jobs : int or None, default=None
+        Accepted for compatibility and unused, as in scikit-learn (a
+        FutureWarning when set, from scikit-learn 1.8 on). Threads follow the
+        work and ``threadpoolctl`` / ``OMP_NUM_THREADS`` instead.
 
     Attributes
     ----------
@@ -359,7 +202,8 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
         Class labels.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
         The w in σ(α(w·x + b)) (one row per class for the multinomial model),
-        in the dtype of the training X (float32 or float64).
+        in the dtype of the training X (float32 or float64); a scipy CSR
+        matrix after :meth:`sparsify`, which every method accepts.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         The b in σ(α(w·x + b)); zeros when ``fit_intercept=False``.
     n_iter_ : ndarray of shape (1,)
@@ -386,11 +230,16 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
 
     The loss and gradient are computed in one pass over X (blocks of 256 rows:
     scores, the sigmoid-core loss kernel, then the gradient while the block is
-    in cache), on all the cores the process may use: OpenMP threads take
-    blocks, so ``OMP_NUM_THREADS`` or ``threadpoolctl.threadpool_limits``
-    set the count (one thread is often fastest on a machine whose cores are
-    busy with other work). Dense (C or F order), CSR and CSC data are read in
-    place, never copied; float32 data stays float32 (sums in float64).
+    in cache). Threads follow the work: below 2**22 elements of X times score
+    columns (non-zeros for sparse X) a fit or prediction runs on one thread
+    (our kernels serial, BLAS limited to one thread), which is fastest there;
+    above it OpenMP threads take blocks, up to the cores the process may use
+    (``OMP_NUM_THREADS`` or ``threadpoolctl.threadpool_limits`` set the
+    count), while BLAS stays at one thread inside the fit except for
+    newton-cholesky's large Hessian products. Dense (C or F order), CSR and
+    CSC data are read in place, never copied (liblinear's L1 solver reads
+    columns: it converts X to CSC once); float32 data stays float32 (sums in
+    float64).
 
     Examples
     --------
@@ -413,51 +262,68 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
     >>> b = SigCoreLogisticRegression(alpha=1.0, C=0.5 * 2.0**2, tol=1e-8).fit(Xs, y)
     >>> bool(np.allclose(a.predict_proba(Xs), b.predict_proba(Xs), atol=1e-6))
     True
+
+    Code written for scikit-learn runs unchanged, every solver name included:
+
+    >>> liblinear = SigCoreLogisticRegression(solver="liblinear", intercept_scaling=10)
+    >>> bool(liblinear.fit(Xs, y).score(Xs, y) > 0.95)
+    True
     """
 
+
     _parameter_constraints: dict = {
-        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None,
+                    Hidden(StrOptions({"deprecated"}))],
         "C": [Interval(Real, 0, None, closed="right")],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
         "alpha": [Interval(Real, 0, None, closed="neither")],
-        "fit_intercept": ["boolean"],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions(set(SOLVER_PENALTIES))],
+        "dual": ["boolean"],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "warm_start": ["boolean"],
+        "fit_intercept": ["boolean"],
+        "intercept_scaling": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
         "random_state": ["random_state"],
+        "solver": [StrOptions(set(SOLVERS) | {"auto"})],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "n_jobs": [None, Integral],
     }
 
     def __init__(
         self,
-        penalty="l2",
+        penalty=PENALTY_DEFAULT,
         *,
         C=1.0,
-        l1_ratio=0.0,
+        l1_ratio=L1_RATIO_DEFAULT,
         alpha=1.0,
-        fit_intercept=True,
-        class_weight=None,
-        solver="lbfgs",
+        dual=False,
         tol=1e-4,
-        max_iter=100,
-        warm_start=False,
+        fit_intercept=True,
+        intercept_scaling=1,
+        class_weight=None,
         random_state=None,
+        solver="auto",
+        max_iter=100,
         verbose=0,
+        warm_start=False,
+        n_jobs=None,
     ):
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
         self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.class_weight = class_weight
-        self.solver = solver
+        self.dual = dual
         self.tol = tol
-        self.max_iter = max_iter
-        self.warm_start = warm_start
+        self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
+        self.class_weight = class_weight
         self.random_state = random_state
+        self.solver = solver
+        self.max_iter = max_iter
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -466,23 +332,94 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
         return tags
 
     # ------------------------------------------------------------ helpers
-    def _check_solver_penalty(self):
-        penalty = None if self.C == np.inf else self.penalty
-        if penalty not in SOLVER_PENALTIES[self.solver]:
-            supported = ", ".join(repr(p) for p in SOLVER_PENALTIES[self.solver])
-            raise ValueError(
-                f"Solver {self.solver!r} does not support penalty={self.penalty!r}; it "
-                f"supports {supported}. Use solver='fista' for 'l1' and 'elasticnet'."
-            )
-        kernels.check_alpha(self.alpha)
-        return penalty
+    def _resolve_penalty(self):
+        """(penalty, l1_ratio) in force, with scikit-learn's warnings and errors."""
+        if NEW_PENALTY_API:
+            return self._resolve_penalty_from_l1_ratio()
+        if self.penalty != "elasticnet" and self.l1_ratio is not None:
+            warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
+                          f"Got (penalty={self.penalty})")
+        if self.penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if self.penalty is None and self.C != 1.0:
+            warnings.warn("Setting penalty=None will ignore the C and l1_ratio parameters")
+        penalty = "l2" if self.penalty == "deprecated" else self.penalty
+        ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio, None: 0.0}[penalty]
+        return (None if self.C == np.inf else penalty), ratio
 
-    def _regularisation(self, penalty, sw_sum):
-        """(l2, l1) strengths of the objective."""
+    def _resolve_penalty_from_l1_ratio(self):
+        """scikit-learn >= 1.8: l1_ratio and C choose; `penalty` is deprecated."""
+        ratio = self.l1_ratio
+        if self.penalty == "deprecated":
+            if ratio is None:
+                warnings.warn("'l1_ratio=None' was deprecated in version 1.8 and will "
+                              "trigger an error in 1.10. Use 0<=l1_ratio<=1 instead.",
+                              FutureWarning)
+            penalty = ("l2" if not ratio else "l1" if ratio == 1 else "elasticnet")
+            if self.C == np.inf:
+                penalty = None
+        else:
+            penalty = self.penalty
+            warnings.warn(
+                "'penalty' was deprecated in version 1.8 and will be removed in 1.10. "
+                "To avoid this warning, leave 'penalty' set to its default value and use "
+                "'l1_ratio' or 'C' instead. Use l1_ratio=0 instead of penalty='l2', "
+                "l1_ratio=1 instead of penalty='l1', l1_ratio set to a float between 0 "
+                "and 1 instead of penalty='elasticnet', and C=np.inf instead of "
+                "penalty=None.", FutureWarning)
+        if penalty != "elasticnet" and ratio is not None and 0 < ratio < 1:
+            warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
+                          f"Got (penalty={penalty})")
+        if (self.penalty == "l2" and ratio != 0) or (self.penalty == "l1" and ratio != 1):
+            warnings.warn(f"Inconsistent values: penalty={self.penalty} with "
+                          f"l1_ratio={ratio}. penalty is deprecated. Please use "
+                          "l1_ratio only.")
+        if penalty == "elasticnet" and ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if self.penalty is None:
+            if self.C != 1.0:
+                warnings.warn("Setting penalty=None will ignore the C and l1_ratio "
+                              "parameters")
+        elif self.C == np.inf:
+            penalty = None
+        share = {"l2": 0.0, "l1": 1.0, "elasticnet": ratio, None: 0.0}[penalty]
+        return penalty, share
+
+    def _check_solver(self, penalty):
+        """scikit-learn's solver / penalty / dual errors, and the n_jobs warning."""
+        solver, dual = self.solver, self.dual
+        if solver not in ("liblinear", "saga", "fista", "auto") and \
+                penalty not in ("l2", None):
+            raise ValueError(f"Solver {solver} supports only 'l2' or None penalties, got "
+                             f"{penalty} penalty.")
+        if solver != "liblinear" and dual:
+            raise ValueError(f"Solver {solver} supports only dual=False, got dual={dual}")
+        if penalty == "elasticnet" and solver not in ("saga", "fista", "auto"):
+            raise ValueError("Only 'saga' solver supports elasticnet penalty, got "
+                             f"solver={solver}.")
+        if solver == "liblinear" and penalty is None:
+            raise ValueError("C=np.inf as well as penalty=None is not supported for the "
+                             "liblinear solver" if NEW_PENALTY_API else
+                             "penalty=None is not supported for the liblinear solver")
+        if solver == "liblinear" and dual and penalty == "l1":
+            raise ValueError(
+                "Unsupported set of arguments: The combination of penalty='l1' and "
+                "loss='logistic_regression' are not supported when dual=True, "
+                "Parameters: penalty='l1', loss='logistic_regression', dual=True")
+        if NEW_PENALTY_API and self.n_jobs is not None:
+            warnings.warn(f"'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
+                          f"You provided 'n_jobs={self.n_jobs}', please leave it "
+                          "unspecified.", FutureWarning)
+        elif solver == "liblinear" and self.n_jobs not in (None, 1):
+            warnings.warn("'n_jobs' > 1 does not have any effect when 'solver' is set to "
+                          f"'liblinear'. Got 'n_jobs' = {self.n_jobs}.")
+        kernels.check_alpha(self.alpha)
+
+    def _regularisation(self, penalty, l1_share, sw_sum):
+        """(l2, l1) strengths on w in the objective."""
         if penalty is None:
             return 0.0, 0.0
         strength = 1.0 / (self.C * sw_sum)
-        l1_share = {"l2": 0.0, "l1": 1.0, "elasticnet": float(self.l1_ratio)}[penalty]
         return (1.0 - l1_share) * strength, l1_share * strength
 
     def _validate_X(self, X, reset, y="no_validation"):
@@ -553,7 +490,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 stays float32.
         y : array-like of shape (n_samples,)
-            Class labels (at least two classes).
+            Class labels (at least two classes; two for 'liblinear').
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, not all zero.
 
@@ -567,13 +504,16 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
 
     def _fit(self, X, y, sample_weight):
         user_sample_weight = sample_weight
-        penalty = self._check_solver_penalty()
+        penalty, l1_share = self._resolve_penalty()
+        self._check_solver(penalty)
         warm = self.warm_start and hasattr(self, "coef_")
-        previous = (self.classes_, self.coef_, self.intercept_) if warm else None
+        previous = (self.classes_, self._dense_coef(), self.intercept_) if warm else None
         X, y = self._validate_X(X, reset=True, y=y)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         classes = encoder.classes_
+        if self.solver == "liblinear":
+            self._check_liblinear_data(X, classes)
         if len(classes) < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the "
@@ -582,43 +522,36 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
         y_encoded = encoder.transform(y)
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
         target, K = self._targets(y_encoded, len(classes), X.dtype)
-        l2, l1 = self._regularisation(penalty, sw_sum)
+        solver_name = (choose_solver(X, len(classes), penalty) if self.solver == "auto"
+                       else self.solver)
+        serial = _work(X, len(classes)) < SERIAL_WORK
+        blas_count = None if serial else current_blas_threads()
+        with blas_threads(1):
+            problem = self._problem(X, target, sample_weight, sw_sum, K, penalty, l1_share,
+                                    solver_name, serial)
+            theta0 = np.zeros(problem.size)
+            if previous is not None and np.array_equal(previous[0], classes) \
+                    and previous[1].shape == (K, X.shape[1]):
+                alpha = float(self.alpha)
+                theta0 = problem.theta_of(alpha * previous[1],
+                                          alpha * previous[2] if self.fit_intercept else None)
 
-        loss = LinearLoss(X, target, sample_weight, float(self.alpha), K, self.fit_intercept)
-        obj = _Objective(loss, sw_sum, l2, l1)
-        theta0 = np.zeros(obj.size)
-        if previous is not None and np.array_equal(previous[0], classes) \
-                and previous[1].shape == (K, X.shape[1]):
-            theta0[: obj.n_coef] = previous[1].ravel()
-            if self.fit_intercept:
-                theta0[obj.n_coef:] = previous[2]
+            callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
+                                     max_subtasks=self.max_iter)
+            options = SolverOptions(
+                tol=self.tol, max_iter=self.max_iter,
+                report=self._reporter(problem, callbacks, classes, X.dtype),
+                reporting=bool(self.verbose) or callbacks.active,
+                seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+                dual=self.dual, intercept_scaling=float(self.intercept_scaling),
+                blas_threads=blas_count)
+            if self.max_iter == 0:
+                warn_not_converged(solver_name, 0, "no iteration was run")
+                theta, n_iter = theta0, 0
+            else:
+                theta, n_iter = SOLVERS[solver_name](options).solve(problem, theta0)
 
-        callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
-                                 max_subtasks=self.max_iter)
-
-        def report(n_iter, objective, theta):
-            """Verbose line and callback subtask of one iteration; True to stop."""
-            if self.verbose:
-                print(f"Iteration {n_iter}, loss = {objective:.8f}", flush=True)
-            if not callbacks.active:
-                return False
-            callbacks.attributes = lambda: self._fitted_attributes(obj, theta, classes,
-                                                                   X.dtype, n_iter)
-            return callbacks.task("iteration")()
-
-        if self.solver == "lbfgs":
-            # sklearn's ftol in float64; in float32 the objective is only resolved
-            # to ~1e-10 relative, and chasing the rounding costs line-search steps
-            ftol = 64 * EPS if X.dtype == np.float64 else 1e-10
-            theta, n_iter = _solve_lbfgs(obj, theta0, self.tol, self.max_iter, report, ftol)
-        elif self.solver == "newton-cg":
-            theta, n_iter = _solve_newton_cg(obj, theta0, self.tol, self.max_iter, report)
-        else:
-            lip = _lipschitz_bound(X, sample_weight, sw_sum, float(self.alpha), K,
-                                   self.fit_intercept, l2)
-            theta, n_iter = _solve_fista(obj, theta0, self.tol, self.max_iter, report, lip)
-
-        for name, value in self._fitted_attributes(obj, theta, classes, X.dtype,
+        for name, value in self._fitted_attributes(problem, theta, classes, X.dtype,
                                                    n_iter).items():
             setattr(self, name, value)
         callbacks.finish()
@@ -626,19 +559,68 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
             self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
         return self
 
-    def _fitted_attributes(self, obj, theta, classes, dtype, n_iter):
+    def _check_liblinear_data(self, X, classes):
+        """scikit-learn's liblinear errors: binary only, no values above 1e30."""
+        if len(classes) > 2:
+            raise ValueError(
+                "The 'liblinear' solver does not support multiclass classification "
+                "(n_classes >= 3). Either use another solver or wrap the estimator in a "
+                "OneVsRestClassifier to keep applying a one-versus-rest scheme.")
+        largest = X.data.max(initial=-np.inf) if sp.issparse(X) else X.max(initial=-np.inf)
+        if largest > 1e30:
+            raise ValueError(
+                "Using the 'liblinear' solver while X contains a maximum value > 1e30 "
+                "results in a frozen fit. Please choose another solver or rescale the "
+                "input X.")
+
+    def _problem(self, X, target, sample_weight, sw_sum, K, penalty, l1_share,
+                 solver_name, serial):
+        """The α = 1 problem the solver works on (see the class docstring)."""
+        alpha = float(self.alpha)
+        l2, l1 = self._regularisation(penalty, l1_share, sw_sum)
+        l2, l1 = l2 / alpha ** 2, l1 / alpha
+        intercept_l2 = intercept_l1 = 0.0
+        if solver_name == "liblinear" and self.fit_intercept:
+            B = float(self.intercept_scaling)
+            intercept_l2, intercept_l1 = l2 / B ** 2, l1 / B
+        scale = column_scale(X) if SOLVERS[solver_name].column_scaled else None
+        return LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
+                               l2=l2, l1=l1, intercept_l2=intercept_l2,
+                               intercept_l1=intercept_l1, scale=scale,
+                               n_threads=1 if serial else None)
+
+    def _reporter(self, problem, callbacks, classes, dtype):
+        """report(n_iter, theta, objective=None): verbose line and callback subtask."""
+        def report(n_iter, theta, objective=None):
+            if self.verbose:
+                if objective is None:
+                    objective = problem.objective(theta)
+                print(f"Iteration {n_iter}, loss = {objective:.8f}", flush=True)
+            if not callbacks.active:
+                return False
+            callbacks.attributes = lambda: self._fitted_attributes(problem, theta, classes,
+                                                                   dtype, n_iter)
+            return callbacks.task("iteration")()
+        return report
+
+    def _fitted_attributes(self, problem, theta, classes, dtype, n_iter):
         """The fitted attributes of the solver's iterate theta."""
-        W, b = obj.unpack(theta)
-        K = W.shape[0]
-        intercept = np.zeros(K) if b is None else np.array(b, dtype=np.float64)
+        V, c = problem.coefficients(theta)
+        alpha = float(self.alpha)
+        K = V.shape[0]
+        intercept = np.zeros(K) if c is None else np.array(c, dtype=np.float64) / alpha
         if K > 1 and self.fit_intercept:
             intercept -= intercept.mean()  # softmax is shift-invariant: centre it
         return {
             "classes_": classes,
-            "coef_": np.ascontiguousarray(W, dtype=dtype),
+            "coef_": np.ascontiguousarray(V / alpha, dtype=dtype),
             "intercept_": intercept.astype(dtype),
             "n_iter_": np.array([n_iter], dtype=np.int32),
         }
+
+    def _dense_coef(self):
+        """coef_ as a dense array (it is sparse after ``sparsify``)."""
+        return self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
 
     # -------------------------------------------------------- partial_fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -677,7 +659,8 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
         # _fit_context skips this on a fitted estimator: parameters may have changed
         self._validate_params()
         # partial_fit's proximal SGD handles every penalty, whatever the solver
-        penalty = None if self.C == np.inf else self.penalty
+        penalty, l1_share = self._resolve_penalty()
+        kernels.check_alpha(self.alpha)
         first = not hasattr(self, "classes_")  # else continue from fit / partial_fit
         if first:
             if classes is None:
@@ -702,7 +685,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
         y_encoded = encoder.transform(y)
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
         target, K = self._targets(y_encoded, len(classes), X.dtype)
-        l2, l1 = self._regularisation(penalty, sw_sum)
+        l2, l1 = self._regularisation(penalty, l1_share, sw_sum)
         alpha = float(self.alpha)
 
         if first:
@@ -710,7 +693,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
             b = np.zeros(K)
             steps, epochs, lip = 0, 0, 0.0
         else:
-            W = np.array(self.coef_, dtype=np.float64)
+            W = np.array(self._dense_coef(), dtype=np.float64)
             b = np.array(self.intercept_, dtype=np.float64)
             steps = getattr(self, "_partial_fit_steps", 0)
             epochs = getattr(self, "_partial_fit_epochs", 0)
@@ -792,7 +775,9 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, BaseEstim
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         dtype = np.result_type(X.dtype, self.coef_.dtype)
-        Z = X @ self.coef_.T.astype(dtype, copy=False)
+        coef = self.coef_.T.astype(dtype, copy=False)
+        with blas_threads(1 if _work(X, coef.shape[1]) < SERIAL_WORK else None):
+            Z = safe_sparse_dot(X, coef, dense_output=True)
         Z = np.asarray(Z, dtype=dtype) + self.intercept_.astype(dtype, copy=False)
         return np.ascontiguousarray(Z[:, 0] if Z.shape[1] == 1 else Z)
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -37,6 +36,7 @@ from ._kernels import (
 from ._mlp_fast import axpy
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._progress import CallbackSupportMixin, FitCallbacks
+from ._threads import blas_threads
 from .kernels import check_alpha
 
 __all__ = ["SigCoreMLPClassifier"]
@@ -52,14 +52,6 @@ _KERNEL_THREADS = 1
 # small products, and on a busy machine spinning BLAS threads make them
 # many times slower.
 _SERIAL_BLAS_MACS = 4_000_000
-_CONTROLLER = []
-
-
-def _threadpool_controller():
-    """One ThreadpoolController, made on first use (it scans the loaded libraries)."""
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
 
 # alpha="auto" (see the class Notes): the rows sampled to initialise, the
 # standard deviation u = alpha z gets on them, and the gain of each hidden
@@ -776,8 +768,7 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                                      max_subtasks=1 if incremental else self.max_iter
                                      + (self.solver == "lbfgs"))
         callbacks = fit_callbacks if fit_callbacks.active else None
-        with _threadpool_controller().limit(limits=1 if macs < _SERIAL_BLAS_MACS else None,
-                                            user_api="blas"):
+        with blas_threads(1 if macs < _SERIAL_BLAS_MACS else None):
             state = self._train(X, y, sample_weight, incremental, first_pass, lb, layout,
                                 alpha_spec, activation, multinomial, target, rng, n_threads,
                                 callbacks, hidden, n_outputs)

@@ -17,7 +17,11 @@ from sklearn.utils.fixes import parse_version
 
 from sklearn_sigcore._kernels import openmp_effective_n_threads
 from sklearn_sigcore._linear_loss import LinearLoss
-from sklearn_sigcore._logistic import SigCoreLogisticRegression, _Objective
+from sklearn_sigcore import SigCoreLogisticRegression
+from sklearn_sigcore._solvers import LogisticProblem
+from sklearn_sigcore._solvers._newton import hessian
+
+from _helpers import penalty_params
 
 TIGHT = dict(tol=1e-10, max_iter=100_000)
 
@@ -29,23 +33,21 @@ def data(n_classes=2, n=300, p=6, seed=0):
     return StandardScaler().fit_transform(X), y
 
 
-NEW_PENALTY_API = parse_version(sklearn.__version__) >= parse_version("1.8")
 # class_weight='balanced' counts weighted samples in newer scikit-learn releases
 BALANCED_USES_WEIGHTS = "sample_weight" in inspect.signature(compute_class_weight).parameters
 
 
 def sklearn_model(penalty="l2", C=1.0, l1_ratio=None, **kwargs):
-    """sklearn's LogisticRegression, choosing the penalty the installed version's way."""
-    ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio, None: 0.0}[penalty]
-    if ratio > 0:
+    """sklearn's LogisticRegression (saga for L1 / elastic-net unless told)."""
+    params = penalty_params(penalty, C, l1_ratio)
+    if params.get("l1_ratio") or penalty in ("l1", "elasticnet"):
         kwargs.setdefault("solver", "saga")
-    if not NEW_PENALTY_API:
-        if penalty == "elasticnet":
-            kwargs["l1_ratio"] = l1_ratio
-        return LogisticRegression(penalty=penalty, C=C, **kwargs)
-    if penalty is None:
-        return LogisticRegression(C=np.inf, **kwargs)
-    return LogisticRegression(C=C, l1_ratio=ratio, **kwargs)
+    return LogisticRegression(**params, **kwargs)
+
+
+def ours_model(penalty="l2", C=1.0, l1_ratio=None, **kwargs):
+    """SigCoreLogisticRegression with the same penalty parameters."""
+    return SigCoreLogisticRegression(**penalty_params(penalty, C, l1_ratio), **kwargs)
 
 
 def rel_diff(a, b):
@@ -147,26 +149,36 @@ def test_hessp_matches_finite_differences(layout, K):
 
 @pytest.mark.parametrize("K", [1, 3])
 @pytest.mark.parametrize("l2", [0.0, 0.3])
-def test_objective_gradient_and_hessp_finite_differences(K, l2):
+@pytest.mark.parametrize("scaled", [False, True])
+def test_problem_gradient_hessp_and_hessian_finite_differences(K, l2, scaled):
+    """The solvers' objective in their coordinates: θ ⊙ [d, 1] are the α = 1
+    coefficients, penalised with l2 (and intercept_l2, liblinear's)."""
     rng = np.random.default_rng(3)
-    X = rng.normal(size=(200, 4))
+    X = rng.normal(size=(200, 4)) * [1.0, 8.0, 0.125, 1.0]
     y = (rng.integers(0, 2, 200) if K == 1 else rng.integers(0, K, 200)).astype(float)
-    obj = _Objective(LinearLoss(X, y, None, 2.5, K, True), 200.0, l2, 0.0)
-    theta = rng.normal(size=obj.size) * 0.3
-    value, grad = obj.smooth(theta, store_hessian=True)
-    v = rng.normal(size=obj.size)
-    hv = obj.hessp(v)
+    sw = rng.uniform(0.5, 2.0, 200)
+    d = np.array([1.0, 0.125, 8.0, 1.0]) if scaled else None
+    problem = LogisticProblem(X, y, sw, sw.sum(), K, True, l2=l2, intercept_l2=l2 / 4,
+                              scale=d)
+    theta = rng.normal(size=problem.size) * 0.3
+    value, grad = problem.smooth(theta, store_hessian=True)
+    v = rng.normal(size=problem.size)
+    hv = problem.hessp(v)
+    H = hessian(problem)
     eps = 1e-6
-    fd_grad = np.array([(obj.smooth(theta + eps * e)[0] - obj.smooth(theta - eps * e)[0])
-                        / (2 * eps) for e in np.eye(obj.size)])
+    fd_grad = np.array([(problem.smooth(theta + eps * e)[0] - problem.smooth(theta - eps * e)[0])
+                        / (2 * eps) for e in np.eye(problem.size)])
     assert_allclose(grad, fd_grad, rtol=1e-6, atol=1e-8)
-    fd_hv = (obj.smooth(theta + eps * v)[1] - obj.smooth(theta - eps * v)[1]) / (2 * eps)
+    fd_hv = (problem.smooth(theta + eps * v)[1] - problem.smooth(theta - eps * v)[1]) / (2 * eps)
     assert_allclose(hv, fd_hv, rtol=1e-5, atol=1e-7)
-    # and the value is the documented objective
-    W, b = obj.unpack(theta)
-    C = np.inf if l2 == 0 else 1.0 / (l2 * 200.0)
-    labels = y if K > 1 else y
-    assert_allclose(value, objective(X, labels, W, b, C, alpha=2.5), rtol=1e-12)
+    if K == 1 or l2 > 0:  # (else the multinomial null directions are filled in)
+        assert_allclose(H @ v, hv, rtol=1e-9, atol=1e-12)
+    # and the value is the documented objective of the coefficients θ ⊙ [d, 1]
+    W, b = problem.coefficients(theta)
+    assert_allclose(W, theta[:K * 4].reshape(K, 4) * (1.0 if d is None else d))
+    C = np.inf if l2 == 0 else 1.0 / (l2 * sw.sum())
+    expected = objective(X, y, W, b, C, sample_weight=sw) + 0.5 * l2 / 4 * np.sum(b ** 2)
+    assert_allclose(value, expected, rtol=1e-12)
 
 
 def test_threads_give_the_same_sums():
@@ -250,7 +262,7 @@ def test_matches_sklearn_no_penalty(solver, n_classes):
     X, y = data(n_classes, n=200)
     X = X + np.random.default_rng(0).normal(scale=2.0, size=X.shape)  # not separable
     ref = sklearn_model(None, **TIGHT).fit(X, y)
-    ours = SigCoreLogisticRegression(penalty=None, solver=solver, **TIGHT).fit(X, y)
+    ours = ours_model(None, solver=solver, **TIGHT).fit(X, y)
     assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
     assert objective(X, y, ours.coef_, ours.intercept_, np.inf) <= \
         objective(X, y, ref.coef_, ref.intercept_, np.inf) + 1e-12
@@ -265,8 +277,7 @@ def test_matches_sklearn_saga_l1_elasticnet(penalty, l1_ratio, n_classes, sparse
     C = 0.1
     ref = sklearn_model(penalty, C=C, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000,
                         random_state=0).fit(X, y)
-    ours = SigCoreLogisticRegression(penalty=penalty, l1_ratio=l1_ratio, C=C,
-                                     solver="fista", **TIGHT).fit(X, y)
+    ours = ours_model(penalty, C=C, l1_ratio=l1_ratio, solver="fista", **TIGHT).fit(X, y)
     assert rel_diff(ours.coef_, ref.coef_) < 1e-4
     # the same zeros
     assert_array_equal(ours.coef_ == 0, np.abs(ref.coef_) < 1e-8)
@@ -279,8 +290,8 @@ def test_matches_sklearn_saga_l1_elasticnet(penalty, l1_ratio, n_classes, sparse
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_dense_layouts_and_csc_agree(order):
     X, y = data(3)
-    dense = SigCoreLogisticRegression(**TIGHT).fit(np.asarray(X, order=order), y)
-    csc = SigCoreLogisticRegression(**TIGHT).fit(sp.csc_matrix(X), y)
+    dense = SigCoreLogisticRegression(solver="lbfgs", **TIGHT).fit(np.asarray(X, order=order), y)
+    csc = SigCoreLogisticRegression(solver="lbfgs", **TIGHT).fit(sp.csc_matrix(X), y)
     assert_allclose(dense.coef_, csc.coef_, rtol=1e-8, atol=1e-10)
 
 
@@ -308,10 +319,8 @@ def test_alpha_C_identity_l2(solver, n_classes, alpha):
 def test_alpha_C_identity_l1(alpha):
     X, y = data(2, p=8)
     C = 0.05
-    scaled = SigCoreLogisticRegression(penalty="l1", alpha=alpha, C=C, solver="fista",
-                                       **TIGHT).fit(X, y)
-    plain = SigCoreLogisticRegression(penalty="l1", alpha=1.0, C=C * alpha,
-                                      solver="fista", **TIGHT).fit(X, y)
+    scaled = ours_model("l1", alpha=alpha, C=C, solver="fista", **TIGHT).fit(X, y)
+    plain = ours_model("l1", alpha=1.0, C=C * alpha, solver="fista", **TIGHT).fit(X, y)
     assert_allclose(scaled.predict_proba(X), plain.predict_proba(X), atol=1e-6)
     assert rel_diff(alpha * scaled.coef_, plain.coef_) < 1e-5
 
@@ -425,8 +434,8 @@ def test_larger_problem_multithreaded_matches_sklearn():
 def test_partial_fit_approaches_fit(n_classes, penalty):
     X, y = data(n_classes, n=600)
     C = 1.0
-    full = SigCoreLogisticRegression(penalty=penalty, C=C, solver="fista", **TIGHT).fit(X, y)
-    stream = SigCoreLogisticRegression(penalty=penalty, C=C, random_state=0)
+    full = ours_model(penalty, C=C, solver="fista", **TIGHT).fit(X, y)
+    stream = ours_model(penalty, C=C, random_state=0)
     stream.partial_fit(X[:100], y[:100], classes=np.unique(y))
     for _ in range(60):
         stream.partial_fit(X, y)
@@ -488,5 +497,5 @@ def test_fused_binary_loss_is_the_kernel_bit_for_bit(dtype, weighted):
     fused = LinearLoss(np.eye(n, dtype=dtype), y, sw, alpha, 1, False, block_rows=32)
     total, G, _ = fused.loss_gradient(z[None, :].astype(np.float64), store_hessian=True)
     assert_array_equal(G[0].astype(dtype), grad_ref)
-    assert_array_equal(fused._aux, hess_ref)
+    assert_array_equal(fused.curvature, hess_ref)
     assert_allclose(total, total_ref, rtol=1e-12)

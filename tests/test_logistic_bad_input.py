@@ -9,7 +9,9 @@ from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 
-from sklearn_sigcore._logistic import SigCoreLogisticRegression
+from sklearn_sigcore import SigCoreLogisticRegression
+
+from _helpers import penalty_params
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ BAD_PARAMS = [
     (dict(C=-1.0), "C"),
     (dict(l1_ratio=1.5), "l1_ratio"),
     (dict(penalty="l3"), "penalty"),
-    (dict(solver="saga"), "solver"),
+    (dict(solver="sgd"), "solver"),
     (dict(tol=-1.0), "tol"),
     (dict(max_iter=-1), "max_iter"),
     (dict(max_iter=2.5), "max_iter"),
@@ -107,24 +109,26 @@ def test_bad_parameters_name_the_parameter(Xy, params, name):
             assert_array_equal(after[key], value)
 
 
-@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton-cholesky", "sag"])
 @pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
 def test_unsupported_solver_penalty_pair(Xy, solver, penalty):
     est = fitted(Xy)
     before = snapshot(est)
-    est.set_params(solver=solver, penalty=penalty)
-    with pytest.raises(ValueError, match=f"Solver '{solver}' does not support "
-                                         f"penalty='{penalty}'.*fista"):
+    est.set_params(solver=solver, **penalty_params(penalty, l1_ratio=0.5))
+    with pytest.raises(ValueError, match=f"Solver {solver} supports only 'l2' or None "
+                                         f"penalties, got {penalty} penalty"):
         est.fit(*Xy)
-    est.set_params(solver=solver, penalty="l2")
+    est.set_params(solver=solver, **penalty_params("l2"))
     assert pickle.loads(snapshot(est))["coef_"].tolist() == \
         pickle.loads(before)["coef_"].tolist()
 
 
 def test_no_penalty_through_C_inf_is_accepted_by_every_solver(Xy):
-    for solver in ("lbfgs", "newton-cg"):
-        est = SigCoreLogisticRegression(penalty="l1", C=np.inf, solver=solver).fit(*Xy)
-        ref = SigCoreLogisticRegression(penalty=None, solver=solver).fit(*Xy)
+    for solver in ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "fista"):
+        est = SigCoreLogisticRegression(**penalty_params("l1"), solver=solver,
+                                        random_state=0).set_params(C=np.inf).fit(*Xy)
+        ref = SigCoreLogisticRegression(**penalty_params(None), solver=solver,
+                                        random_state=0).fit(*Xy)
         assert_array_equal(est.coef_, ref.coef_)
 
 

@@ -2,16 +2,24 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_sigcore._logistic import SigCoreLogisticRegression
+from sklearn_sigcore import SigCoreLogisticRegression
+
+from _helpers import penalty_params
 
 ESTIMATORS = [
     SigCoreLogisticRegression(),
     SigCoreLogisticRegression(alpha=3.0),
     SigCoreLogisticRegression(alpha=0.5, solver="newton-cg"),
     SigCoreLogisticRegression(solver="fista"),
-    SigCoreLogisticRegression(penalty="l1", solver="fista", alpha=2.0),
-    SigCoreLogisticRegression(penalty="elasticnet", l1_ratio=0.5, solver="fista"),
-    SigCoreLogisticRegression(penalty=None, solver="newton-cg", max_iter=200),
+    SigCoreLogisticRegression(**penalty_params("l1"), solver="fista", alpha=2.0),
+    SigCoreLogisticRegression(**penalty_params("elasticnet", l1_ratio=0.5), solver="saga",
+                              random_state=0, max_iter=300),
+    SigCoreLogisticRegression(**penalty_params(None), solver="newton-cg", max_iter=200),
+    SigCoreLogisticRegression(solver="newton-cholesky", alpha=2.0),
+    SigCoreLogisticRegression(solver="lbfgs"),
+    SigCoreLogisticRegression(solver="sag", random_state=0, max_iter=300),
+    SigCoreLogisticRegression(solver="liblinear", dual=True, intercept_scaling=3.0),
+    SigCoreLogisticRegression(**penalty_params("l1"), solver="liblinear"),
     SigCoreLogisticRegression(class_weight="balanced", warm_start=True),
 ]
 

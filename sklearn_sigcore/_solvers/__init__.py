@@ -1,0 +1,22 @@
+"""The solvers of SigCoreLogisticRegression, one registry.
+
+Every solver is a small class over :class:`LogisticProblem` (the objective at
+α = 1 in the solver's coordinates) with the penalties it accepts as data and
+one ``solve(problem, theta0) -> (theta, n_iter)``. The registry drives the
+estimator's ``solver`` options, its solver / penalty errors and ``'auto'``.
+"""
+
+from ._base import SolverOptions, warn_not_converged
+from ._fista import FistaSolver
+from ._lbfgs import LbfgsSolver
+from ._liblinear import LiblinearSolver
+from ._newton import NewtonCGSolver, NewtonCholeskySolver
+from ._problem import LogisticProblem, column_scale
+from ._sag import SagaSolver, SagSolver
+
+SOLVERS = {cls.name: cls for cls in (LbfgsSolver, LiblinearSolver, NewtonCGSolver,
+                                     NewtonCholeskySolver, SagSolver, SagaSolver,
+                                     FistaSolver)}
+
+__all__ = ["SOLVERS", "LogisticProblem", "SolverOptions", "column_scale",
+           "warn_not_converged"]

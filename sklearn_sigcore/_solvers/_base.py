@@ -1,0 +1,88 @@
+"""What every solver shares: its options, its interface and its convergence warning."""
+
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from sklearn.exceptions import ConvergenceWarning
+
+
+@dataclass
+class SolverOptions:
+    """The estimator's settings a solver reads.
+
+    Attributes
+    ----------
+    tol : float
+        Stopping tolerance (its meaning is each solver's, as in scikit-learn).
+    max_iter : int
+        Most iterations (epochs for sag / saga).
+    report : callable
+        ``report(n_iter, theta, objective=None) -> bool``, called after every
+        iteration (verbose line, callbacks; the objective is computed when
+        needed and not given); True asks the solver to stop.
+    reporting : bool
+        Whether ``report`` does anything (else a solver may skip the calls).
+    seed : int
+        Seed of the stochastic solvers' random streams.
+    dual : bool
+        liblinear's dual formulation.
+    intercept_scaling : float
+        liblinear's value of the synthetic intercept feature.
+    blas_threads : int or None
+        BLAS threads for large dense products (the fit otherwise runs BLAS
+        on one thread); None: one.
+    """
+
+    tol: float
+    max_iter: int
+    report: Callable
+    reporting: bool = False
+    seed: int = 0
+    dual: bool = False
+    intercept_scaling: float = 1.0
+    blas_threads: Optional[int] = None
+
+
+class Solver:
+    """One solver of :class:`LogisticProblem`; subclasses set the class data.
+
+    Attributes
+    ----------
+    name : str
+        The ``solver`` parameter value.
+    penalties : tuple
+        The penalties it accepts ('l2', 'l1', 'elasticnet', None).
+    multiclass : bool
+        Whether it fits the multinomial model (liblinear does not).
+    column_scaled : bool
+        Whether it works in column-scaled coordinates (the gradient-based
+        solvers); the row-wise ones read X as it is.
+    """
+
+    name = None
+    penalties = ("l2", None)
+    multiclass = True
+    column_scaled = True
+
+    def __init__(self, options):
+        self.options = options
+
+    def solve(self, problem, theta0):
+        """Minimise ``problem`` from ``theta0``; returns (theta, n_iter)."""
+        raise NotImplementedError
+
+    def warn(self, detail=""):
+        warn_not_converged(self.name, self.options.max_iter, detail)
+
+
+def warn_not_converged(solver, max_iter, detail=""):
+    """The ConvergenceWarning of every iterative fit of the package."""
+    detail = f" ({detail})" if detail else ""
+    warnings.warn(
+        f"The {solver} solver did not converge within max_iter={max_iter} iterations"
+        f"{detail}. Increase max_iter, scale the data (e.g. with StandardScaler) or "
+        "loosen tol; the model is usable but not optimal.",
+        ConvergenceWarning,
+        stacklevel=5,
+    )

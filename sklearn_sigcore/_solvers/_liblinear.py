@@ -1,0 +1,51 @@
+"""scikit-learn's 'liblinear' objective: the intercept is a penalised feature.
+
+liblinear minimises ½‖w̃‖² + Σ c_i ℓ_i (L2) or ‖w̃‖₁ + Σ c_i ℓ_i (L1) over
+w̃ = [w, w_b] and rows [x_i, B], B = intercept_scaling, so the intercept
+B·w_b is penalised as (b/B)² or |b|/B. The estimator builds that problem
+(intercept_l2 = l2/B², intercept_l1 = l1/B); this solver takes it to its
+optimum: dual coordinate descent (dual=True) or our Newton-CG on the primal
+(L2), liblinear's newGLMNET coordinate descent (L1). Binary only.
+"""
+
+import numpy as np
+
+from sklearn_sigcore._liblinear_fast import liblinear_l1r_primal, liblinear_l2r_dual
+
+from ._base import Solver
+from ._newton import NewtonCGSolver
+
+
+class LiblinearSolver(Solver):
+    """The liblinear objective: penalties 'l2' (primal or dual) and 'l1'."""
+
+    name = "liblinear"
+    penalties = ("l2", "l1")
+    multiclass = False
+    column_scaled = False
+
+    def solve(self, problem, theta0):
+        opts = self.options
+        if not (problem.l1 or opts.dual):
+            return _PrimalNewton(opts).solve(problem, theta0)
+        strength = problem.l1 if problem.l1 else problem.l2
+        # liblinear's scaling: divide the objective by the penalty strength
+        cost = (np.ones(problem.X.shape[0]) if problem.sample_weight is None
+                else np.asarray(problem.sample_weight, dtype=np.float64))
+        cost = cost * (problem.inv_s / strength)
+        y = 2.0 * np.asarray(problem.y, dtype=np.float64) - 1.0
+        B = opts.intercept_scaling if problem.fit_intercept else -1.0
+        kernel = liblinear_l1r_primal if problem.l1 else liblinear_l2r_dual
+        w, n_iter, converged = kernel(problem.X, y, cost, B, opts.tol, opts.max_iter,
+                                      opts.seed)
+        V = w[None, :problem.p]
+        c = np.array([B * w[problem.p]]) if problem.fit_intercept else None
+        theta = problem.theta_of(V, c)
+        if not converged:
+            self.warn()
+        opts.report(int(n_iter), theta)
+        return theta, int(n_iter)
+
+
+class _PrimalNewton(NewtonCGSolver):
+    name = "liblinear"

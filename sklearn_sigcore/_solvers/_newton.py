@@ -1,0 +1,228 @@
+"""Newton solvers: one template, two inner solves (conjugate gradient, Cholesky).
+
+As scikit-learn's ``linear_model/_glm/_newton_solver.py``: each iteration
+finds a Newton direction (``inner_solve``), takes a step along it by a
+backtracking line search, and checks convergence; the line search and the
+convergence test are written once here.
+"""
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+
+from sklearn_sigcore._threads import blas_threads
+
+from ._base import Solver
+
+EPS = np.finfo(np.float64).eps
+HESSIAN_BLOCK_ROWS = 2048
+# The Hessian products take the BLAS threads the fit was given above this
+# many multiply-adds (n (K p)^2); below, threads do not pay off.
+THREADED_HESSIAN_MACS = 1 << 27
+
+
+class NewtonSolver(Solver):
+    """The template: subclasses define ``inner_solve``."""
+
+    def solve(self, problem, theta0):
+        opts = self.options
+        theta = theta0.copy()
+        value, grad = problem.smooth(theta, store_hessian=True)
+        n_iter = 0  # Newton steps taken
+        converged = stopped = False
+        while n_iter < opts.max_iter:
+            direction = None
+            if np.max(np.abs(grad)) <= opts.tol:
+                direction = self.inner_solve(problem, theta, grad)
+                if self.decrement_converged(grad, direction):
+                    converged = True
+                    break
+            if direction is None:
+                direction = self.inner_solve(problem, theta, grad)
+            step = self.line_search(problem, theta, value, grad, direction)
+            if step is None:
+                break  # no decrease possible: at machine precision
+            theta, value, grad, decrease, step_size = step
+            n_iter += 1
+            if opts.report(n_iter, theta, value):
+                stopped = True
+                break
+            if decrease <= 64 * EPS * max(abs(value), 1.0) and step_size < 1e-10:
+                break
+        else:
+            converged = np.max(np.abs(grad)) <= opts.tol and opts.max_iter > 0
+        if not (converged or stopped):
+            self.warn()
+        return theta, n_iter
+
+    def decrement_converged(self, grad, direction):
+        """Beyond max |gradient| <= tol: the Newton decrement test (Cholesky)."""
+        return True
+
+    @staticmethod
+    def line_search(problem, theta, value, grad, direction):
+        """Armijo backtracking; (theta, value, grad, decrease, step) or None."""
+        slope = float(np.dot(grad, direction))
+        if slope >= 0:  # not a descent direction (numerically flat): steepest descent
+            direction, slope = -grad, -float(np.dot(grad, grad))
+        step = 1.0
+        for _ in range(60):
+            new_theta = theta + step * direction
+            new_value, new_grad = problem.smooth(new_theta, store_hessian=True)
+            if new_value <= value + 1e-4 * step * slope:
+                break
+            # Below the resolution of f (rounding): judge the step by the gradient.
+            if new_value - value <= 16 * EPS * max(abs(value), 1.0) and \
+                    np.max(np.abs(new_grad)) < np.max(np.abs(grad)):
+                break
+            step *= 0.5
+        else:
+            return None
+        return new_theta, new_value, new_grad, value - new_value, step
+
+
+class NewtonCGSolver(NewtonSolver):
+    """scikit-learn's 'newton-cg': CG on Hessian-vector products (inexact Newton)."""
+
+    name = "newton-cg"
+
+    def inner_solve(self, problem, theta, grad):
+        return conjugate_gradient(problem.hessp, grad, max_cg=max(20, 2 * theta.size))
+
+
+def conjugate_gradient(hessp, grad, max_cg):
+    """Approximately solve H d = -grad (scikit-learn's forcing term)."""
+    x = np.zeros_like(grad)
+    r = -grad.copy()
+    d = r.copy()
+    norm1 = np.abs(grad).sum()
+    tol = min(0.5, np.sqrt(norm1)) * norm1
+    rr = float(np.dot(r, r))
+    for _ in range(max_cg):
+        if np.abs(r).sum() <= tol:
+            break
+        Hd = hessp(d)
+        curvature = float(np.dot(d, Hd))
+        if curvature <= 1e-16 * rr:
+            if not x.any():
+                x = -grad.copy()
+            break
+        step = rr / curvature
+        x += step * d
+        r -= step * Hd
+        rr_new = float(np.dot(r, r))
+        d = r + (rr_new / rr) * d
+        rr = rr_new
+    return x
+
+
+class NewtonCholeskySolver(NewtonSolver):
+    """scikit-learn's 'newton-cholesky': the full Hessian, factorised each step.
+
+    The Hessian X^T D X is accumulated over blocks of rows through BLAS
+    (symmetric rank-k updates of the curvature-scaled block; sparse X through
+    scipy's products), with the multinomial model's K x K blocks. Converged
+    when max |gradient| <= tol and half the squared Newton decrement is too.
+    """
+
+    name = "newton-cholesky"
+
+    def inner_solve(self, problem, theta, grad):
+        big = problem.X.shape[0] * problem.size ** 2 > THREADED_HESSIAN_MACS
+        with blas_threads(self.options.blas_threads if big else None):
+            H = hessian(problem)
+        try:
+            factor = scipy.linalg.cho_factor(H, check_finite=False)
+            direction = scipy.linalg.cho_solve(factor, -grad, check_finite=False)
+        except np.linalg.LinAlgError:
+            # singular (e.g. separable data without a penalty): least squares
+            direction = scipy.linalg.lstsq(H, -grad, check_finite=False)[0]
+        if not np.all(np.isfinite(direction)):
+            direction = -grad
+        return direction
+
+    def decrement_converged(self, grad, direction):
+        return 0.5 * float(-np.dot(grad, direction)) <= self.options.tol
+
+
+def hessian(problem):
+    """The smooth part's Hessian in θ coordinates at the last store_hessian point.
+
+    Multinomial: the softmax is invariant to adding one vector to every
+    class's coefficients (and one number to every intercept), so the Hessian
+    is singular along those directions wherever they are unpenalised. The
+    gradient is orthogonal to them, so adding u uᵀ for each such u makes the
+    matrix definite without changing the Newton step.
+    """
+    K, p, fit_b = problem.K, problem.p, problem.fit_intercept
+    raw = _raw_hessian(problem.X, problem.loss.curvature, problem.sample_weight, K, fit_b)
+    factor = problem._factor
+    H = raw * (problem.inv_s * np.outer(factor, factor))
+    H[np.diag_indices_from(H)] += problem.l2_vec
+    if K > 1:
+        size = H.shape[0]
+        scale = max(float(np.trace(H)) / size, EPS)
+        null = []
+        if problem.l2 == 0.0:
+            for j in range(p):
+                u = np.zeros(size)
+                u[j:K * p:p] = 1.0 / factor[j]
+                null.append(u)
+        if fit_b and problem.intercept_l2 == 0.0:
+            u = np.zeros(size)
+            u[K * p:] = 1.0
+            null.append(u)
+        for u in null:
+            H += (scale / float(np.dot(u, u))) * np.outer(u, u)
+    return H
+
+
+def _raw_hessian(X, curvature, sample_weight, K, fit_intercept):
+    """Σ_i x̃_i x̃_iᵀ ⊗ C_i over rows x̃_i = [x_i, 1]: the loss Hessian sums,
+    laid out as θ = [W.ravel() (class-major), b]."""
+    n, p = X.shape
+    size = K * p + (K if fit_intercept else 0)
+    H = np.zeros((size, size))
+    if K == 1:
+        pairs = [(0, 0, lambda rows: curvature[rows].astype(np.float64))]
+    else:
+        P = curvature
+        sw = sample_weight
+
+        def pair(k, l):
+            def weights(rows):
+                pk = P[rows, k].astype(np.float64)
+                c = pk * ((k == l) - P[rows, l])
+                return c if sw is None else c * sw[rows]
+            return weights
+        pairs = [(k, l, pair(k, l)) for k in range(K) for l in range(k, K)]
+
+    def place(k, l, ww, wb, bb):
+        """Pair k <= l into the upper triangle (every θ_b comes after every θ_W)."""
+        H[k * p:(k + 1) * p, l * p:(l + 1) * p] += ww
+        if fit_intercept:
+            H[k * p:(k + 1) * p, K * p + l] += wb
+            if k != l:
+                H[l * p:(l + 1) * p, K * p + k] += wb
+            H[K * p + k, K * p + l] += bb
+
+    if sp.issparse(X):
+        Xr = X.tocsr()
+        everything = slice(None)
+        for k, l, weights in pairs:
+            c = weights(everything)
+            ww = np.asarray((Xr.T @ Xr.multiply(c[:, None]).tocsr()).todense())
+            place(k, l, ww, np.asarray(Xr.T @ c).ravel(), c.sum())
+    else:
+        for start in range(0, n, HESSIAN_BLOCK_ROWS):
+            rows = slice(start, min(n, start + HESSIAN_BLOCK_ROWS))
+            Xb = np.asarray(X[rows], dtype=np.float64)
+            for k, l, weights in pairs:
+                c = weights(rows)
+                if k == l and np.all(c >= 0):
+                    Xs = Xb * np.sqrt(c)[:, None]
+                    ww = Xs.T @ Xs  # numpy takes BLAS syrk for Aᵀ A
+                else:
+                    ww = Xb.T @ (Xb * c[:, None])
+                place(k, l, ww, Xb.T @ c, c.sum())
+    return np.triu(H) + np.triu(H, 1).T

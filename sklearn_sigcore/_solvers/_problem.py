@@ -1,0 +1,186 @@
+"""The logistic-regression objective in the coordinates the solvers work in.
+
+The estimator's model is σ(α(Xw + b)) with the penalty on w. Every solver
+sees the same problem at α = 1 instead: with v = αw and c = αb the
+probabilities are σ(Xv + c), and the penalty (l2/2)‖w‖² + l1‖w‖₁ becomes
+(l2/α²)/2 ‖v‖² + (l1/α)‖v‖₁ (the (α, C) ≡ (1, Cα²) identity). So the
+conditioning the solvers see does not depend on α, and α near 0 or 1e300
+cannot make them overflow or stall. The gradient-based solvers also work
+in column-scaled coordinates v = d ⊙ θ (d a power of two per column, so
+the map is exact), which makes columns of any finite scale (X times 1e150)
+as easy as standardised ones; the row-wise solvers (sag, saga, liblinear's
+coordinate descent) read X as it is.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from sklearn_sigcore._linear_loss import LinearLoss
+
+# Columns whose root-mean-square lies in [2**-COLUMN_SCALE_RANGE,
+# 2**COLUMN_SCALE_RANGE] are left alone (standardised data: d = 1, the
+# iterates and the tol criterion are those of the plain problem).
+COLUMN_SCALE_RANGE = 8
+
+
+def column_scale(X):
+    """Power-of-two scales d (n_features,) that bring each column's RMS near 1,
+    or None when every column is already within range."""
+    n = X.shape[0]
+    if n == 0 or X.shape[1] == 0:
+        return None
+    if sp.issparse(X):
+        X = X.tocsr()
+        m = np.zeros(X.shape[1])
+        np.maximum.at(m, X.indices, np.abs(X.data))
+        scaled = X.data / np.where(m > 0, m, 1.0)[X.indices]
+        sq = np.bincount(X.indices, weights=scaled * scaled, minlength=X.shape[1])
+    else:
+        m = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0))).astype(np.float64)
+        safe = np.where(m > 0, m, 1.0)
+        with np.errstate(over="ignore"):
+            sq = np.einsum("ij,ij->j", X, X, dtype=np.float64)
+        if not np.all(np.isfinite(sq)) or np.any((sq < 1e-290) & (m > 0)):
+            sq = np.zeros(X.shape[1])
+            for start in range(0, n, 4096):  # squares of the max-scaled block
+                block = X[start:start + 4096] / safe
+                sq += np.einsum("ij,ij->j", block, block, dtype=np.float64)
+        else:
+            sq = sq / (safe * safe)
+    rms = m * np.sqrt(sq / n)
+    exponent = np.zeros(X.shape[1])
+    live = rms > 0
+    exponent[live] = np.round(np.log2(rms[live]))
+    exponent[np.abs(exponent) <= COLUMN_SCALE_RANGE] = 0.0
+    if not exponent.any():
+        return None
+    return np.ldexp(1.0, (-exponent).astype(np.int64))
+
+
+class LogisticProblem:
+    """(1/S) Σ s_i ℓ_i(Xw + b) + penalty, over θ = [V.ravel(), c] at α = 1.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix (float32 / float64)
+    y : ndarray
+        0 / 1 targets (``n_classes == 1``) or class indices, in X's dtype.
+    sample_weight : ndarray or None
+        Sample times class weights.
+    sw_sum : float
+        S, the total weight.
+    n_classes : int
+        K: 1 (binary) or the number of classes (multinomial).
+    fit_intercept : bool
+    l2, l1 : float
+        Penalty strengths on w = v (coefficients at α = 1).
+    intercept_l2, intercept_l1 : float
+        Penalty strengths on the intercept c (liblinear penalises it; 0 otherwise).
+    scale : ndarray or None
+        Column scale d: the coefficients are V = θ_W ⊙ d (per column); None is 1.
+    n_threads : int or None
+        Threads of the fused loss pass.
+
+    Notes
+    -----
+    ``smooth``, ``hessp`` and ``hessian`` are in θ coordinates; ``coefficients``
+    maps θ back to (V, c), the α = 1 coefficients.
+    """
+
+    def __init__(self, X, y, sample_weight, sw_sum, n_classes, fit_intercept, *,
+                 l2=0.0, l1=0.0, intercept_l2=0.0, intercept_l1=0.0, scale=None,
+                 n_threads=None):
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.sw_sum = float(sw_sum)
+        self.K, self.p = int(n_classes), X.shape[1]
+        self.fit_intercept = bool(fit_intercept)
+        self.l2, self.l1 = float(l2), float(l1)
+        self.intercept_l2, self.intercept_l1 = float(intercept_l2), float(intercept_l1)
+        self.scale = scale
+        self.n_threads = n_threads
+        self.loss = LinearLoss(X, y, sample_weight, 1.0, self.K, self.fit_intercept,
+                               n_threads=n_threads)
+        self.n_coef = self.K * self.p
+        self.size = self.n_coef + (self.K if self.fit_intercept else 0)
+        d = np.ones(self.p) if scale is None else np.asarray(scale, dtype=np.float64)
+        # θ-coordinate factor of each entry, and the penalties per entry
+        self._factor = np.concatenate([np.tile(d, self.K), np.ones(self.size - self.n_coef)])
+        self.l2_vec = np.concatenate([np.full(self.n_coef, self.l2) * self._factor[:self.n_coef]**2,
+                                      np.full(self.size - self.n_coef, self.intercept_l2)])
+        self.l1_vec = np.concatenate([np.full(self.n_coef, self.l1) * self._factor[:self.n_coef],
+                                      np.full(self.size - self.n_coef, self.intercept_l1)])
+        self.has_l1 = bool(self.l1_vec.any())
+        self.inv_s = 1.0 / self.sw_sum
+
+    # ------------------------------------------------------------- layout
+    def coefficients(self, theta):
+        """(V (K, p), c (K,) or None): the α = 1 coefficients of θ."""
+        v = theta * self._factor
+        V = v[: self.n_coef].reshape(self.K, self.p)
+        c = v[self.n_coef:] if self.fit_intercept else None
+        return V, c
+
+    def theta_of(self, V, c):
+        """θ of the α = 1 coefficients (V, c): the inverse of ``coefficients``."""
+        theta = np.empty(self.size)
+        theta[: self.n_coef] = np.asarray(V, dtype=np.float64).ravel()
+        if self.fit_intercept:
+            theta[self.n_coef:] = c
+        return theta / self._factor
+
+    def _pack(self, G, gb):
+        out = np.empty(self.size)
+        out[: self.n_coef] = G.ravel()
+        if self.fit_intercept:
+            out[self.n_coef:] = gb
+        return out * self._factor * self.inv_s
+
+    # ----------------------------------------------------------- calculus
+    def smooth(self, theta, store_hessian=False):
+        """Value and gradient of the smooth part (loss + L2 terms)."""
+        V, c = self.coefficients(theta)
+        total, G, gb = self.loss.loss_gradient(V, c, store_hessian=store_hessian)
+        grad = self._pack(G, gb)
+        value = total * self.inv_s
+        if self.l2 or self.intercept_l2:
+            value += 0.5 * float(np.dot(self.l2_vec * theta, theta))
+            grad += self.l2_vec * theta
+        return value, grad
+
+    def hessp(self, vec):
+        """Hessian of the smooth part times vec, at the last store_hessian point."""
+        V, c = self.coefficients(vec)
+        G, gb = self.loss.hessp(V, c)
+        return self._pack(G, gb) + self.l2_vec * vec
+
+    def l1_norm(self, theta):
+        return float(np.dot(self.l1_vec, np.abs(theta))) if self.has_l1 else 0.0
+
+    def objective(self, theta):
+        return self.smooth(theta)[0] + self.l1_norm(theta)
+
+    def prox_l1(self, theta, step):
+        """Soft-thresholding: the proximal map of step · Σ l1_vec |θ|."""
+        if not self.has_l1:
+            return theta
+        return np.sign(theta) * np.maximum(np.abs(theta) - step * self.l1_vec, 0.0)
+
+    def lipschitz_bound(self):
+        """Upper bound of the smooth part's gradient Lipschitz constant (θ coordinates)."""
+        X = self.X
+        d = np.ones(self.p) if self.scale is None else self.scale
+        if sp.issparse(X):
+            X = X.tocsr()
+            data = X.data * d[X.indices]
+            rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+            sq = np.bincount(rows, weights=data * data, minlength=X.shape[0])
+        else:
+            sq = np.zeros(X.shape[0])
+            for start in range(0, X.shape[0], 4096):
+                block = np.asarray(X[start:start + 4096], dtype=np.float64) * d
+                sq[start:start + 4096] = np.einsum("ij,ij->i", block, block)
+        sq += 1.0 if self.fit_intercept else 0.0
+        curvature = 0.25 if self.K == 1 else 0.5
+        sw = self.sample_weight
+        weighted = float(np.dot(sq, sw)) if sw is not None else float(sq.sum())
+        return curvature * weighted * self.inv_s + float(self.l2_vec.max(initial=0.0))

@@ -1,0 +1,48 @@
+"""SAG and SAGA: stochastic average gradient (Cython, just-in-time sparse updates)."""
+
+import numpy as np
+
+from sklearn_sigcore._sag_fast import sag_solve
+
+from ._base import Solver
+
+
+class SagSolver(Solver):
+    """scikit-learn's 'sag': stochastic average gradient, L2 or no penalty.
+
+    tol and max_iter are scikit-learn's: epochs stop when the largest change
+    of a weight over the epoch is at most tol times the largest weight.
+    """
+
+    name = "sag"
+    column_scaled = False
+    saga = False
+
+    def solve(self, problem, theta0):
+        opts = self.options
+        V, c = problem.coefficients(theta0)
+        coef = np.array(V, dtype=np.float64)
+        intercept = np.zeros(problem.K) if c is None else np.array(c, dtype=np.float64)
+
+        def theta_of(coef, intercept):
+            return problem.theta_of(coef, intercept if problem.fit_intercept else None)
+
+        def report(epoch, coef, intercept):
+            return opts.report(epoch, theta_of(coef, intercept))
+
+        coef, intercept, n_epochs, converged = sag_solve(
+            problem.X, problem.y, problem.sample_weight, problem.K, problem.fit_intercept,
+            problem.l2, problem.l1, coef, intercept, saga=self.saga, tol=opts.tol,
+            max_iter=opts.max_iter, seed=opts.seed,
+            report=report if opts.reporting else None)
+        if not converged and n_epochs >= opts.max_iter:
+            self.warn()
+        return theta_of(coef, intercept), int(n_epochs)
+
+
+class SagaSolver(SagSolver):
+    """scikit-learn's 'saga': SAGA with the L1 / elastic-net proximal step."""
+
+    name = "saga"
+    penalties = ("l2", "l1", "elasticnet", None)
+    saga = True
