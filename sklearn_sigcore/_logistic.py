@@ -43,6 +43,9 @@ L1_RATIO_DEFAULT = 0.0 if NEW_PENALTY_API else None
 # 2**18 elements; BLAS stays at one thread around it either way.
 SERIAL_WORK = 1 << 22
 
+# Penalty strengths of the α = 1 problem above this: the coefficients vanish.
+PENALTY_CAP = 1e300
+
 PARTIAL_FIT_BATCH = 32
 PARTIAL_FIT_DECAY = 1000.0
 
@@ -332,23 +335,28 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         return tags
 
     # ------------------------------------------------------------ helpers
-    def _resolve_penalty(self):
-        """(penalty, l1_ratio) in force, with scikit-learn's warnings and errors."""
-        if NEW_PENALTY_API:
-            return self._resolve_penalty_from_l1_ratio()
-        if self.penalty != "elasticnet" and self.l1_ratio is not None:
-            warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
-                          f"Got (penalty={self.penalty})")
-        if self.penalty == "elasticnet" and self.l1_ratio is None:
-            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
-        if self.penalty is None and self.C != 1.0:
-            warnings.warn("Setting penalty=None will ignore the C and l1_ratio parameters")
-        penalty = "l2" if self.penalty == "deprecated" else self.penalty
-        ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio, None: 0.0}[penalty]
-        return (None if self.C == np.inf else penalty), ratio
+    def _resolve_penalty(self, check_solver=True):
+        """(penalty, l1_ratio share) in force, with scikit-learn's warnings and
+        errors in scikit-learn's order (the solver check included)."""
+        if not NEW_PENALTY_API:
+            if check_solver:
+                self._check_solver(self.penalty)
+            if self.penalty != "elasticnet" and self.l1_ratio is not None:
+                warnings.warn("l1_ratio parameter is only used when penalty is "
+                              f"'elasticnet'. Got (penalty={self.penalty})")
+            if self.penalty == "elasticnet" and self.l1_ratio is None:
+                raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+            if self.penalty is None and self.C != 1.0:
+                warnings.warn("Setting penalty=None will ignore the C and l1_ratio "
+                              "parameters")
+            if check_solver and self.solver == "liblinear" and self.n_jobs not in (None, 1):
+                warnings.warn("'n_jobs' > 1 does not have any effect when 'solver' is set "
+                              f"to 'liblinear'. Got 'n_jobs' = {self.n_jobs}.")
+            penalty = "l2" if self.penalty == "deprecated" else self.penalty
+            share = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio, None: 0.0}[penalty]
+            return (None if self.C == np.inf else penalty), share
 
-    def _resolve_penalty_from_l1_ratio(self):
-        """scikit-learn >= 1.8: l1_ratio and C choose; `penalty` is deprecated."""
+        # scikit-learn >= 1.8: l1_ratio and C choose; `penalty` is deprecated
         ratio = self.l1_ratio
         if self.penalty == "deprecated":
             if ratio is None:
@@ -367,6 +375,8 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
                 "l1_ratio=1 instead of penalty='l1', l1_ratio set to a float between 0 "
                 "and 1 instead of penalty='elasticnet', and C=np.inf instead of "
                 "penalty=None.", FutureWarning)
+        if check_solver:
+            self._check_solver(penalty)
         if penalty != "elasticnet" and ratio is not None and 0 < ratio < 1:
             warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
                           f"Got (penalty={penalty})")
@@ -382,11 +392,15 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
                               "parameters")
         elif self.C == np.inf:
             penalty = None
+        if check_solver and self.n_jobs is not None:
+            warnings.warn(f"'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
+                          f"You provided 'n_jobs={self.n_jobs}', please leave it "
+                          "unspecified.", FutureWarning)
         share = {"l2": 0.0, "l1": 1.0, "elasticnet": ratio, None: 0.0}[penalty]
         return penalty, share
 
     def _check_solver(self, penalty):
-        """scikit-learn's solver / penalty / dual errors, and the n_jobs warning."""
+        """scikit-learn's solver / penalty / dual errors."""
         solver, dual = self.solver, self.dual
         if solver not in ("liblinear", "saga", "fista", "auto") and \
                 penalty not in ("l2", None):
@@ -401,19 +415,6 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
             raise ValueError("C=np.inf as well as penalty=None is not supported for the "
                              "liblinear solver" if NEW_PENALTY_API else
                              "penalty=None is not supported for the liblinear solver")
-        if solver == "liblinear" and dual and penalty == "l1":
-            raise ValueError(
-                "Unsupported set of arguments: The combination of penalty='l1' and "
-                "loss='logistic_regression' are not supported when dual=True, "
-                "Parameters: penalty='l1', loss='logistic_regression', dual=True")
-        if NEW_PENALTY_API and self.n_jobs is not None:
-            warnings.warn(f"'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
-                          f"You provided 'n_jobs={self.n_jobs}', please leave it "
-                          "unspecified.", FutureWarning)
-        elif solver == "liblinear" and self.n_jobs not in (None, 1):
-            warnings.warn("'n_jobs' > 1 does not have any effect when 'solver' is set to "
-                          f"'liblinear'. Got 'n_jobs' = {self.n_jobs}.")
-        kernels.check_alpha(self.alpha)
 
     def _regularisation(self, penalty, l1_share, sw_sum):
         """(l2, l1) strengths on w in the objective."""
@@ -505,7 +506,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
     def _fit(self, X, y, sample_weight):
         user_sample_weight = sample_weight
         penalty, l1_share = self._resolve_penalty()
-        self._check_solver(penalty)
+        kernels.check_alpha(self.alpha)
         warm = self.warm_start and hasattr(self, "coef_")
         previous = (self.classes_, self._dense_coef(), self.intercept_) if warm else None
         X, y = self._validate_X(X, reset=True, y=y)
@@ -513,7 +514,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         encoder = LabelEncoder().fit(y)
         classes = encoder.classes_
         if self.solver == "liblinear":
-            self._check_liblinear_data(X, classes)
+            self._check_liblinear_data(X, classes, penalty)
         if len(classes) < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the "
@@ -559,8 +560,9 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
             self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
         return self
 
-    def _check_liblinear_data(self, X, classes):
-        """scikit-learn's liblinear errors: binary only, no values above 1e30."""
+    def _check_liblinear_data(self, X, classes, penalty):
+        """scikit-learn's liblinear errors: binary only, no values above 1e30, no
+        dual L1."""
         if len(classes) > 2:
             raise ValueError(
                 "The 'liblinear' solver does not support multiclass classification "
@@ -572,22 +574,34 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
                 "Using the 'liblinear' solver while X contains a maximum value > 1e30 "
                 "results in a frozen fit. Please choose another solver or rescale the "
                 "input X.")
+        if self.dual and penalty == "l1":
+            raise ValueError(
+                "Unsupported set of arguments: The combination of penalty='l1' and "
+                "loss='logistic_regression' are not supported when dual=True, "
+                "Parameters: penalty='l1', loss='logistic_regression', dual=True")
 
     def _problem(self, X, target, sample_weight, sw_sum, K, penalty, l1_share,
                  solver_name, serial):
         """The α = 1 problem the solver works on (see the class docstring)."""
         alpha = float(self.alpha)
         l2, l1 = self._regularisation(penalty, l1_share, sw_sum)
-        l2, l1 = l2 / alpha ** 2, l1 / alpha
+        l2, l1 = l2 / alpha / alpha, l1 / alpha
+        # C α² below ~1e-300: the coefficients' optimum underflows to 0 and
+        # only the intercept is fitted (see _fitted_attributes)
+        vanishing = not (l2 < PENALTY_CAP and l1 < PENALTY_CAP)
         intercept_l2 = intercept_l1 = 0.0
         if solver_name == "liblinear" and self.fit_intercept:
             B = float(self.intercept_scaling)
             intercept_l2, intercept_l1 = l2 / B ** 2, l1 / B
+        if vanishing:  # the intercept alone: one zero column keeps the layout
+            X, l2, l1 = np.zeros((X.shape[0], 1), dtype=X.dtype), 0.0, 0.0
         scale = column_scale(X) if SOLVERS[solver_name].column_scaled else None
-        return LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
-                               l2=l2, l1=l1, intercept_l2=intercept_l2,
-                               intercept_l1=intercept_l1, scale=scale,
-                               n_threads=1 if serial else None)
+        problem = LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
+                                  l2=l2, l1=l1, intercept_l2=intercept_l2,
+                                  intercept_l1=intercept_l1, scale=scale,
+                                  n_threads=1 if serial else None)
+        problem.coef_vanishes = vanishing
+        return problem
 
     def _reporter(self, problem, callbacks, classes, dtype):
         """report(n_iter, theta, objective=None): verbose line and callback subtask."""
@@ -611,9 +625,11 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         intercept = np.zeros(K) if c is None else np.array(c, dtype=np.float64) / alpha
         if K > 1 and self.fit_intercept:
             intercept -= intercept.mean()  # softmax is shift-invariant: centre it
+        coef = (np.zeros((V.shape[0], self.n_features_in_)) if problem.coef_vanishes
+                else V / alpha)
         return {
             "classes_": classes,
-            "coef_": np.ascontiguousarray(V / alpha, dtype=dtype),
+            "coef_": np.ascontiguousarray(coef, dtype=dtype),
             "intercept_": intercept.astype(dtype),
             "n_iter_": np.array([n_iter], dtype=np.int32),
         }
@@ -659,7 +675,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         # _fit_context skips this on a fitted estimator: parameters may have changed
         self._validate_params()
         # partial_fit's proximal SGD handles every penalty, whatever the solver
-        penalty, l1_share = self._resolve_penalty()
+        penalty, l1_share = self._resolve_penalty(check_solver=False)
         kernels.check_alpha(self.alpha)
         first = not hasattr(self, "classes_")  # else continue from fit / partial_fit
         if first:

@@ -1,0 +1,159 @@
+"""Code written for scikit-learn's LogisticRegression runs on ours unchanged:
+every parameter and value, with scikit-learn's own errors and warnings
+(checked against the installed scikit-learn itself), sparsify / densify,
+max_iter=0, and the limits of α and of the scale of X."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_sigcore import SigCoreLogisticRegression
+
+from _helpers import NEW_PENALTY_API, penalty_params
+
+SOLVER_NAMES = ["lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga"]
+
+
+@pytest.fixture(scope="module")
+def binary():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X)[:200], y[:200]
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def outcome(estimator, X, y):
+    """(error type and message, or None; the warnings' categories and messages)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            estimator.fit(X, y)
+            error = None
+        except ValueError as exc:
+            error = (type(exc), str(exc))
+    seen = sorted({(w.category.__name__, str(w.message)) for w in caught
+                   if not issubclass(w.category, ConvergenceWarning)})
+    return error, seen
+
+
+def parameter_sets():
+    """Combinations scikit-learn rejects or warns about, and fine ones."""
+    sets = []
+    for solver in SOLVER_NAMES:
+        sets += [dict(solver=solver), dict(solver=solver, dual=True),
+                 dict(solver=solver, C=np.inf), dict(solver=solver, n_jobs=2),
+                 dict(solver=solver, intercept_scaling=5.0)]
+        for l1_ratio in (0.0, 0.5, 1.0):
+            sets.append(dict(solver=solver, l1_ratio=l1_ratio))
+        for penalty in ("l1", "l2", "elasticnet", None):
+            sets.append(dict(solver=solver, penalty=penalty))
+            sets.append(dict(solver=solver, penalty=penalty, l1_ratio=0.5))
+            sets.append(dict(solver=solver, penalty=penalty, C=0.5))
+    sets.append(dict(solver="liblinear", penalty="l1", dual=True))
+    sets.append(dict(solver="liblinear", l1_ratio=1.0, dual=True))
+    return sets
+
+
+@pytest.mark.parametrize("params", parameter_sets(), ids=str)
+def test_same_errors_and_warnings_as_sklearn(binary, params):
+    X, y = binary
+    params = dict(params, max_iter=20)
+    if not NEW_PENALTY_API and "penalty" not in params and "l1_ratio" in params:
+        params["penalty"] = "elasticnet"
+    expected = outcome(LogisticRegression(**params), X, y)
+    got = outcome(SigCoreLogisticRegression(**params), X, y)
+    assert got == expected
+
+
+def test_liblinear_rejects_multiclass_and_huge_values(binary, three_classes):
+    for X, y in (three_classes, (np.where(binary[0] > 2, 1e31, binary[0]), binary[1])):
+        expected = outcome(LogisticRegression(solver="liblinear"), X, y)
+        assert expected[0] is not None
+        assert outcome(SigCoreLogisticRegression(solver="liblinear"), X, y)[0] == expected[0]
+
+
+def test_every_sklearn_parameter_with_its_default():
+    ours = SigCoreLogisticRegression().get_params()
+    theirs = LogisticRegression().get_params()
+    for name, value in theirs.items():
+        assert name in ours
+        if name != "solver":  # ours defaults to 'auto' (same optimum, faster)
+            assert ours[name] == value or (ours[name] is None and value is None), name
+    assert ours["solver"] == "auto"
+
+
+@pytest.mark.parametrize("solver", SOLVER_NAMES + ["fista", "auto"])
+def test_max_iter_zero_leaves_the_start_with_a_warning(binary, solver):
+    X, y = binary
+    clf = SigCoreLogisticRegression(solver=solver, max_iter=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        clf.fit(X, y)
+    assert_array_equal(clf.coef_, 0.0)
+    assert_array_equal(clf.intercept_, 0.0)
+    assert clf.n_iter_[0] == 0
+    assert_allclose(clf.predict_proba(X), 0.5)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_sparsify_densify(binary, three_classes, n_classes):
+    X, y = binary if n_classes == 2 else three_classes
+    clf = SigCoreLogisticRegression(**penalty_params("l1", C=0.1), solver="saga",
+                                    random_state=0, max_iter=1000).fit(X, y)
+    dense_outputs = [clf.predict(X), clf.predict_proba(X), clf.predict_log_proba(X),
+                     clf.decision_function(X), clf.score(X, y)]
+    assert (clf.coef_ == 0).any()
+    assert clf.sparsify() is clf
+    assert sp.issparse(clf.coef_)
+    for method, expected in zip(("predict", "predict_proba", "predict_log_proba",
+                                 "decision_function"), dense_outputs):
+        assert_allclose(getattr(clf, method)(X), expected, rtol=1e-12)
+        assert_allclose(getattr(clf, method)(sp.csr_matrix(X)), expected, rtol=1e-12)
+    assert clf.score(X, y) == dense_outputs[-1]
+    clf.set_params(warm_start=True).fit(X, y)  # a warm start from a sparse coef_
+    assert not sp.issparse(clf.coef_)
+    clf.sparsify().partial_fit(X, y)
+    assert clf.densify() is clf and isinstance(clf.coef_, np.ndarray)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton-cholesky", "fista", "auto"])
+@pytest.mark.parametrize("case", ["X*1e150", "X*1e-150", "alpha=1e300", "alpha=1e-300"])
+def test_any_alpha_and_scale_of_X_reach_the_optimum(binary, solver, case):
+    """σ(α(w·x + b)) at extreme α or X·s is the α = 1 model on X with
+    coefficients and C scaled: the same probabilities, no warning.
+
+    α = 1e300 at C = 1 is the unpenalised α = 1 model (C α² overflows);
+    α = 1e-300 is the intercept-only one (C α² underflows: coef_ is 0)."""
+    X, y = binary
+    X = X + np.random.default_rng(0).normal(scale=1.5, size=X.shape)  # not separable
+    scale, alpha, C, reference_C = {
+        # X·s at C is X at C·s² (the penalty is on w)
+        "X*1e150": (1e150, 1.0, 0.5e-300, 0.5), "X*1e-150": (1e-150, 1.0, 0.5e300, 0.5),
+        "alpha=1e300": (1.0, 1e300, 1.0, np.inf), "alpha=1e-300": (1.0, 1e-300, 1.0, None),
+    }[case]
+    if reference_C is None:  # the intercept-only model: the class frequencies
+        expected = np.tile(np.bincount(y) / len(y), (len(y), 1))
+    else:
+        reference = SigCoreLogisticRegression(C=reference_C, solver="lbfgs", tol=1e-10,
+                                              max_iter=1000).fit(X, y)
+        expected = reference.predict_proba(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = SigCoreLogisticRegression(solver=solver, alpha=alpha, C=C, tol=1e-8,
+                                        max_iter=1000).fit(X * scale, y)
+        probs = clf.predict_proba(X * scale)
+    assert_allclose(probs, expected, atol=1e-5)
+    if scale != 1.0:
+        assert_allclose(clf.coef_ * scale, reference.coef_, rtol=1e-4)
+    if alpha < 1:
+        assert_array_equal(clf.coef_, 0.0)
