@@ -224,24 +224,36 @@ def _case(name):
     return X, y, sw, opts
 
 
+# Each solver against scikit-learn's solver of the same name ('fista' and
+# 'auto' against 'lbfgs'): the same optimum.
+SOLVERS = ["lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "liblinear", "fista",
+           "auto"]
+
+
 @pytest.mark.parametrize("name", list(CASES))
-@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "fista"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_matches_sklearn_l2(name, solver):
     if name == "balanced_weighted" and not BALANCED_USES_WEIGHTS:
         pytest.skip("this scikit-learn's 'balanced' ignores sample_weight")
     X, y, sw, opts = _case(name)
+    if solver == "liblinear" and len(np.unique(y)) > 2:
+        pytest.skip("liblinear is binary only")
     C = 0.3
-    ref = sklearn_model("l2", C=C, **opts, **TIGHT).fit(X, y, sample_weight=sw)
-    ours = SigCoreLogisticRegression(C=C, solver=solver, **opts, **TIGHT).fit(
-        X, y, sample_weight=sw)
+    same = dict(solver=solver if solver not in ("fista", "auto") else "lbfgs")
+    if solver in ("sag", "saga", "liblinear"):
+        same["random_state"] = 0
+    ref = sklearn_model("l2", C=C, **same, **opts, **TIGHT).fit(X, y, sample_weight=sw)
+    ours = SigCoreLogisticRegression(C=C, solver=solver, random_state=0, **opts,
+                                     **TIGHT).fit(X, y, sample_weight=sw)
     assert rel_diff(ours.coef_, ref.coef_) < 1e-4
     if opts.get("fit_intercept", True):
         assert rel_diff(ours.intercept_, ref.intercept_ - ref.intercept_.mean()
                         if len(ref.classes_) > 2 else ref.intercept_) < 1e-4
     assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
-    f_ours = objective(X, y, ours.coef_, ours.intercept_, C, sw_total(sw, y, opts))
-    f_ref = objective(X, y, ref.coef_, ref.intercept_, C, sw_total(sw, y, opts))
-    assert f_ours <= f_ref + 1e-12
+    if solver != "liblinear":  # (liblinear's objective also penalises the intercept)
+        f_ours = objective(X, y, ours.coef_, ours.intercept_, C, sw_total(sw, y, opts))
+        f_ref = objective(X, y, ref.coef_, ref.intercept_, C, sw_total(sw, y, opts))
+        assert f_ours <= f_ref + 1e-12
 
 
 def sw_total(sw, y, opts):
@@ -271,20 +283,26 @@ def test_matches_sklearn_no_penalty(solver, n_classes):
 @pytest.mark.parametrize("penalty,l1_ratio", [("l1", 1.0), ("elasticnet", 0.4)])
 @pytest.mark.parametrize("n_classes", [2, 3])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_matches_sklearn_saga_l1_elasticnet(penalty, l1_ratio, n_classes, sparse):
+@pytest.mark.parametrize("solver", ["saga", "fista", "liblinear", "auto"])
+def test_matches_sklearn_l1_elasticnet(penalty, l1_ratio, n_classes, sparse, solver):
+    if solver == "liblinear" and (n_classes > 2 or penalty == "elasticnet"):
+        pytest.skip("liblinear: binary, L1 or L2")
     X, y = data(n_classes, n=250, p=8)
     X = sp.csr_matrix(X) if sparse else X
     C = 0.1
+    same = "liblinear" if solver == "liblinear" else "saga"
     ref = sklearn_model(penalty, C=C, l1_ratio=l1_ratio, tol=1e-12, max_iter=100_000,
-                        random_state=0).fit(X, y)
-    ours = ours_model(penalty, C=C, l1_ratio=l1_ratio, solver="fista", **TIGHT).fit(X, y)
+                        random_state=0, solver=same).fit(X, y)
+    ours = ours_model(penalty, C=C, l1_ratio=l1_ratio, solver=solver, random_state=0,
+                      **TIGHT).fit(X, y)
     assert rel_diff(ours.coef_, ref.coef_) < 1e-4
     # the same zeros
     assert_array_equal(ours.coef_ == 0, np.abs(ref.coef_) < 1e-8)
     assert (ours.coef_ == 0).any()
-    f = dict(C=C, l1_ratio=l1_ratio)
-    assert objective(X, y, ours.coef_, ours.intercept_, **f) <= \
-        objective(X, y, ref.coef_, ref.intercept_, **f) + 1e-12
+    if solver != "liblinear":
+        f = dict(C=C, l1_ratio=l1_ratio)
+        assert objective(X, y, ours.coef_, ours.intercept_, **f) <= \
+            objective(X, y, ref.coef_, ref.intercept_, **f) + 1e-12
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
@@ -499,3 +517,24 @@ def test_fused_binary_loss_is_the_kernel_bit_for_bit(dtype, weighted):
     assert_array_equal(G[0].astype(dtype), grad_ref)
     assert_array_equal(fused.curvature, hess_ref)
     assert_allclose(total, total_ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dual", [False, True])
+@pytest.mark.parametrize("intercept_scaling", [1.0, 10.0])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("alpha", [1.0, 2.0])
+def test_liblinear_objective_matches_sklearn(dual, intercept_scaling, sparse, alpha):
+    """liblinear penalises the intercept as a feature of value intercept_scaling;
+    the dual reaches the primal's optimum; α maps as (α, C) ≡ (1, Cα²)."""
+    X, y = data(2, n=300, p=6)
+    X = sp.csr_matrix(X) if sparse else X
+    sw = np.random.default_rng(2).uniform(0.5, 2.0, len(y))
+    C = 0.05
+    ref = LogisticRegression(solver="liblinear", C=C * alpha ** 2, dual=dual,
+                             intercept_scaling=intercept_scaling, tol=1e-12,
+                             max_iter=100_000).fit(X, y, sample_weight=sw)
+    ours = SigCoreLogisticRegression(solver="liblinear", C=C, alpha=alpha, dual=dual,
+                                     intercept_scaling=intercept_scaling,
+                                     **TIGHT).fit(X, y, sample_weight=sw)
+    assert rel_diff(alpha * ours.coef_, ref.coef_) < 1e-4
+    assert rel_diff(alpha * ours.intercept_, ref.intercept_) < 1e-4
