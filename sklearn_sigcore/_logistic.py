@@ -331,7 +331,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.classifier_tags.multi_class = True
+        tags.classifier_tags.multi_class = self.solver != "liblinear"  # binary only
         return tags
 
     # ------------------------------------------------------------ helpers
@@ -565,6 +565,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         dual L1."""
         if len(classes) > 2:
             raise ValueError(
+                "Only binary classification is supported. "
                 "The 'liblinear' solver does not support multiclass classification "
                 "(n_classes >= 3). Either use another solver or wrap the estimator in a "
                 "OneVsRestClassifier to keep applying a one-versus-rest scheme.")

@@ -12,14 +12,17 @@ ESTIMATORS = [
     SigCoreLogisticRegression(alpha=0.5, solver="newton-cg"),
     SigCoreLogisticRegression(solver="fista"),
     SigCoreLogisticRegression(**penalty_params("l1"), solver="fista", alpha=2.0),
+    # (sag / saga to a tight tol: weights equal repeated rows only at the optimum)
     SigCoreLogisticRegression(**penalty_params("elasticnet", l1_ratio=0.5), solver="saga",
-                              random_state=0, max_iter=300),
+                              random_state=0, tol=1e-12, max_iter=20_000),
     SigCoreLogisticRegression(**penalty_params(None), solver="newton-cg", max_iter=200),
     SigCoreLogisticRegression(solver="newton-cholesky", alpha=2.0),
     SigCoreLogisticRegression(solver="lbfgs"),
-    SigCoreLogisticRegression(solver="sag", random_state=0, max_iter=300),
-    SigCoreLogisticRegression(solver="liblinear", dual=True, intercept_scaling=3.0),
-    SigCoreLogisticRegression(**penalty_params("l1"), solver="liblinear"),
+    SigCoreLogisticRegression(solver="sag", random_state=0, tol=1e-12, max_iter=20_000),
+    SigCoreLogisticRegression(solver="liblinear", dual=True, intercept_scaling=3.0,
+                              tol=1e-10, max_iter=1000),
+    SigCoreLogisticRegression(**penalty_params("l1"), solver="liblinear", tol=1e-10,
+                              max_iter=1000),
     SigCoreLogisticRegression(class_weight="balanced", warm_start=True),
 ]
 

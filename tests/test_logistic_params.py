@@ -80,7 +80,8 @@ def test_liblinear_rejects_multiclass_and_huge_values(binary, three_classes):
     for X, y in (three_classes, (np.where(binary[0] > 2, 1e31, binary[0]), binary[1])):
         expected = outcome(LogisticRegression(solver="liblinear"), X, y)
         assert expected[0] is not None
-        assert outcome(SigCoreLogisticRegression(solver="liblinear"), X, y)[0] == expected[0]
+        error = outcome(SigCoreLogisticRegression(solver="liblinear"), X, y)[0]
+        assert error[0] is expected[0][0] and expected[0][1] in error[1]
 
 
 def test_every_sklearn_parameter_with_its_default():

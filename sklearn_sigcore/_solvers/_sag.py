@@ -1,6 +1,7 @@
 """SAG and SAGA: stochastic average gradient (Cython, just-in-time sparse updates)."""
 
 import numpy as np
+import scipy.sparse as sp
 
 from sklearn_sigcore._sag_fast import sag_solve
 
@@ -30,8 +31,13 @@ class SagSolver(Solver):
         def report(epoch, coef, intercept):
             return opts.report(epoch, theta_of(coef, intercept))
 
+        X = problem.X
+        if sp.issparse(X) and X.format != "csr":
+            X = X.tocsr()  # rows are sampled: CSC and friends are copied once
+        elif not sp.issparse(X) and not X.flags.c_contiguous:
+            X = np.ascontiguousarray(X)  # (F order likewise)
         coef, intercept, n_epochs, converged = sag_solve(
-            problem.X, problem.y, problem.sample_weight, problem.K, problem.fit_intercept,
+            X, problem.y, problem.sample_weight, problem.K, problem.fit_intercept,
             problem.l2, problem.l1, coef, intercept, saga=self.saga, tol=opts.tol,
             max_iter=opts.max_iter, seed=opts.seed,
             report=report if opts.reporting else None)
