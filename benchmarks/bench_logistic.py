@@ -25,7 +25,6 @@ each repeat (medians); a solver our installed version lacks shows as 'n/a'.
 """
 
 import argparse
-import contextlib
 import time
 
 import numpy as np
@@ -270,7 +269,7 @@ def mode_solvers(args):
             obj = [common.fmt(m and objective(X, y, m, C, l1, solver == "liblinear"), ".10f")
                    for m in (sk, us)]
             ratio = t_us and t_us / t_sk
-            rows.append([name, solver + mark, f"{t_sk:.3f}" + ("¹" if n_sk == 1 else ""),
+            rows.append([name, solver + mark, f"{t_sk:.3f}" + ("¹" if n_sk < args.repeats else ""),
                          common.fmt(t_us), common.ratio(ratio) + (
                              "" if ratio is None else " ✓" if ratio <= 0.5 else " ✗"),
                          *obj, f"{n_iter(sk)} / {n_iter(us)}"])
@@ -321,7 +320,7 @@ def mode_defaults(args):
         ok = "n/a" if ratio is None else "yes" if (
             ratio <= 0.5 and obj["ours"] - obj[best] <= 1e-7) else "**no**"
         glum_t = res["glum"].seconds if "glum" in res else None
-        once = {s: "¹" if r.repeats == 1 else "" for s, r in res.items()}
+        once = {s: "¹" if r.repeats < args.repeats else "" for s, r in res.items()}
         rows.append([name, common.fmt(t_us) + once["ours"],
                      f"{fastest} {sk_times[fastest]:.3f}{once[fastest]}",
                      common.fmt(glum_t, missing="—") + once.get("glum", ""),
@@ -350,7 +349,8 @@ def mode_defaults(args):
           "its default gradient_tol (1e-4) and solver; the same objective as sklearn's. "
           "Goal: ratio ≤ 0.5 against the fastest peer and ours − peer objective ≤ 1e-7. "
           f"¹ one fit took over {args.slow:g} s: timed once.")
-    print("\n".join(notes))
+    if notes:
+        print("\n".join(notes))
     if glum is None:
         print("glum not installed (`pip install glum` to add it as a peer).")
     print()
@@ -395,7 +395,7 @@ def main():
             label = f"threadpool_limits({threads})" if threads else \
                 f"default threads ({common.usable_cores()} cores usable)"
             print(f"## {title}, {label}\n")
-            with common.limit_threads(threads) if threads else contextlib.nullcontext():
+            with common.limit_threads(threads):
                 run(args)
     else:
         args.threads = args.threads or [None, 1]

@@ -28,7 +28,7 @@ from sklearn_sigcore._solvers import (
     column_scale,
     warn_not_converged,
 )
-from sklearn_sigcore._threads import blas_threads, current_blas_threads
+from sklearn_sigcore._threads import blas_threads
 
 # scikit-learn 1.8 deprecated `penalty` in favour of `l1_ratio` (and C=np.inf);
 # the defaults and warnings follow the installed version.
@@ -238,8 +238,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
     (our kernels serial, BLAS limited to one thread), which is fastest there;
     above it OpenMP threads take blocks, up to the cores the process may use
     (``OMP_NUM_THREADS`` or ``threadpoolctl.threadpool_limits`` set the
-    count), while BLAS stays at one thread inside the fit except for
-    newton-cholesky's large Hessian products. Dense (C or F order), CSR and
+    count), while BLAS stays at one thread inside the fit. Dense (C or F order), CSR and
     CSC data are read in place, never copied (liblinear's L1 solver reads
     columns: it converts X to CSC once); float32 data stays float32 (sums in
     float64).
@@ -526,7 +525,6 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         solver_name = (choose_solver(X, len(classes), penalty) if self.solver == "auto"
                        else self.solver)
         serial = _work(X, len(classes)) < SERIAL_WORK
-        blas_count = None if serial else current_blas_threads()
         with blas_threads(1):
             problem = self._problem(X, target, sample_weight, sw_sum, K, penalty, l1_share,
                                     solver_name, serial)
@@ -544,8 +542,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
                 report=self._reporter(problem, callbacks, classes, X.dtype),
                 reporting=bool(self.verbose) or callbacks.active,
                 seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
-                dual=self.dual, intercept_scaling=float(self.intercept_scaling),
-                blas_threads=blas_count)
+                dual=self.dual, intercept_scaling=float(self.intercept_scaling))
             if self.max_iter == 0:
                 warn_not_converged(solver_name, 0, "no iteration was run")
                 theta, n_iter = theta0, 0

@@ -26,8 +26,3 @@ def blas_threads(limit):
         return contextlib.nullcontext()
     return threadpool_controller().limit(limits=limit, user_api="blas")
 
-
-def current_blas_threads():
-    """The most threads any loaded BLAS may use now (before a fit limits them)."""
-    info = threadpool_controller().select(user_api="blas").info()
-    return max((lib["num_threads"] for lib in info), default=1)

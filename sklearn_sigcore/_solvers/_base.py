@@ -2,7 +2,7 @@
 
 import warnings
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 from sklearn.exceptions import ConvergenceWarning
 
@@ -29,9 +29,6 @@ class SolverOptions:
         liblinear's dual formulation.
     intercept_scaling : float
         liblinear's value of the synthetic intercept feature.
-    blas_threads : int or None
-        BLAS threads for large dense products (the fit otherwise runs BLAS
-        on one thread); None: one.
     """
 
     tol: float
@@ -41,7 +38,6 @@ class SolverOptions:
     seed: int = 0
     dual: bool = False
     intercept_scaling: float = 1.0
-    blas_threads: Optional[int] = None
 
 
 class Solver:

@@ -10,15 +10,10 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from sklearn_sigcore._threads import blas_threads
-
 from ._base import Solver
 
 EPS = np.finfo(np.float64).eps
 HESSIAN_BLOCK_ROWS = 2048
-# The Hessian products take the BLAS threads the fit was given above this
-# many multiply-adds (n (K p)^2); below, threads do not pay off.
-THREADED_HESSIAN_MACS = 1 << 27
 
 
 class NewtonSolver(Solver):
@@ -121,16 +116,16 @@ class NewtonCholeskySolver(NewtonSolver):
 
     The Hessian X^T D X is accumulated over blocks of rows through BLAS
     (symmetric rank-k updates of the curvature-scaled block; sparse X through
-    scipy's products), with the multinomial model's K x K blocks. Converged
+    scipy's products), with the multinomial model's K x K blocks. BLAS runs
+    on one thread there, as in the whole fit: OpenMP's threads of the loss
+    pass, left spinning, would fight BLAS's for the cores. Converged
     when max |gradient| <= tol and half the squared Newton decrement is too.
     """
 
     name = "newton-cholesky"
 
     def inner_solve(self, problem, theta, grad):
-        big = problem.X.shape[0] * problem.size ** 2 > THREADED_HESSIAN_MACS
-        with blas_threads(self.options.blas_threads if big else None):
-            H = hessian(problem)
+        H = hessian(problem)
         try:
             factor = scipy.linalg.cho_factor(H, check_finite=False)
             direction = scipy.linalg.cho_solve(factor, -grad, check_finite=False)

@@ -25,36 +25,53 @@ COLUMN_SCALE_RANGE = 8
 
 def column_scale(X):
     """Power-of-two scales d (n_features,) that bring each column's RMS near 1,
-    or None when every column is already within range."""
-    n = X.shape[0]
-    if n == 0 or X.shape[1] == 0:
+    or None when every column is already within range.
+
+    One pass of squared sums; columns whose sum overflows or underflows are
+    summed again after dividing by their largest magnitude.
+    """
+    n, p = X.shape
+    if n == 0 or p == 0:
         return None
     if sp.issparse(X):
         X = X.tocsr()
-        m = np.zeros(X.shape[1])
-        np.maximum.at(m, X.indices, np.abs(X.data))
-        scaled = X.data / np.where(m > 0, m, 1.0)[X.indices]
-        sq = np.bincount(X.indices, weights=scaled * scaled, minlength=X.shape[1])
+        with np.errstate(over="ignore", under="ignore"):
+            sq = np.bincount(X.indices, weights=X.data.astype(np.float64) ** 2, minlength=p)
     else:
-        m = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0))).astype(np.float64)
-        safe = np.where(m > 0, m, 1.0)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", under="ignore"):
             sq = np.einsum("ij,ij->j", X, X, dtype=np.float64)
-        if not np.all(np.isfinite(sq)) or np.any((sq < 1e-290) & (m > 0)):
-            sq = np.zeros(X.shape[1])
-            for start in range(0, n, 4096):  # squares of the max-scaled block
-                block = X[start:start + 4096] / safe
-                sq += np.einsum("ij,ij->j", block, block, dtype=np.float64)
-        else:
-            sq = sq / (safe * safe)
-    rms = m * np.sqrt(sq / n)
-    exponent = np.zeros(X.shape[1])
+    rms = np.sqrt(sq / n)
+    redo = np.flatnonzero(~np.isfinite(sq) | (sq < 1e-250))
+    if redo.size:
+        rms[redo] = _careful_rms(X, redo)
+    exponent = np.zeros(p)
     live = rms > 0
     exponent[live] = np.round(np.log2(rms[live]))
     exponent[np.abs(exponent) <= COLUMN_SCALE_RANGE] = 0.0
     if not exponent.any():
         return None
     return np.ldexp(1.0, (-exponent).astype(np.int64))
+
+
+def _careful_rms(X, columns):
+    """RMS of the given columns, scaled by their largest magnitude first."""
+    n = X.shape[0]
+    cols = X[:, columns]
+    if sp.issparse(cols):
+        cols = cols.tocsc()
+        m = np.zeros(len(columns))
+        np.maximum.at(m, np.repeat(np.arange(len(columns)), np.diff(cols.indptr)),
+                      np.abs(cols.data))
+        safe = np.where(m > 0, m, 1.0)
+        scaled = cols.data / np.repeat(safe, np.diff(cols.indptr))
+        sq = np.bincount(np.repeat(np.arange(len(columns)), np.diff(cols.indptr)),
+                         weights=scaled * scaled, minlength=len(columns))
+    else:
+        cols = np.asarray(cols, dtype=np.float64)
+        m = np.abs(cols).max(axis=0)
+        safe = np.where(m > 0, m, 1.0)
+        sq = np.einsum("ij,ij->j", cols / safe, cols / safe)
+    return m * np.sqrt(sq / n)
 
 
 class LogisticProblem:
