@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_sigcore._logistic import SigCoreLogisticRegression
+from sklearn_sigcore import SigCoreLogisticRegression
 
 X, y = load_breast_cancer(return_X_y=True)
 X = StandardScaler().fit_transform(X)

@@ -1,12 +1,10 @@
 """SigCoreLogisticRegression: logistic regression whose probabilities are σ(α(w·x + b))."""
 
 import contextlib
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.preprocessing import LabelEncoder
@@ -14,12 +12,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.fixes import parse_version
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from sklearn_sigcore import kernels
 from sklearn_sigcore._linear_loss import LinearLoss
+from sklearn_sigcore._logistic_params import (
+    L1_RATIO_DEFAULT,
+    PENALTY_DEFAULT,
+    check_liblinear_data,
+    choose_solver,
+    resolve_penalty,
+)
 from sklearn_sigcore._progress import CallbackSupportMixin, FitCallbacks
 from sklearn_sigcore._solvers import (
     SOLVERS,
@@ -29,12 +33,6 @@ from sklearn_sigcore._solvers import (
     warn_not_converged,
 )
 from sklearn_sigcore._threads import blas_threads
-
-# scikit-learn 1.8 deprecated `penalty` in favour of `l1_ratio` (and C=np.inf);
-# the defaults and warnings follow the installed version.
-NEW_PENALTY_API = parse_version(sklearn.__version__).release >= (1, 8)
-PENALTY_DEFAULT = "deprecated" if NEW_PENALTY_API else "l2"
-L1_RATIO_DEFAULT = 0.0 if NEW_PENALTY_API else None
 
 # Below this many elements of X times score columns (non-zeros for sparse X)
 # a fit or a prediction runs on one thread: our kernels serial and BLAS
@@ -66,22 +64,6 @@ def _work(X, n_classes):
     """Elements (non-zeros) of X times score columns: the size of one pass."""
     n = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
     return n * (1 if n_classes <= 2 else n_classes)
-
-
-def choose_solver(X, penalty):
-    """The solver ``solver='auto'`` takes (a documented rule; the optimum is the same).
-
-    * L2 or no penalty: 'lbfgs'. Measured against 'newton-cg' and
-      'newton-cholesky' from 1000 x 4 to 200000 x 100, binary to 10 classes,
-      dense and CSR, it was the fastest or within 10 % of it nearly
-      everywhere; the Newton solvers won only on a few features (and by
-      little), and lost up to 8x where the Hessian is large.
-    * L1 / elastic-net: 'saga' when there are at least as many rows as
-      columns (cheap epochs, sparse updates), else 'fista'.
-    """
-    if penalty in ("l1", "elasticnet"):
-        return "saga" if X.shape[0] >= X.shape[1] else "fista"
-    return "lbfgs"
 
 
 class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoefMixin,
@@ -331,87 +313,6 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         return tags
 
     # ------------------------------------------------------------ helpers
-    def _resolve_penalty(self, check_solver=True):
-        """(penalty, l1_ratio share) in force, with scikit-learn's warnings and
-        errors in scikit-learn's order (the solver check included)."""
-        if not NEW_PENALTY_API:
-            if check_solver:
-                self._check_solver(self.penalty)
-            if self.penalty != "elasticnet" and self.l1_ratio is not None:
-                warnings.warn("l1_ratio parameter is only used when penalty is "
-                              f"'elasticnet'. Got (penalty={self.penalty})")
-            if self.penalty == "elasticnet" and self.l1_ratio is None:
-                raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
-            if self.penalty is None and self.C != 1.0:
-                warnings.warn("Setting penalty=None will ignore the C and l1_ratio "
-                              "parameters")
-            if check_solver and self.solver == "liblinear" and self.n_jobs not in (None, 1):
-                warnings.warn("'n_jobs' > 1 does not have any effect when 'solver' is set "
-                              f"to 'liblinear'. Got 'n_jobs' = {self.n_jobs}.")
-            penalty = "l2" if self.penalty == "deprecated" else self.penalty
-            share = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio, None: 0.0}[penalty]
-            return (None if self.C == np.inf else penalty), share
-
-        # scikit-learn >= 1.8: l1_ratio and C choose; `penalty` is deprecated
-        ratio = self.l1_ratio
-        if self.penalty == "deprecated":
-            if ratio is None:
-                warnings.warn("'l1_ratio=None' was deprecated in version 1.8 and will "
-                              "trigger an error in 1.10. Use 0<=l1_ratio<=1 instead.",
-                              FutureWarning)
-            penalty = ("l2" if not ratio else "l1" if ratio == 1 else "elasticnet")
-            if self.C == np.inf:
-                penalty = None
-        else:
-            penalty = self.penalty
-            warnings.warn(
-                "'penalty' was deprecated in version 1.8 and will be removed in 1.10. "
-                "To avoid this warning, leave 'penalty' set to its default value and use "
-                "'l1_ratio' or 'C' instead. Use l1_ratio=0 instead of penalty='l2', "
-                "l1_ratio=1 instead of penalty='l1', l1_ratio set to a float between 0 "
-                "and 1 instead of penalty='elasticnet', and C=np.inf instead of "
-                "penalty=None.", FutureWarning)
-        if check_solver:
-            self._check_solver(penalty)
-        if penalty != "elasticnet" and ratio is not None and 0 < ratio < 1:
-            warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
-                          f"Got (penalty={penalty})")
-        if (self.penalty == "l2" and ratio != 0) or (self.penalty == "l1" and ratio != 1):
-            warnings.warn(f"Inconsistent values: penalty={self.penalty} with "
-                          f"l1_ratio={ratio}. penalty is deprecated. Please use "
-                          "l1_ratio only.")
-        if penalty == "elasticnet" and ratio is None:
-            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
-        if self.penalty is None:
-            if self.C != 1.0:
-                warnings.warn("Setting penalty=None will ignore the C and l1_ratio "
-                              "parameters")
-        elif self.C == np.inf:
-            penalty = None
-        if check_solver and self.n_jobs is not None:
-            warnings.warn(f"'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
-                          f"You provided 'n_jobs={self.n_jobs}', please leave it "
-                          "unspecified.", FutureWarning)
-        share = {"l2": 0.0, "l1": 1.0, "elasticnet": ratio, None: 0.0}[penalty]
-        return penalty, share
-
-    def _check_solver(self, penalty):
-        """scikit-learn's solver / penalty / dual errors."""
-        solver, dual = self.solver, self.dual
-        if solver not in ("liblinear", "saga", "fista", "auto") and \
-                penalty not in ("l2", None):
-            raise ValueError(f"Solver {solver} supports only 'l2' or None penalties, got "
-                             f"{penalty} penalty.")
-        if solver != "liblinear" and dual:
-            raise ValueError(f"Solver {solver} supports only dual=False, got dual={dual}")
-        if penalty == "elasticnet" and solver not in ("saga", "fista", "auto"):
-            raise ValueError("Only 'saga' solver supports elasticnet penalty, got "
-                             f"solver={solver}.")
-        if solver == "liblinear" and penalty is None:
-            raise ValueError("C=np.inf as well as penalty=None is not supported for the "
-                             "liblinear solver" if NEW_PENALTY_API else
-                             "penalty=None is not supported for the liblinear solver")
-
     def _regularisation(self, penalty, l1_share, sw_sum):
         """(l2, l1) strengths on w in the objective."""
         if penalty is None:
@@ -501,7 +402,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
 
     def _fit(self, X, y, sample_weight):
         user_sample_weight = sample_weight
-        penalty, l1_share = self._resolve_penalty()
+        penalty, l1_share = resolve_penalty(self)
         kernels.check_alpha(self.alpha)
         warm = self.warm_start and hasattr(self, "coef_")
         previous = (self.classes_, self._dense_coef(), self.intercept_) if warm else None
@@ -510,7 +411,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         encoder = LabelEncoder().fit(y)
         classes = encoder.classes_
         if self.solver == "liblinear":
-            self._check_liblinear_data(X, classes, penalty)
+            check_liblinear_data(self, X, classes, penalty)
         if len(classes) < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the "
@@ -553,27 +454,6 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         for name in ("_partial_fit_steps", "_partial_fit_epochs", "_lipschitz"):
             self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
         return self
-
-    def _check_liblinear_data(self, X, classes, penalty):
-        """scikit-learn's liblinear errors: binary only, no values above 1e30, no
-        dual L1."""
-        if len(classes) > 2:
-            raise ValueError(
-                "Only binary classification is supported. "
-                "The 'liblinear' solver does not support multiclass classification "
-                "(n_classes >= 3). Either use another solver or wrap the estimator in a "
-                "OneVsRestClassifier to keep applying a one-versus-rest scheme.")
-        largest = X.data.max(initial=-np.inf) if sp.issparse(X) else X.max(initial=-np.inf)
-        if largest > 1e30:
-            raise ValueError(
-                "Using the 'liblinear' solver while X contains a maximum value > 1e30 "
-                "results in a frozen fit. Please choose another solver or rescale the "
-                "input X.")
-        if self.dual and penalty == "l1":
-            raise ValueError(
-                "Unsupported set of arguments: The combination of penalty='l1' and "
-                "loss='logistic_regression' are not supported when dual=True, "
-                "Parameters: penalty='l1', loss='logistic_regression', dual=True")
 
     def _problem(self, X, target, sample_weight, sw_sum, K, penalty, l1_share,
                  solver_name, serial):
@@ -670,7 +550,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         # _fit_context skips this on a fitted estimator: parameters may have changed
         self._validate_params()
         # partial_fit's proximal SGD handles every penalty, whatever the solver
-        penalty, l1_share = self._resolve_penalty(check_solver=False)
+        penalty, l1_share = resolve_penalty(self, solver_check=False)
         kernels.check_alpha(self.alpha)
         first = not hasattr(self, "classes_")  # else continue from fit / partial_fit
         if first:

@@ -1,0 +1,245 @@
+"""The liblinear-objective kernels against scikit-learn's bundled liblinear.
+
+scikit-learn is the independent reference: for binary y in {-1, +1} and
+x~ = [x, B] it minimises 1/2 ||w~||^2 (L2) or ||w~||_1 (L1) plus
+sum_i c_i log(1 + exp(-y_i w~.x~_i)), c_i = C * sample_weight_i *
+class_weight[y_i], and reports coef_ = w~[:-1], intercept_ = B * w~[-1].  Both
+sides are solved to a tight tolerance, so the weights agree to far better
+than the 1e-4 asserted.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import log_expit
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_sigcore._liblinear_fast import liblinear_l1r_primal, liblinear_l2r_dual
+
+from _helpers import penalty_params
+
+TIGHT = dict(tol=1e-10, max_iter=100_000)
+SOLVERS = {
+    # name: (our solver, penalty, sklearn's dual flag)
+    "l2_dual": (liblinear_l2r_dual, "l2", True),
+    "l2_primal": (liblinear_l2r_dual, "l2", False),   # our dual vs its trust-region Newton
+    "l1": (liblinear_l1r_primal, "l1", False),
+}
+
+
+def data(n=300, p=8, seed=0):
+    X, y = make_classification(n, p, n_informative=min(p, 5), n_redundant=0,
+                               random_state=seed)
+    return StandardScaler().fit_transform(X), y
+
+
+def signs(y):
+    return np.where(y == 1, 1.0, -1.0)
+
+
+def costs(y, C, sample_weight=None, class_weight=None):
+    """c_i = C * sample_weight_i * class_weight[y_i]."""
+    c = np.full(len(y), float(C))
+    if sample_weight is not None:
+        c *= sample_weight
+    if class_weight is not None:
+        c *= np.array([class_weight[label] for label in y])
+    return c
+
+
+def reference(X, y, penalty, dual, C, bias, sample_weight=None, class_weight=None):
+    """scikit-learn's liblinear solution as w~ (last entry intercept_ / B)."""
+    model = LogisticRegression(
+        solver="liblinear", dual=dual, fit_intercept=bias > 0,
+        intercept_scaling=bias if bias > 0 else 1.0, class_weight=class_weight,
+        random_state=0, **penalty_params(penalty, C), **TIGHT,
+    ).fit(X, y, sample_weight=sample_weight)
+    w = model.coef_.ravel()
+    return np.r_[w, model.intercept_ / bias] if bias > 0 else w
+
+
+def objective(X, y, w, cost, bias, penalty):
+    """The liblinear objective at w~, in float64."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    margin = X @ w[:len(w) - (bias > 0)] + (bias * w[-1] if bias > 0 else 0.0)
+    loss = -np.sum(cost * log_expit(signs(y) * margin))
+    return loss + (0.5 * w @ w if penalty == "l2" else np.abs(w).sum())
+
+
+def rel_diff(a, b):
+    return np.max(np.abs(a - b)) / np.max(np.abs(b))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("layout", ["dense64", "dense32", "csr"])
+@pytest.mark.parametrize("bias", [-1.0, 1.0, 10.0])
+def test_matches_sklearn(solver, layout, bias):
+    fit, penalty, dual = SOLVERS[solver]
+    X, y = data(seed=1)
+    C = 0.3
+    if layout == "dense32":
+        X = X.astype(np.float32)
+    elif layout == "csr":
+        X[np.abs(X) < 0.7] = 0.0     # ~half the entries
+        X = sp.csr_matrix(X)
+    # scikit-learn fits float32 X as float64 values: the same problem
+    ref = reference(X.astype(np.float64), y, penalty, dual, C, bias)
+    w, n_iter, converged = fit(X, signs(y), costs(y, C), bias, seed=0, **TIGHT)
+    assert converged and 0 < n_iter < TIGHT["max_iter"]
+    assert w.shape == ref.shape == (X.shape[1] + (bias > 0),)
+    assert rel_diff(w, ref) < 1e-4
+    c = costs(y, C)
+    f, f_ref = objective(X, y, w, c, bias, penalty), objective(X, y, ref, c, bias, penalty)
+    assert f <= f_ref + 1e-9
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_sample_and_class_weights(solver):
+    fit, penalty, dual = SOLVERS[solver]
+    X, y = data(n=400, p=10, seed=2)
+    rng = np.random.default_rng(0)
+    sample_weight = rng.uniform(0.2, 3.0, len(y))
+    sample_weight[rng.choice(len(y), 40, replace=False)] = 0.0   # liblinear drops these
+    class_weight = {0: 0.4, 1: 2.5}
+    C, bias = 0.5, 1.0
+    ref = reference(X, y, penalty, dual, C, bias, sample_weight, class_weight)
+    w, _, converged = fit(X, signs(y), costs(y, C, sample_weight, class_weight), bias,
+                          seed=3, **TIGHT)
+    assert converged
+    assert rel_diff(w, ref) < 1e-4
+
+
+def test_l1_zeros_where_sklearn_has_them():
+    X, y = data(n=500, p=30, seed=3)
+    C, bias = 0.05, 1.0
+    ref = reference(X, y, "l1", False, C, bias)
+    w, _, converged = liblinear_l1r_primal(X, signs(y), costs(y, C), bias, seed=0, **TIGHT)
+    assert converged
+    assert 5 <= np.count_nonzero(ref == 0) <= 25    # sparse, not trivially so
+    assert_array_equal(w == 0, ref == 0)
+    assert rel_diff(w, ref) < 1e-4
+
+
+def test_l1_penalises_the_intercept():
+    # liblinear's L1 solver penalises |w~_last| like any weight: with shifted
+    # features and small C it keeps the intercept at exactly 0 while features
+    # enter (an unpenalised intercept would absorb the shift).
+    X, y = data(n=300, p=5, seed=5)
+    X = X + 1.0
+    bias = 1.0
+    for C, zero_intercept in ((0.02, True), (0.1, False)):
+        ref = reference(X, y, "l1", False, C, bias)
+        w, _, _ = liblinear_l1r_primal(X, signs(y), costs(y, C), bias, seed=0, **TIGHT)
+        assert (ref[-1] == 0) == zero_intercept and np.any(ref[:-1] != 0)
+        assert_array_equal(w == 0, ref == 0)
+        assert rel_diff(w, ref) < 1e-4
+
+
+def test_dual_reaches_the_primal_optimum():
+    # a poorly conditioned problem (large C, intercept_scaling 10)
+    X, y = data(n=300, p=12, seed=5)
+    C, bias = 20.0, 10.0
+    ref = reference(X, y, "l2", False, C, bias)
+    w, _, converged = liblinear_l2r_dual(X, signs(y), costs(y, C), bias, seed=1, **TIGHT)
+    assert converged
+    assert rel_diff(w, ref) < 1e-4
+
+
+@pytest.mark.parametrize("fit", [liblinear_l2r_dual, liblinear_l1r_primal])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_layouts_and_index_types_agree(fit, dtype):
+    # every layout (read in place or copied) and index type: the same problem
+    X, y = data(n=200, p=6, seed=6)
+    X[np.abs(X) < 0.5] = 0.0
+    X = X.astype(dtype)
+    ys, c = signs(y), costs(y, 1.0)
+    w0, _, _ = fit(X, ys, c, 1.0, seed=0, **TIGHT)
+    csr64, csc64 = sp.csr_matrix(X), sp.csc_matrix(X)
+    for A in (csr64, csc64):
+        A.indices = A.indices.astype(np.int64)
+        A.indptr = A.indptr.astype(np.int64)
+    strided = np.repeat(X, 2, axis=1)[:, ::2]
+    for Xv in (np.asfortranarray(X), strided, sp.csr_matrix(X), sp.csc_matrix(X), csr64,
+               csc64, sp.csr_array(X)):
+        w, _, converged = fit(Xv, ys, c, 1.0, seed=0, **TIGHT)
+        assert converged
+        assert_allclose(w, w0, rtol=1e-7, atol=1e-9)
+
+
+def test_unsorted_and_duplicate_sparse_entries():
+    X, y = data(n=150, p=5, seed=7)
+    ys, c = signs(y), costs(y, 1.0)
+    coo = sp.coo_matrix(X)
+    half = 0.5 * coo.data
+    # every entry split in two, in reversed order: not canonical
+    dup = sp.coo_matrix((np.r_[half, half][::-1], (np.r_[coo.row, coo.row][::-1],
+                                                   np.r_[coo.col, coo.col][::-1])),
+                        shape=X.shape)
+    for fit in (liblinear_l2r_dual, liblinear_l1r_primal):
+        w0, _, _ = fit(X, ys, c, 1.0, seed=0, **TIGHT)
+        for fmt in ("csr", "csc"):
+            w, _, _ = fit(dup.asformat(fmt), ys, c, 1.0, seed=0, **TIGHT)
+            assert_allclose(w, w0, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("fit", [liblinear_l2r_dual, liblinear_l1r_primal])
+def test_iteration_cap_and_seed(fit):
+    X, y = data(n=300, p=8, seed=8)
+    ys, c = signs(y), costs(y, 10.0)
+    w, n_iter, converged = fit(X, ys, c, 1.0, 1e-12, 2, 0)
+    assert (n_iter, converged) == (2, False)
+    a = fit(X, ys, c, 1.0, 1e-4, 10_000, 123)
+    b = fit(X, ys, c, 1.0, 1e-4, 10_000, 123)
+    assert_array_equal(a[0], b[0])
+    assert a[1:] == b[1:] and a[2]
+
+
+@pytest.mark.parametrize("fit", [liblinear_l2r_dual, liblinear_l1r_primal])
+def test_default_tolerance_is_near_the_optimum(fit):
+    # scikit-learn's defaults (tol=1e-4, max_iter=100) on both sides: same
+    # objective to within what that tolerance allows
+    X, y = data(n=400, p=10, seed=9)
+    penalty = "l2" if fit is liblinear_l2r_dual else "l1"
+    ref = reference(X, y, penalty, penalty == "l2", 1.0, 1.0)
+    w, _, converged = fit(X, signs(y), costs(y, 1.0), 1.0, 1e-4, 100, 0)
+    assert converged
+    c = costs(y, 1.0)
+    f_ref, f = objective(X, y, ref, c, 1.0, penalty), objective(X, y, w, c, 1.0, penalty)
+    assert abs(f - f_ref) < 1e-3 * f_ref
+
+
+@pytest.mark.parametrize("fit", [liblinear_l2r_dual, liblinear_l1r_primal])
+def test_extreme_scales_stay_finite(fit):
+    # Separable data, huge C and huge values: margins in the thousands, dual
+    # variables near 0 and near their bounds.  pytest turns RuntimeWarnings
+    # into errors; the kernels must not need them.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 4))
+    y = (X[:, 0] > 0).astype(int)
+    X[:, 0] += np.where(y == 1, 1.0, -1.0)
+    for scale, C in ((1.0, 1e8), (1e6, 1.0), (1e-6, 1e-6)):
+        w, _, _ = fit(X * scale, signs(y), costs(y, C), 1.0, 1e-4, 50, 0)
+        assert np.all(np.isfinite(w))
+        margin = signs(y) * (X * scale @ w[:-1] + w[-1])
+        if C * scale >= 1:
+            assert np.all(margin > 0)
+
+
+@pytest.mark.parametrize("fit", [liblinear_l2r_dual, liblinear_l1r_primal])
+def test_degenerate_problems(fit):
+    X, y = data(n=50, p=3, seed=10)
+    ys = signs(y)
+    # no sample with a positive cost: nothing to fit
+    w, n_iter, converged = fit(X, ys, np.zeros(50), 1.0, 1e-4, 100, 0)
+    assert_array_equal(w, 0.0) and (n_iter, converged) == (0, True)
+    # no features and no intercept
+    w, _, _ = fit(X[:, :0], ys, np.ones(50), -1.0, 1e-4, 100, 0)
+    assert w.shape == (0,)
+    # one class only: the intercept alone leans towards it
+    w, _, converged = fit(X, np.ones(50), np.ones(50), 1.0, 1e-6, 1000, 0)
+    assert converged and w[-1] > 0
+    with pytest.raises(ValueError, match="shape"):
+        fit(X, ys[:-1], np.ones(50), 1.0, 1e-4, 100, 0)
