@@ -428,7 +428,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
                                     solver_name, serial)
             theta0 = np.zeros(problem.size)
             if previous is not None and np.array_equal(previous[0], classes) \
-                    and previous[1].shape == (K, X.shape[1]):
+                    and previous[1].shape == (K, X.shape[1]) and not problem.coef_vanishes:
                 alpha = float(self.alpha)
                 theta0 = problem.theta_of(alpha * previous[1],
                                           alpha * previous[2] if self.fit_intercept else None)
