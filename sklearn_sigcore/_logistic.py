@@ -407,9 +407,10 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         warm = self.warm_start and hasattr(self, "coef_")
         previous = (self.classes_, self._dense_coef(), self.intercept_) if warm else None
         X, y = self._validate_X(X, reset=True, y=y)
-        check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        classes = encoder.classes_
+        if y.dtype.kind not in "biuU":  # 1-D ints, bools, strings are class labels
+            check_classification_targets(y)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        y_encoded = y_encoded.reshape(-1)
         if self.solver == "liblinear":
             check_liblinear_data(self, X, classes, penalty)
         if len(classes) < 2:
@@ -417,7 +418,6 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
                 "This solver needs samples of at least 2 classes in the data, but the "
                 f"data contains only one class: {classes[0]!r}."
             )
-        y_encoded = encoder.transform(y)
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
         target, K = self._targets(y_encoded, len(classes), X.dtype)
         solver_name = (choose_solver(X, penalty) if self.solver == "auto"
