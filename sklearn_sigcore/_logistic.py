@@ -465,18 +465,16 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         # only the intercept is fitted (see _fitted_attributes)
         vanishing = not (l2 < PENALTY_CAP and l1 < PENALTY_CAP)
         intercept_l2 = intercept_l1 = 0.0
-        if solver_name == "liblinear" and self.fit_intercept:
+        if solver_name == "liblinear" and self.fit_intercept and not vanishing:
             B = float(self.intercept_scaling)
             intercept_l2, intercept_l1 = l2 / B ** 2, l1 / B
         if vanishing:  # the intercept alone: one zero column keeps the layout
             X, l2, l1 = np.zeros((X.shape[0], 1), dtype=X.dtype), 0.0, 0.0
         scale = column_scale(X) if SOLVERS[solver_name].column_scaled else None
-        problem = LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
-                                  l2=l2, l1=l1, intercept_l2=intercept_l2,
-                                  intercept_l1=intercept_l1, scale=scale,
-                                  n_threads=1 if serial else None)
-        problem.coef_vanishes = vanishing
-        return problem
+        return LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
+                               l2=l2, l1=l1, intercept_l2=intercept_l2,
+                               intercept_l1=intercept_l1, scale=scale,
+                               n_threads=1 if serial else None, coef_vanishes=vanishing)
 
     def _reporter(self, problem, callbacks, classes, dtype):
         """report(n_iter, theta, objective=None): verbose line and callback subtask."""

@@ -26,6 +26,10 @@ class LiblinearSolver(Solver):
 
     def solve(self, problem, theta0):
         opts = self.options
+        if not (problem.l1 or problem.l2):
+            # C α² underflowed: the coefficients' optimum is 0, and so is the
+            # intercept's, penalised as strongly (see the estimator's _problem)
+            return np.zeros(problem.size), 0
         if not (problem.l1 or opts.dual):
             return _PrimalNewton(opts).solve(problem, theta0)
         strength = problem.l1 if problem.l1 else problem.l2

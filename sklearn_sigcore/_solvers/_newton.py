@@ -151,7 +151,7 @@ def hessian(problem):
     """
     K, p, fit_b = problem.K, problem.p, problem.fit_intercept
     raw = _raw_hessian(problem.X, problem.loss.curvature, problem.sample_weight, K, fit_b)
-    factor = problem._factor
+    factor = problem.factor
     H = raw * (problem.inv_s * np.outer(factor, factor))
     H[np.diag_indices_from(H)] += problem.l2_vec
     if K > 1:

@@ -97,6 +97,15 @@ class LogisticProblem:
         Column scale d: the coefficients are V = θ_W ⊙ d (per column); None is 1.
     n_threads : int or None
         Threads of the fused loss pass.
+    coef_vanishes : bool
+        The estimator's coefficients are 0 whatever θ (C α² underflowed: X is
+        then a zero column and only the intercept is fitted).
+
+    Attributes
+    ----------
+    factor : ndarray of shape (size,)
+        θ times this is [V.ravel(), c]: the column scale per coefficient, 1
+        for the intercept.
 
     Notes
     -----
@@ -106,8 +115,9 @@ class LogisticProblem:
 
     def __init__(self, X, y, sample_weight, sw_sum, n_classes, fit_intercept, *,
                  l2=0.0, l1=0.0, intercept_l2=0.0, intercept_l1=0.0, scale=None,
-                 n_threads=None):
+                 n_threads=None, coef_vanishes=False):
         self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.coef_vanishes = coef_vanishes
         self.sw_sum = float(sw_sum)
         self.K, self.p = int(n_classes), X.shape[1]
         self.fit_intercept = bool(fit_intercept)
@@ -121,18 +131,19 @@ class LogisticProblem:
         self.size = self.n_coef + (self.K if self.fit_intercept else 0)
         d = np.ones(self.p) if scale is None else np.asarray(scale, dtype=np.float64)
         # θ-coordinate factor of each entry, and the penalties per entry
-        self._factor = np.concatenate([np.tile(d, self.K), np.ones(self.size - self.n_coef)])
-        self.l2_vec = np.concatenate([np.full(self.n_coef, self.l2) * self._factor[:self.n_coef]**2,
-                                      np.full(self.size - self.n_coef, self.intercept_l2)])
-        self.l1_vec = np.concatenate([np.full(self.n_coef, self.l1) * self._factor[:self.n_coef],
-                                      np.full(self.size - self.n_coef, self.intercept_l1)])
+        self.factor = np.concatenate([np.tile(d, self.K), np.ones(self.size - self.n_coef)])
+        n_b = self.size - self.n_coef
+        self.l2_vec = np.concatenate([self.l2 * self.factor[:self.n_coef] ** 2,
+                                      np.full(n_b, self.intercept_l2)])
+        self.l1_vec = np.concatenate([self.l1 * self.factor[:self.n_coef],
+                                      np.full(n_b, self.intercept_l1)])
         self.has_l1 = bool(self.l1_vec.any())
         self.inv_s = 1.0 / self.sw_sum
 
     # ------------------------------------------------------------- layout
     def coefficients(self, theta):
         """(V (K, p), c (K,) or None): the α = 1 coefficients of θ."""
-        v = theta * self._factor
+        v = theta * self.factor
         V = v[: self.n_coef].reshape(self.K, self.p)
         c = v[self.n_coef:] if self.fit_intercept else None
         return V, c
@@ -143,14 +154,14 @@ class LogisticProblem:
         theta[: self.n_coef] = np.asarray(V, dtype=np.float64).ravel()
         if self.fit_intercept:
             theta[self.n_coef:] = c
-        return theta / self._factor
+        return theta / self.factor
 
     def _pack(self, G, gb):
         out = np.empty(self.size)
         out[: self.n_coef] = G.ravel()
         if self.fit_intercept:
             out[self.n_coef:] = gb
-        return out * self._factor * self.inv_s
+        return out * self.factor * self.inv_s
 
     # ----------------------------------------------------------- calculus
     def smooth(self, theta, store_hessian=False):
