@@ -91,8 +91,9 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
     the scale of ``coef_``. So in this model α re-parameterises the
     regularisation strength. Tune α or C knowing that they trade off one for
     the other. The solvers work on that α = 1 problem (and the gradient-based
-    ones on columns brought to a root-mean-square within [2⁻⁸, 2⁸] by exact
-    powers of two), so neither α nor the scale of X changes how hard the
+    ones on columns rescaled by exact powers of two where a coefficient's
+    curvature, √(rms² + 4 l2) of its column and L2 strength, lies outside
+    [2⁻⁸, 2⁸]), so neither α nor the scale of X changes how hard the
     problem is for them; ``tol`` applies to the gradient in those coordinates
     (for α = 1 and standardised data, exactly scikit-learn's test).
 
@@ -470,7 +471,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
             intercept_l2, intercept_l1 = l2 / B ** 2, l1 / B
         if vanishing:  # the intercept alone: one zero column keeps the layout
             X, l2, l1 = np.zeros((X.shape[0], 1), dtype=X.dtype), 0.0, 0.0
-        scale = column_scale(X) if SOLVERS[solver_name].column_scaled else None
+        scale = column_scale(X, l2) if SOLVERS[solver_name].column_scaled else None
         return LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
                                l2=l2, l1=l1, intercept_l2=intercept_l2,
                                intercept_l1=intercept_l1, scale=scale,

@@ -17,15 +17,21 @@ import scipy.sparse as sp
 
 from sklearn_sigcore._linear_loss import LinearLoss
 
-# Columns whose root-mean-square lies in [2**-COLUMN_SCALE_RANGE,
-# 2**COLUMN_SCALE_RANGE] are left alone (standardised data: d = 1, the
-# iterates and the tol criterion are those of the plain problem).
+# Columns whose curvature measure (column_scale) lies in
+# [2**-COLUMN_SCALE_RANGE, 2**COLUMN_SCALE_RANGE] are left alone (standardised
+# data: d = 1, the iterates and the tol criterion are those of the plain problem).
 COLUMN_SCALE_RANGE = 8
 
 
-def column_scale(X):
-    """Power-of-two scales d (n_features,) that bring each column's RMS near 1,
-    or None when every column is already within range.
+def column_scale(X, l2=0.0):
+    """Power-of-two scales d (n_features,) that bring each coefficient's
+    curvature near that of a standardised column, or None when every column is
+    already within range.
+
+    The curvature of coefficient j is about rms_j² / 4 + l2 (loss and L2
+    penalty): d_j = 2^-round(log2 sqrt(rms_j² + 4 l2)). Scaling by the RMS
+    alone would blow up the penalty's curvature on near-empty columns
+    (100 x 1000 sparse rows: 100 lbfgs iterations instead of 7).
 
     One pass of squared sums; columns whose sum overflows or underflows are
     summed again after dividing by their largest magnitude.
@@ -49,9 +55,10 @@ def column_scale(X):
     redo = np.flatnonzero(~np.isfinite(sq) | (sq < 1e-250))
     if redo.size:
         rms[redo] = _careful_rms(X, redo)
+    curvature = np.hypot(rms, 2.0 * np.sqrt(l2))
     exponent = np.zeros(p)
-    live = rms > 0
-    exponent[live] = np.round(np.log2(rms[live]))
+    live = curvature > 0
+    exponent[live] = np.round(np.log2(curvature[live]))
     exponent[np.abs(exponent) <= COLUMN_SCALE_RANGE] = 0.0
     if not exponent.any():
         return None
