@@ -52,4 +52,17 @@ class LiblinearSolver(Solver):
 
 
 class _PrimalNewton(NewtonCGSolver):
+    """Newton-CG on liblinear's primal L2 objective, with liblinear's stopping
+    rule: ‖g‖₂ <= tol · min(#positive, #negative) / n · ‖g at the start‖₂."""
+
     name = "liblinear"
+
+    def gradient_tolerance(self, problem, grad0):
+        y = np.asarray(problem.y)
+        positives = int(np.count_nonzero(y > 0))
+        share = max(min(positives, y.size - positives), 1) / max(y.size, 1)
+        return self.options.tol * share * float(np.linalg.norm(grad0))
+
+    @staticmethod
+    def gradient_size(grad):
+        return float(np.linalg.norm(grad))

@@ -23,11 +23,12 @@ class NewtonSolver(Solver):
         opts = self.options
         theta = theta0.copy()
         value, grad = problem.smooth(theta, store_hessian=True)
+        tol = self.gradient_tolerance(problem, grad)
         n_iter = 0  # Newton steps taken
         converged = stopped = False
         while n_iter < opts.max_iter:
             direction = None
-            if np.max(np.abs(grad)) <= opts.tol:
+            if self.gradient_size(grad) <= tol:
                 direction = self.inner_solve(problem, theta, grad)
                 if self.decrement_converged(grad, direction):
                     converged = True
@@ -45,13 +46,22 @@ class NewtonSolver(Solver):
             if decrease <= 64 * EPS * max(abs(value), 1.0) and step_size < 1e-10:
                 break
         else:
-            converged = np.max(np.abs(grad)) <= opts.tol and opts.max_iter > 0
+            converged = self.gradient_size(grad) <= tol and opts.max_iter > 0
         if not (converged or stopped):
             self.warn()
         return theta, n_iter
 
+    def gradient_tolerance(self, problem, grad0):
+        """The bound on ``gradient_size`` that ends the solve (scikit-learn's: tol)."""
+        return self.options.tol
+
+    @staticmethod
+    def gradient_size(grad):
+        """The gradient's size the convergence test uses: its largest component."""
+        return np.max(np.abs(grad))
+
     def decrement_converged(self, grad, direction):
-        """Beyond max |gradient| <= tol: the Newton decrement test (Cholesky)."""
+        """Beyond the gradient test: the Newton decrement test (Cholesky)."""
         return True
 
     @staticmethod
