@@ -125,7 +125,7 @@ def test_unsupported_solver_penalty_pair(Xy, solver, penalty):
 
 def test_no_penalty_through_C_inf_is_accepted_by_every_solver(Xy):
     for solver in ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga", "fista"):
-        est = SigCoreLogisticRegression(**penalty_params("l1"), solver=solver,
+        est = SigCoreLogisticRegression(**penalty_params("l2"), solver=solver,
                                         random_state=0).set_params(C=np.inf).fit(*Xy)
         ref = SigCoreLogisticRegression(**penalty_params(None), solver=solver,
                                         random_state=0).fit(*Xy)

@@ -4,7 +4,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_sigcore import SigCoreLogisticRegression
 
-from _helpers import penalty_params
+from _helpers import NEW_PENALTY_API, penalty_params
 
 ESTIMATORS = [
     SigCoreLogisticRegression(),
@@ -27,6 +27,17 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+def expected_failed_checks(estimator):
+    """scikit-learn < 1.8's sample-weight check binarises y for a binary-only
+    classifier after shuffling the weighted copy, so the weighted and the
+    repeated data get different labels (fixed in later releases)."""
+    if NEW_PENALTY_API or estimator.solver != "liblinear":
+        return {}
+    reason = "scikit-learn < 1.8 labels the weighted and repeated data differently"
+    return {"check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

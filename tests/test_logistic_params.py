@@ -69,13 +69,19 @@ def parameter_sets():
 def test_same_errors_and_warnings_as_sklearn(binary, params):
     X, y = binary
     params = dict(params, max_iter=20)
-    if not NEW_PENALTY_API and "penalty" not in params and "l1_ratio" in params:
-        params["penalty"] = "elasticnet"
+    if not NEW_PENALTY_API:
+        if "penalty" not in params and "l1_ratio" in params:
+            params["penalty"] = "elasticnet"
+        if params["solver"] == "liblinear" and params.get("C") == np.inf:
+            pytest.skip("scikit-learn < 1.8 runs liblinear at C=inf forever; ours "
+                        "raises its 'penalty=None is not supported' error")
     expected = outcome(LogisticRegression(**params), X, y)
     got = outcome(SigCoreLogisticRegression(**params), X, y)
     assert got == expected
 
 
+@pytest.mark.skipif(not NEW_PENALTY_API, reason="scikit-learn < 1.8 fits multiclass "
+                    "liblinear one-vs-rest and has no 1e30 check; ours follows 1.9")
 def test_liblinear_rejects_multiclass_and_huge_values(binary, three_classes):
     for X, y in (three_classes, (np.where(binary[0] > 2, 1e31, binary[0]), binary[1])):
         expected = outcome(LogisticRegression(solver="liblinear"), X, y)
@@ -87,6 +93,7 @@ def test_liblinear_rejects_multiclass_and_huge_values(binary, three_classes):
 def test_every_sklearn_parameter_with_its_default():
     ours = SigCoreLogisticRegression().get_params()
     theirs = LogisticRegression().get_params()
+    theirs.pop("multi_class", None)  # deprecated in 1.5, removed in 1.8
     for name, value in theirs.items():
         assert name in ours
         if name != "solver":  # ours defaults to 'auto' (same optimum, faster)
