@@ -675,6 +675,22 @@ cdef void _grad_hess(const data_t *data, const index_t *indices,
         wk.hdiag[j] += L1_NU
 
 
+cdef inline double _l1_violation(double wj, double g, double bound) noexcept nogil:
+    """How far coordinate j is from L1 optimality (the minimum-norm subgradient
+    of g + sign(w_j)), or -1 when w_j = 0 sits well inside its subdifferential
+    (|g| < 1 - bound): liblinear shrinks such coordinates out of the sweep."""
+    cdef double gp = g + 1.0, gn = g - 1.0
+    if wj == 0:
+        if gp < 0:
+            return -gp
+        if gn > 0:
+            return gn
+        if gp > bound and gn < -bound:
+            return -1.0
+        return 0.0
+    return fabs(gp) if wj > 0 else fabs(gn)
+
+
 cdef inline double _col_model_grad(const data_t *data, const index_t *indices,
                                    const index_t *indptr, Py_ssize_t n_samples,
                                    Py_ssize_t n_features, double bias, Py_ssize_t j,
@@ -758,24 +774,13 @@ cdef void _l1_newglmnet(
         s = 0
         while s < active:
             j = wk.index[s]
-            gp = wk.grad[j] + 1.0
-            gn = wk.grad[j] - 1.0
-            violation = 0.0
-            if w[j] == 0:
-                if gp < 0:
-                    violation = -gp
-                elif gn > 0:
-                    violation = gn
-                elif gp > gmax_old / l and gn < -gmax_old / l:
-                    active -= 1
-                    t = wk.index[s]
-                    wk.index[s] = wk.index[active]
-                    wk.index[active] = t
-                    continue
-            elif w[j] > 0:
-                violation = fabs(gp)
-            else:
-                violation = fabs(gn)
+            violation = _l1_violation(w[j], wk.grad[j], gmax_old / l)
+            if violation < 0:  # shrink: w_j = 0 well inside its subdifferential
+                active -= 1
+                t = wk.index[s]
+                wk.index[s] = wk.index[active]
+                wk.index[active] = t
+                continue
             gmax_new = fmax(gmax_new, violation)
             gnorm1_new += violation
             s += 1
@@ -811,22 +816,13 @@ cdef void _l1_newglmnet(
                 next_j = -1
                 gp = gj + 1.0
                 gn = gj - 1.0
-                violation = 0.0
-                if wk.wpd[j] == 0:
-                    if gp < 0:
-                        violation = -gp
-                    elif gn > 0:
-                        violation = gn
-                    elif gp > qp_gmax_old / l and gn < -qp_gmax_old / l:
-                        qp_active -= 1
-                        t = wk.index[s]
-                        wk.index[s] = wk.index[qp_active]
-                        wk.index[qp_active] = t
-                        continue
-                elif wk.wpd[j] > 0:
-                    violation = fabs(gp)
-                else:
-                    violation = fabs(gn)
+                violation = _l1_violation(wk.wpd[j], gj, qp_gmax_old / l)
+                if violation < 0:
+                    qp_active -= 1
+                    t = wk.index[s]
+                    wk.index[s] = wk.index[qp_active]
+                    wk.index[qp_active] = t
+                    continue
                 s += 1
 
                 # Minimiser of the one-variable model with its |.| term.
