@@ -12,7 +12,9 @@ class SagSolver(Solver):
     """scikit-learn's 'sag': stochastic average gradient, L2 or no penalty.
 
     tol and max_iter are scikit-learn's: epochs stop when the largest change
-    of a weight over the epoch is at most tol times the largest weight.
+    of a weight (the intercept included) over the epoch is at most tol times
+    the largest weight. sag / saga read X as it is (no column scaling): CSC
+    and F-ordered X are copied once, since rows are sampled.
     """
 
     name = "sag"
@@ -33,9 +35,9 @@ class SagSolver(Solver):
 
         X = problem.X
         if sp.issparse(X) and X.format != "csr":
-            X = X.tocsr()  # rows are sampled: CSC and friends are copied once
+            X = X.tocsr()
         elif not sp.issparse(X) and not X.flags.c_contiguous:
-            X = np.ascontiguousarray(X)  # (F order likewise)
+            X = np.ascontiguousarray(X)
         coef, intercept, n_epochs, converged = sag_solve(
             X, problem.y, problem.sample_weight, problem.K, problem.fit_intercept,
             problem.l2, problem.l1, coef, intercept, saga=self.saga, tol=opts.tol,
