@@ -97,6 +97,10 @@ cdef Py_ssize_t MIN_WORK_PER_THREAD = 1 << 18   # elements of X per thread (~2 M
 # CSR: a second thread paid off at 10M non-zeros (26 -> 14 ms per pass) but
 # not at 2M (8.5 -> 8.0 ms, and a slower fit), measured on 2 cores.
 cdef Py_ssize_t MIN_NNZ_PER_THREAD = 1 << 22
+# C-ordered X, K > 1: from this many features on, BLAS gemm computes the block
+# scores and gradients (the row loops of _linear_loss.h win below it: 50
+# features, K = 5; gemm wins at 1000 features, K = 10).
+cdef Py_ssize_t GEMM_MIN_FEATURES = 256
 
 
 # ---------------------------------------------------------------- BLAS glue
@@ -183,7 +187,7 @@ cdef inline void _sum_intercept(const floating_t *Gz, double *gb, Py_ssize_t nb,
 
 # ------------------------------------------------------------------- dense
 cdef double _dense_range(
-    const floating_t *X, bint f_order, Py_ssize_t n, Py_ssize_t p, Py_ssize_t K,
+    const floating_t *X, bint f_order, bint gemm, Py_ssize_t n, Py_ssize_t p, Py_ssize_t K,
     Py_ssize_t start, Py_ssize_t stop, Py_ssize_t block,
     const floating_t *W, const floating_t *b, const floating_t *y,
     const floating_t *sw, double alpha, int mode, floating_t *aux,
@@ -192,8 +196,8 @@ cdef double _dense_range(
     """Rows [start, stop) of X (n x p, C order, or F order): loss, G += X^T Gz.
 
     BLAS gemv (K = 1) or, for C order and K > 1, the row-block loops of
-    _linear_loss.h (sums in float64); F order and K > 1: BLAS gemm on the
-    strided block.  Each BLAS block's X^T Gz goes through Gt (the data's
+    _linear_loss.h (sums in float64) or, with ``gemm`` (many features), BLAS
+    gemm; F order and K > 1: BLAS gemm on the strided block.  Each BLAS block's X^T Gz goes through Gt (the data's
     precision) into the float64 accumulator G.
     """
     cdef Py_ssize_t s = start, nb, j, Kp = K * p
@@ -214,6 +218,11 @@ cdef double _dense_range(
         elif K == 1:
             _gemv(c'T', <int> p, <int> nb, Xb, <int> p, Wm, 0.0, Z)
             _add_intercept(Z, b, nb, K)
+        elif gemm:
+            Xb = <floating_t *> X + s * p
+            _gemm(c'T', c'N', <int> K, <int> nb, <int> p, Wm, <int> p, Xb, <int> p,
+                  0.0, Z, <int> K)
+            _add_intercept(Z, b, nb, K)
         else:
             Xb = <floating_t *> X + s * p
             if floating_t is double:
@@ -232,6 +241,11 @@ cdef double _dense_range(
         elif K == 1:
             _gemv(c'N', <int> p, <int> nb, Xb, <int> p, Gz, 0.0, Gt)
             for j in range(p):
+                G[j] += Gt[j]
+        elif gemm:
+            _gemm(c'N', c'T', <int> p, <int> K, <int> nb, Xb, <int> p, Gz, <int> K,
+                  0.0, Gt, <int> p)
+            for j in range(Kp):
                 G[j] += Gt[j]
         else:
             if floating_t is double:
@@ -298,12 +312,13 @@ def _dense_pass(const floating_t[:, ::1] Xc, bint f_order, const floating_t[:, :
     cdef const floating_t *swp = NULL if sw is None else &sw[0]
     cdef floating_t *auxp = NULL if aux is None else &aux[0]
     cdef Py_ssize_t i, n_blocks = (n + block - 1) // block
+    cdef bint gemm = not f_order and K > 1 and p >= GEMM_MIN_FEATURES
     with nogil:
         for i in prange(n_blocks, num_threads=nt, schedule="dynamic", chunksize=4):
             t = threadid()
             start = i * block
             stop = min(n, start + block)
-            losses[i] = _dense_range(&Xc[0, 0], f_order, n, p, K, start, stop, block,
+            losses[i] = _dense_range(&Xc[0, 0], f_order, gemm, n, p, K, start, stop, block,
                                      &W[0, 0], bp, &y[0], swp, alpha, mode, auxp,
                                      &Zbuf[t, 0], &Gzbuf[t, 0], &Lbuf[t, 0],
                                      &Gtmp[t, 0], &Gacc[t, 0], &gbacc[t, 0])

@@ -106,9 +106,10 @@ def _csr_int64(X):
 @pytest.mark.parametrize("K", [1, 3])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_linear_loss_matches_reference(layout, K, dtype, fit_intercept):
+@pytest.mark.parametrize("p", [9, 300])  # (300: the BLAS route for several classes)
+def test_linear_loss_matches_reference(layout, K, dtype, fit_intercept, p):
     rng = np.random.default_rng(K)
-    n, p = 700, 9
+    n = 700
     X = rng.normal(size=(n, p))
     X[rng.random((n, p)) < 0.4] = 0.0
     y = (rng.integers(0, 2, n) if K == 1 else rng.integers(0, K, n)).astype(float)
@@ -129,9 +130,10 @@ def test_linear_loss_matches_reference(layout, K, dtype, fit_intercept):
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 @pytest.mark.parametrize("K", [1, 4])
-def test_hessp_matches_finite_differences(layout, K):
+@pytest.mark.parametrize("p", [5, 260])  # (260: the BLAS route for several classes)
+def test_hessp_matches_finite_differences(layout, K, p):
     rng = np.random.default_rng(10 + K)
-    n, p = 400, 5
+    n = 400
     X = rng.normal(size=(n, p))
     y = (rng.integers(0, 2, n) if K == 1 else rng.integers(0, K, n)).astype(float)
     sw = rng.uniform(0.5, 2.0, n)
