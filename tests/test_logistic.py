@@ -5,7 +5,6 @@ import inspect
 import numpy as np
 import pytest
 import scipy.sparse as sp
-import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit, logsumexp
 from sklearn.datasets import make_classification
@@ -13,7 +12,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.fixes import parse_version
 
 from sklearn_sigcore._kernels import openmp_effective_n_threads
 from sklearn_sigcore._linear_loss import LinearLoss
