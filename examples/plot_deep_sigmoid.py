@@ -28,7 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_sigcore._mlp import SigCoreMLPClassifier
+from sklearn_sigcore import SigCoreMLPClassifier
 
 args = [a for a in sys.argv[1:] if a != "--full"]
 full = "--full" in sys.argv[1:] or os.environ.get("SIGCORE_EXAMPLE_FULL", "0") != "0"

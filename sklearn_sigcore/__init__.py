@@ -2,14 +2,17 @@
 
 * :class:`SigCoreLogisticRegression`: P(y=1 | x) = sigma(alpha (w.x + b)).
 * :class:`SigCoreMLPClassifier`: hidden units f(alpha (W h + b)), with
-  ``alpha='auto'`` for deep sigmoid networks.
+  ``alpha='auto'`` for deep sigmoid networks and gains learned with the weights.
+* :class:`SigCoreMLPRegressor`: the same network for regression.
 * :mod:`sklearn_sigcore.kernels`: the fast, exact sigmoid-core kernels.
 """
 
 from . import kernels
 from ._logistic import SigCoreLogisticRegression
-from ._mlp import SigCoreMLPClassifier
+from ._mlp_classifier import SigCoreMLPClassifier
+from ._mlp_regressor import SigCoreMLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["SigCoreLogisticRegression", "SigCoreMLPClassifier", "kernels", "__version__"]
+__all__ = ["SigCoreLogisticRegression", "SigCoreMLPClassifier", "SigCoreMLPRegressor",
+           "kernels", "__version__"]

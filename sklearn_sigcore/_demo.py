@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ._logistic import SigCoreLogisticRegression
-from ._mlp import SigCoreMLPClassifier
+from ._mlp_classifier import SigCoreMLPClassifier
 
 SETTINGS = {
     # name: (linear alphas, mlp alphas, mlp epochs, depths, deep epochs, rows kept)

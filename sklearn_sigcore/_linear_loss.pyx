@@ -503,6 +503,15 @@ class LinearLoss:
         probabilities (multinomial, (n, K))."""
         return self._aux
 
+    @curvature.setter
+    def curvature(self, value):
+        # what hessp needs, kept from a loss_gradient(..., store_hessian=True)
+        # of an equal LinearLoss (the chunks of a dask fit keep only this)
+        shape = (self.n_samples,) if self.K == 1 else (self.n_samples, self.K)
+        if value.shape != shape or value.dtype != self.dtype:
+            raise ValueError(f"curvature must be {self.dtype} of shape {shape}")
+        self._aux = value
+
     def hessp(self, V, vb=None):
         """Raw Hessian-vector product sums at the point of the last
         ``loss_gradient(..., store_hessian=True)``: (G (K, p), gb (K,))."""

@@ -1,6 +1,5 @@
 """SigCoreLogisticRegression: logistic regression whose probabilities are σ(α(w·x + b))."""
 
-import contextlib
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,12 +9,24 @@ from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from sklearn_sigcore import kernels
+from sklearn_sigcore._dask import (
+    DaskScoreMixin,
+    dask_compute,
+    is_dask_collection,
+    lazy_on_dask,
+    logistic_problem,
+)
+from sklearn_sigcore._estimator_utils import (
+    class_sample_weights,
+    print_progress,
+    restore_on_error,
+    two_column_proba,
+)
 from sklearn_sigcore._linear_loss import LinearLoss
 from sklearn_sigcore._logistic_params import (
     L1_RATIO_DEFAULT,
@@ -48,26 +59,14 @@ PARTIAL_FIT_BATCH = 32
 PARTIAL_FIT_DECAY = 1000.0
 
 
-@contextlib.contextmanager
-def _restore_on_error(estimator):
-    """Put back the estimator's attributes if the block raises."""
-    state = dict(estimator.__dict__)
-    try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(state)
-        raise
-
-
 def _work(X, n_classes):
     """Elements (non-zeros) of X times score columns: the size of one pass."""
     n = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
     return n * (1 if n_classes <= 2 else n_classes)
 
 
-class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoefMixin,
-                                BaseEstimator):
+class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin,
+                                SparseCoefMixin, BaseEstimator):
     """Logistic regression with a tunable sigmoid core: P(y=1 | x) = σ(α(w·x + b)).
 
     For two classes the model is ``P(y = classes_[1] | x) = σ(α(x·w + b))``
@@ -354,16 +353,8 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
                     "Only one class has samples of non-zero weight: at least 2 classes "
                     "with positive sample weight are needed."
                 )
-        if self.class_weight is not None:
-            if isinstance(self.class_weight, str):  # 'balanced', counting weighted samples
-                counts = np.bincount(y_encoded, weights=sample_weight, minlength=len(classes))
-                with np.errstate(divide="ignore"):
-                    cw = counts.sum() / (len(classes) * counts.astype(np.float64))
-                cw[counts == 0] = 0.0  # classes absent from (X, y): no samples to weigh
-            else:
-                cw = compute_class_weight(self.class_weight, classes=classes, y=y)
-            factors = cw[y_encoded].astype(dtype)
-            sample_weight = factors if sample_weight is None else sample_weight * factors
+        sample_weight = class_sample_weights(self.class_weight, classes, y_encoded,
+                                             sample_weight, y, dtype)
         if sample_weight is None:
             return None, float(X.shape[0])
         sample_weight = np.ascontiguousarray(sample_weight, dtype=dtype)
@@ -384,9 +375,16 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
     def fit(self, X, y, sample_weight=None):
         """Fit the model by minimising the penalised log-loss.
 
+        X, y and sample_weight may also be dask arrays (or DataFrames /
+        Series; chunks of dense or sparse rows): the sums over rows that the
+        solver needs then run chunk by chunk where the chunks live, with the
+        same kernels, and only coefficient-sized vectors travel (solvers
+        'lbfgs', 'newton-cg', 'newton-cholesky', 'fista' and 'auto'; see the
+        README's Scale-out section).
+
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
             Training data; float32 stays float32.
         y : array-like of shape (n_samples,)
             Class labels (at least two classes; two for 'liblinear').
@@ -398,7 +396,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         self : SigCoreLogisticRegression
             The fitted estimator.
         """
-        with _restore_on_error(self):
+        with restore_on_error(self):
             return self._fit(X, y, sample_weight)
 
     def _fit(self, X, y, sample_weight):
@@ -407,7 +405,51 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         kernels.check_alpha(self.alpha)
         warm = self.warm_start and hasattr(self, "coef_")
         previous = (self.classes_, self._dense_coef(), self.intercept_) if warm else None
-        X, y = self._validate_X(X, reset=True, y=y)
+        with blas_threads(1):
+            if is_dask_collection(X):
+                solver_name = self._dask_solver(penalty)
+                problem, classes, dtype = logistic_problem(
+                    self, X, y, sample_weight,
+                    lambda sw_sum: self._penalty_terms(penalty, l1_share, sw_sum, solver_name))
+            else:
+                if is_dask_collection(y) or is_dask_collection(sample_weight):
+                    y, sample_weight = dask_compute(y, sample_weight)  # X is in memory
+                X, y = self._validate_X(X, reset=True, y=y)
+                problem, classes, solver_name = self._memory_problem(
+                    X, y, sample_weight, penalty, l1_share)
+                dtype = X.dtype
+            K, p = problem.K, self.n_features_in_
+            theta0 = np.zeros(problem.size)
+            if previous is not None and np.array_equal(previous[0], classes) \
+                    and previous[1].shape == (K, p) and not problem.coef_vanishes:
+                alpha = float(self.alpha)
+                theta0 = problem.theta_of(alpha * previous[1],
+                                          alpha * previous[2] if self.fit_intercept else None)
+
+            callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
+                                     max_subtasks=self.max_iter)
+            options = SolverOptions(
+                tol=self.tol, max_iter=self.max_iter,
+                report=self._reporter(problem, callbacks, classes, dtype),
+                reporting=bool(self.verbose) or callbacks.active,
+                seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+                dual=self.dual, intercept_scaling=float(self.intercept_scaling))
+            if self.max_iter == 0:
+                warn_not_converged(solver_name, 0, "no iteration was run")
+                theta, n_iter = theta0, 0
+            else:
+                theta, n_iter = SOLVERS[solver_name](options).solve(problem, theta0)
+
+        for name, value in self._fitted_attributes(problem, theta, classes, dtype,
+                                                   n_iter).items():
+            setattr(self, name, value)
+        callbacks.finish()
+        for name in ("_partial_fit_steps", "_partial_fit_epochs", "_lipschitz"):
+            self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
+        return self
+
+    def _memory_problem(self, X, y, sample_weight, penalty, l1_share):
+        """(problem, classes, solver name) of a fit on in-memory X, y."""
         if y.dtype.kind not in "biuU":  # 1-D ints, bools, strings are class labels
             check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
@@ -424,41 +466,16 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         solver_name = (choose_solver(X, penalty) if self.solver == "auto"
                        else self.solver)
         serial = _work(X, len(classes)) < SERIAL_WORK
-        with blas_threads(1):
-            problem = self._problem(X, target, sample_weight, sw_sum, K, penalty, l1_share,
-                                    solver_name, serial)
-            theta0 = np.zeros(problem.size)
-            if previous is not None and np.array_equal(previous[0], classes) \
-                    and previous[1].shape == (K, X.shape[1]) and not problem.coef_vanishes:
-                alpha = float(self.alpha)
-                theta0 = problem.theta_of(alpha * previous[1],
-                                          alpha * previous[2] if self.fit_intercept else None)
+        terms = self._penalty_terms(penalty, l1_share, sw_sum, solver_name)
+        if terms["coef_vanishes"]:  # the intercept alone: one zero column keeps the layout
+            X = np.zeros((X.shape[0], 1), dtype=X.dtype)
+        scale = column_scale(X, terms["l2"]) if SOLVERS[solver_name].column_scaled else None
+        problem = LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
+                                  scale=scale, n_threads=1 if serial else None, **terms)
+        return problem, classes, solver_name
 
-            callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
-                                     max_subtasks=self.max_iter)
-            options = SolverOptions(
-                tol=self.tol, max_iter=self.max_iter,
-                report=self._reporter(problem, callbacks, classes, X.dtype),
-                reporting=bool(self.verbose) or callbacks.active,
-                seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
-                dual=self.dual, intercept_scaling=float(self.intercept_scaling))
-            if self.max_iter == 0:
-                warn_not_converged(solver_name, 0, "no iteration was run")
-                theta, n_iter = theta0, 0
-            else:
-                theta, n_iter = SOLVERS[solver_name](options).solve(problem, theta0)
-
-        for name, value in self._fitted_attributes(problem, theta, classes, X.dtype,
-                                                   n_iter).items():
-            setattr(self, name, value)
-        callbacks.finish()
-        for name in ("_partial_fit_steps", "_partial_fit_epochs", "_lipschitz"):
-            self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
-        return self
-
-    def _problem(self, X, target, sample_weight, sw_sum, K, penalty, l1_share,
-                 solver_name, serial):
-        """The α = 1 problem the solver works on (see the class docstring)."""
+    def _penalty_terms(self, penalty, l1_share, sw_sum, solver_name):
+        """The penalties of the α = 1 problem (see the class docstring)."""
         alpha = float(self.alpha)
         l2, l1 = self._regularisation(penalty, l1_share, sw_sum)
         l2, l1 = l2 / alpha / alpha, l1 / alpha
@@ -469,13 +486,23 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         if solver_name == "liblinear" and self.fit_intercept and not vanishing:
             B = float(self.intercept_scaling)
             intercept_l2, intercept_l1 = l2 / B ** 2, l1 / B
-        if vanishing:  # the intercept alone: one zero column keeps the layout
-            X, l2, l1 = np.zeros((X.shape[0], 1), dtype=X.dtype), 0.0, 0.0
-        scale = column_scale(X, l2) if SOLVERS[solver_name].column_scaled else None
-        return LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
-                               l2=l2, l1=l1, intercept_l2=intercept_l2,
-                               intercept_l1=intercept_l1, scale=scale,
-                               n_threads=1 if serial else None, coef_vanishes=vanishing)
+        if vanishing:
+            l2 = l1 = 0.0
+        return {"l2": l2, "l1": l1, "intercept_l2": intercept_l2,
+                "intercept_l1": intercept_l1, "coef_vanishes": vanishing}
+
+    def _dask_solver(self, penalty):
+        """The solver of a fit on a dask X: one that only needs sums over rows."""
+        if self.solver == "auto":
+            return "lbfgs" if penalty in ("l2", None) else "fista"
+        if not SOLVERS[self.solver].scales_out:
+            able = [name for name, cls in SOLVERS.items() if cls.scales_out]
+            raise ValueError(
+                f"solver={self.solver!r} cannot fit a dask X: it passes over the rows (or "
+                f"the coordinates) one at a time. Use one of {able} or 'auto', or pass X "
+                "as a NumPy array or SciPy sparse matrix."
+            )
+        return self.solver
 
     def _reporter(self, problem, callbacks, classes, dtype):
         """report(n_iter, theta, objective=None): verbose line and callback subtask."""
@@ -483,7 +510,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
             if self.verbose:
                 if objective is None:
                     objective = problem.objective(theta)
-                print(f"Iteration {n_iter}, loss = {objective:.8f}", flush=True)
+                print_progress(n_iter, objective)
             if not callbacks.active:
                 return False
             callbacks.attributes = lambda: self._fitted_attributes(problem, theta, classes,
@@ -541,7 +568,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         self : SigCoreLogisticRegression
             The updated estimator.
         """
-        with _restore_on_error(self):
+        with restore_on_error(self):
             return self._partial_fit(X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):
@@ -629,7 +656,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
             "n_iter_": np.array([epochs + 1], dtype=np.int32),
         }
         if self.verbose:
-            print(f"Epoch {epochs + 1}, loss = {running_loss / sw_sum:.8f}", flush=True)
+            print_progress(epochs + 1, running_loss / sw_sum, label="Epoch")
         if end_epoch is not None:
             callbacks.attributes = lambda: fitted
             end_epoch()
@@ -642,6 +669,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         return self
 
     # ---------------------------------------------------------- predicting
+    @lazy_on_dask
     def decision_function(self, X):
         """Log-odds α(Xw + b): shape (n_samples,) binary, (n_samples, n_classes) else.
 
@@ -671,6 +699,7 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         Z = np.asarray(Z, dtype=dtype) + self.intercept_.astype(dtype, copy=False)
         return np.ascontiguousarray(Z[:, 0] if Z.shape[1] == 1 else Z)
 
+    @lazy_on_dask
     def predict_proba(self, X):
         """Class probabilities σ(α(Xw + b)) (softmax for multinomial).
 
@@ -686,12 +715,10 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         Z = self._scores(X)
         alpha = float(self.alpha)
         if Z.ndim == 1:
-            out = np.empty((Z.shape[0], 2), dtype=Z.dtype)
-            out[:, 1] = kernels.sigmoid(Z, alpha)
-            out[:, 0] = kernels.sigmoid(-Z, alpha)
-            return out
+            return two_column_proba(Z, alpha)
         return kernels.softmax(Z, alpha)
 
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably.
 
@@ -706,12 +733,10 @@ class SigCoreLogisticRegression(CallbackSupportMixin, ClassifierMixin, SparseCoe
         Z = self._scores(X)
         alpha = float(self.alpha)
         if Z.ndim == 1:
-            out = np.empty((Z.shape[0], 2), dtype=Z.dtype)
-            out[:, 1] = kernels.log_sigmoid(Z, alpha)
-            out[:, 0] = kernels.log_sigmoid(-Z, alpha)
-            return out
+            return two_column_proba(Z, alpha, log=True)
         return kernels.log_softmax(Z, alpha)
 
+    @lazy_on_dask
     def predict(self, X):
         """Most probable class of each sample.
 

@@ -1,6 +1,6 @@
 """SGD and Adam steppers on one flat parameter vector, updated in place.
 
-The MLP keeps every weight and intercept in one contiguous vector (layers are
+The MLP keeps every weight, intercept and learned log-gain in one contiguous vector (layers are
 views into it).  A training step calls ``begin_step`` once, then
 ``step_slice`` for each layer's weights and intercepts as soon as
 backpropagation has produced their gradient (while it is still in cache);
@@ -18,6 +18,7 @@ __all__ = ["SGDOptimizer", "AdamOptimizer"]
 
 class _BaseOptimizer:
     def __init__(self, n_params, dtype, learning_rate_init):
+        self.n_params = n_params
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
 

@@ -220,7 +220,7 @@ class AlphaSearchDisplay:
 
 
 class TrainingDiagnosticsDisplay:
-    """Loss curve, per-layer gradient norms and saturation of a fitted MLP.
+    """Loss curve, per-layer gradient norms, saturation (and learned gains) of an MLP.
 
     Parameters
     ----------
@@ -229,11 +229,14 @@ class TrainingDiagnosticsDisplay:
         Norm of each weight matrix's gradient per epoch (``gradient_norms_``).
     saturation : ndarray of shape (n_epochs, n_hidden_layers)
         Fraction of hidden sigmoid outputs within 0.01 of 0 or 1 (``saturation_``).
+    alpha_curve : ndarray of shape (n_epochs, n_hidden_layers), default=None
+        Gain of each hidden layer per epoch (``alpha_curve_``); when given, a
+        fourth panel draws it.
 
     Attributes
     ----------
-    ax_ : ndarray of 3 matplotlib Axes
-        Loss, gradient norms, saturation.
+    ax_ : ndarray of 3 (4 with `alpha_curve`) matplotlib Axes
+        Loss, gradient norms, saturation (, gains).
     figure_ : matplotlib Figure
 
     Examples
@@ -248,25 +251,33 @@ class TrainingDiagnosticsDisplay:
     2
     """
 
-    def __init__(self, loss_curve, gradient_norms, saturation):
+    def __init__(self, loss_curve, gradient_norms, saturation, alpha_curve=None):
         self.loss_curve = np.asarray(loss_curve, dtype=np.float64)
         self.gradient_norms = np.asarray(gradient_norms, dtype=np.float64)
         self.saturation = np.asarray(saturation, dtype=np.float64)
+        self.alpha_curve = (None if alpha_curve is None
+                            else np.asarray(alpha_curve, dtype=np.float64))
 
     @classmethod
     def from_estimator(cls, estimator, *, axes=None):
-        """Build from a fitted ``SigCoreMLPClassifier`` (or a Pipeline ending in one)."""
+        """Build from a fitted SigCore MLP (or a Pipeline ending in one).
+
+        The gains' panel is drawn when the estimator learned them (``learn_alpha``).
+        """
         final = estimator[-1] if hasattr(estimator, "steps") else estimator
         check_is_fitted(final, ["loss_curve_", "gradient_norms_", "saturation_"])
-        return cls(final.loss_curve_, final.gradient_norms_, final.saturation_).plot(axes=axes)
+        learned = getattr(final, "learn_alpha", False) in ("layer", "unit")
+        return cls(final.loss_curve_, final.gradient_norms_, final.saturation_,
+                   final.alpha_curve_ if learned else None).plot(axes=axes)
 
     def plot(self, axes=None):
-        """Draw the three panels on `axes` (three Axes) or a new 1x3 figure."""
+        """Draw the panels on `axes` (3 Axes, 4 with the gains) or a new figure."""
+        n_panels = 3 if self.alpha_curve is None else 4
         if axes is None:
-            _, axes = _pyplot().subplots(1, 3, figsize=(13, 3.8))
+            _, axes = _pyplot().subplots(1, n_panels, figsize=(4.4 * n_panels, 3.8))
         axes = np.asarray(axes).ravel()
-        if axes.size != 3:
-            raise ValueError(f"axes must hold 3 Axes, got {axes.size}.")
+        if axes.size != n_panels:
+            raise ValueError(f"axes must hold {n_panels} Axes, got {axes.size}.")
         epochs = np.arange(1, self.loss_curve.size + 1)
         axes[0].plot(epochs, self.loss_curve)
         axes[0].set(title="training loss", xlabel="epoch", yscale="log")
@@ -277,8 +288,13 @@ class TrainingDiagnosticsDisplay:
             axes[2].plot(epochs[: fraction.size], fraction, label=f"hidden {layer + 1}")
         axes[2].set(title="saturated fraction (within 0.01 of 0 or 1)", xlabel="epoch",
                     ylim=(-0.02, 1.02))
+        if self.alpha_curve is not None:
+            for layer, gains in enumerate(self.alpha_curve.T):
+                axes[3].plot(epochs[: gains.size], gains, label=f"hidden {layer + 1}")
+            axes[3].set(title="learned gain alpha per hidden layer", xlabel="epoch",
+                        yscale="log")
         if self.gradient_norms.shape[-1] <= 10:
-            axes[1].legend(fontsize="x-small")
-            axes[2].legend(fontsize="x-small")
+            for ax in axes[1:]:
+                ax.legend(fontsize="x-small")
         self.ax_, self.figure_ = axes, axes[0].figure
         return self

@@ -17,15 +17,17 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklearn_sigcore import kernels
+from sklearn_sigcore import SigCoreMLPClassifier
 from sklearn_sigcore._activations import ACTIVATIONS, activation_value
-from sklearn_sigcore._mlp import (
-    AUTO_GAIN,
-    AUTO_TARGET_STD,
-    SigCoreMLPClassifier,
-    _auto_init,
-    _Layout,
-    _Network,
-)
+from sklearn_sigcore._heads import LogLossHead, MultinomialHead
+from sklearn_sigcore._network import AUTO_GAIN, AUTO_TARGET_STD
+from sklearn_sigcore._network import Layout as _Layout
+from sklearn_sigcore._network import Network as _Network
+from sklearn_sigcore._network import auto_init as _auto_init
+
+
+def _head(multinomial, n_outputs):
+    return MultinomialHead(n_outputs) if multinomial else LogLossHead(n_outputs)
 
 ACTIVATION_NAMES = sorted(ACTIVATIONS)
 
@@ -93,7 +95,7 @@ def test_gradient_matches_finite_differences(activation, alphas, target, weighte
     l2 = 0.3
     layout = _Layout([n_features] + hidden + [n_out])
     params = rng.standard_normal(layout.size) * 0.7
-    net = _Network(layout, params.copy(), alphas, activation, multinomial, 1)
+    net = _Network(layout, params.copy(), alphas, activation, _head(multinomial, n_out), 1)
     buf = net.buffers(n)
     w = s / s.sum()
     target_arr = Y.argmax(axis=1).astype(float) if multinomial else np.ascontiguousarray(Y)
@@ -116,7 +118,8 @@ def test_gradient_float32_matches_float64():
     w = np.full(11, 1 / 11)
     grads = []
     for dtype in (np.float64, np.float32):
-        net = _Network(layout, params.astype(dtype), [3.0, 0.5], "sigmoid", True, 1)
+        net = _Network(layout, params.astype(dtype), [3.0, 0.5], "sigmoid", _head(True, 3),
+                       1)
         net.loss_grad(X.astype(dtype), y.astype(dtype), w.astype(dtype), 0.01,
                       net.buffers(11))
         assert net.grad.dtype == dtype
@@ -236,7 +239,7 @@ def test_auto_init_centres_and_scales_pre_activations(digits, activation):
     layout = _Layout([64, 32, 32, 32, 10])
     rng = np.random.RandomState(0)
     params, alphas = _auto_init(layout, activation, rng, np.float64, X, None, 1)
-    net = _Network(layout, params, alphas, activation, True, 1)
+    net = _Network(layout, params, alphas, activation, _head(True, 10), 1)
     coefs, intercepts = layout.views(params)
     h = X
     target = AUTO_TARGET_STD.get(activation, 1.0)
@@ -291,7 +294,7 @@ def test_diagnostics_are_the_gradient_and_saturation_of_a_batch(digits_split):
     # Gradient norms from the finite-difference-checked network at those parameters.
     layout = _Layout([64, 12, 8, 10])
     net = _Network(layout, layout.pack(coefs, intercepts, np.float64), clf.alphas_,
-                   "sigmoid", True, 1)
+                   "sigmoid", _head(True, 10), 1)
     w = np.full(150, 1 / 150)
     yi = np.searchsorted(clf.classes_, y).astype(float)
     net.loss_grad(X, yi, w, 0.5 / 150, net.buffers(150))
@@ -505,3 +508,57 @@ def test_partial_fit_after_pickle_continues_identically(digits_split, solver):
     again.partial_fit(X_train, y_train)
     for a, b in zip(clf.coefs_ + clf.intercepts_, again.coefs_ + again.intercepts_):
         assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "elu"])
+def test_initial_network_does_not_depend_on_the_input_scale(digits_split, activation):
+    # Glorot's bounds assume unit-variance inputs: the first layer is divided by
+    # the input's RMS, so 20 X starts where X does (no saturated tanh units).
+    # The sigmoid keeps scikit-learn's initialisation (the parity tests above).
+    X_train, _, y_train, _ = digits_split
+    X_train = X_train + 0.5        # RMS about 1.1 here; 20 times that below
+    kw = dict(hidden_layer_sizes=(16,), activation=activation, max_iter=1,
+              learning_rate_init=1e-12, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        small = SigCoreMLPClassifier(**kw).fit(X_train, y_train)
+        large = SigCoreMLPClassifier(**kw).fit(20 * X_train, y_train)
+    assert_allclose(20 * large.coefs_[0], small.coefs_[0], rtol=1e-6)
+    rms = np.sqrt(np.mean(X_train ** 2))
+    bound = np.sqrt(6 / (64 + 16)) / rms
+    assert np.abs(small.coefs_[0]).max() <= bound * (1 + 1e-6)
+    assert np.abs(small.coefs_[0]).max() > 0.9 * bound
+
+
+def test_tanh_class_weight_on_unscaled_blobs():
+    # scikit-learn's check_class_weight_classifiers: unscaled blobs (std 20), one
+    # class weighted 1000; before the input-RMS scaling ~45 % of the tanh units
+    # started (and stayed) saturated and only 0.80-0.86 of the predictions
+    # went to the heavy class over these seeds.
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(centers=3, random_state=0, cluster_std=20)
+    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.5, random_state=0)
+    for seed in range(5):
+        clf = SigCoreMLPClassifier(activation="tanh", max_iter=1000, n_iter_no_change=20,
+                                   class_weight={0: 1000, 1: 1e-4, 2: 1e-4},
+                                   random_state=seed).fit(X_train, y_train)
+        assert np.mean(clf.predict(X_test) == 0) > 0.87
+        assert clf.saturation_[0, 0] < 0.1
+
+
+@pytest.mark.parametrize("alpha", [1.0, 2.0, 2.7, 0.05, 1e-70, 1e70])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_bias_sigmoid_is_the_kernel_bit_for_bit(alpha, dtype):
+    # The training loop's fused z <- sigma(alpha (z + b)) takes the kernels'
+    # route (float lanes for float32 where the CPU allows, else double).
+    from sklearn_sigcore._mlp_fast import bias_sigmoid
+
+    rng = np.random.default_rng(0)
+    z = (rng.standard_normal((37, 29)) * 6).astype(dtype)
+    z[0, :4] = [0.0, -0.0, 200.0, -200.0]
+    b = rng.standard_normal(29).astype(dtype)
+    expected = kernels.sigmoid(z + b, alpha)
+    bias_sigmoid(z, b, alpha)
+    assert z.dtype == dtype
+    assert_array_equal(z, expected)

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from sklearn_sigcore._mlp import SigCoreMLPClassifier
+from sklearn_sigcore import SigCoreMLPClassifier
 
 RNG = np.random.RandomState(0)
 X = RNG.standard_normal((60, 4))

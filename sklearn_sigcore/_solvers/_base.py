@@ -1,10 +1,9 @@
 """What every solver shares: its options, its interface and its convergence warning."""
 
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
-from sklearn.exceptions import ConvergenceWarning
+from sklearn_sigcore._estimator_utils import warn_not_converged
 
 
 @dataclass
@@ -54,12 +53,18 @@ class Solver:
     column_scaled : bool
         Whether it works in column-scaled coordinates (the gradient-based
         solvers); the row-wise ones read X as it is.
+    scales_out : bool
+        Whether it only reads the data through the problem's sums over rows
+        (loss, gradient, Hessian products), so that those sums can run where
+        the rows live (a dask fit); the row- or coordinate-sequential solvers
+        (sag, saga, liblinear) cannot.
     """
 
     name = None
     penalties = ("l2", None)
     multiclass = True
     column_scaled = True
+    scales_out = True
 
     def __init__(self, options):
         self.options = options
@@ -70,15 +75,3 @@ class Solver:
 
     def warn(self, detail=""):
         warn_not_converged(self.name, self.options.max_iter, detail)
-
-
-def warn_not_converged(solver, max_iter, detail=""):
-    """The ConvergenceWarning of every iterative fit of the package."""
-    detail = f" ({detail})" if detail else ""
-    warnings.warn(
-        f"The {solver} solver did not converge within max_iter={max_iter} iterations"
-        f"{detail}. Increase max_iter, scale the data (e.g. with StandardScaler) or "
-        "loosen tol; the model is usable but not optimal.",
-        ConvergenceWarning,
-        stacklevel=5,
-    )

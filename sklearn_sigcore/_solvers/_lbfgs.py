@@ -1,15 +1,12 @@
 """L-BFGS (scipy's L-BFGS-B) on the fused loss and gradient."""
 
 import numpy as np
-import scipy.optimize
+
+from sklearn_sigcore._estimator_utils import minimize_lbfgs
 
 from ._base import Solver
 
 EPS = np.finfo(np.float64).eps
-
-
-class _StopRequested(Exception):
-    """A callback asked the solver to stop (raised out of scipy's loop)."""
 
 
 class LbfgsSolver(Solver):
@@ -28,23 +25,10 @@ class LbfgsSolver(Solver):
             last["value"] = problem.smooth(theta)
             return last["value"]
 
-        accepted = {"theta": theta0, "n_iter": 0}
-
-        def callback(theta):
-            # called after the line search, whose last evaluation is the accepted point
-            accepted["theta"], accepted["n_iter"] = theta.copy(), accepted["n_iter"] + 1
-            if opts.report(accepted["n_iter"], theta, last["value"][0]):
-                raise _StopRequested
-
-        try:
-            res = scipy.optimize.minimize(
-                fun, theta0, method="L-BFGS-B", jac=True, callback=callback,
-                options={"maxiter": opts.max_iter, "maxls": 50, "gtol": opts.tol,
-                         "ftol": ftol},
-            )
-        except _StopRequested:
-            return accepted["theta"], accepted["n_iter"]
-        if res.status != 0:
-            msg = res.message.decode() if isinstance(res.message, bytes) else str(res.message)
-            self.warn(msg)
-        return res.x, int(res.nit)
+        res = minimize_lbfgs(
+            fun, theta0, max_iter=opts.max_iter, gtol=opts.tol, ftol=ftol, maxls=50,
+            # the line search's last evaluation is the accepted point
+            on_iteration=lambda n_iter, theta: opts.report(n_iter, theta, last["value"][0]))
+        if not res.converged:
+            self.warn(res.message)
+        return res.x, res.n_iter

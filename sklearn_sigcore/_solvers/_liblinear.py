@@ -23,6 +23,7 @@ class LiblinearSolver(Solver):
     penalties = ("l2", "l1")
     multiclass = False
     column_scaled = False
+    scales_out = False
 
     def solve(self, problem, theta0):
         opts = self.options

@@ -8,12 +8,10 @@ convergence test are written once here.
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse as sp
 
 from ._base import Solver
 
 EPS = np.finfo(np.float64).eps
-HESSIAN_BLOCK_ROWS = 2048
 
 
 class NewtonSolver(Solver):
@@ -160,7 +158,7 @@ def hessian(problem):
     matrix definite without changing the Newton step.
     """
     K, p, fit_b = problem.K, problem.p, problem.fit_intercept
-    raw = _raw_hessian(problem.X, problem.loss.curvature, problem.sample_weight, K, fit_b)
+    raw = problem.raw_hessian()
     factor = problem.factor
     H = raw * (problem.inv_s * np.outer(factor, factor))
     H[np.diag_indices_from(H)] += problem.l2_vec
@@ -180,54 +178,3 @@ def hessian(problem):
         for u in null:
             H += (scale / float(np.dot(u, u))) * np.outer(u, u)
     return H
-
-
-def _raw_hessian(X, curvature, sample_weight, K, fit_intercept):
-    """Σ_i x̃_i x̃_iᵀ ⊗ C_i over rows x̃_i = [x_i, 1]: the loss Hessian sums,
-    laid out as θ = [W.ravel() (class-major), b]."""
-    n, p = X.shape
-    size = K * p + (K if fit_intercept else 0)
-    H = np.zeros((size, size))
-    if K == 1:
-        pairs = [(0, 0, lambda rows: curvature[rows].astype(np.float64))]
-    else:
-        P = curvature
-        sw = sample_weight
-
-        def pair(k, l):
-            def weights(rows):
-                pk = P[rows, k].astype(np.float64)
-                c = pk * ((k == l) - P[rows, l])
-                return c if sw is None else c * sw[rows]
-            return weights
-        pairs = [(k, l, pair(k, l)) for k in range(K) for l in range(k, K)]
-
-    def place(k, l, ww, wb, bb):
-        """Pair k <= l into the upper triangle (every θ_b comes after every θ_W)."""
-        H[k * p:(k + 1) * p, l * p:(l + 1) * p] += ww
-        if fit_intercept:
-            H[k * p:(k + 1) * p, K * p + l] += wb
-            if k != l:
-                H[l * p:(l + 1) * p, K * p + k] += wb
-            H[K * p + k, K * p + l] += bb
-
-    if sp.issparse(X):
-        Xr = X.tocsr()
-        everything = slice(None)
-        for k, l, weights in pairs:
-            c = weights(everything)
-            ww = np.asarray((Xr.T @ Xr.multiply(c[:, None]).tocsr()).todense())
-            place(k, l, ww, np.asarray(Xr.T @ c).ravel(), c.sum())
-    else:
-        for start in range(0, n, HESSIAN_BLOCK_ROWS):
-            rows = slice(start, min(n, start + HESSIAN_BLOCK_ROWS))
-            Xb = np.asarray(X[rows], dtype=np.float64)
-            for k, l, weights in pairs:
-                c = weights(rows)
-                if k == l and np.all(c >= 0):
-                    Xs = Xb * np.sqrt(c)[:, None]
-                    ww = Xs.T @ Xs  # numpy takes BLAS syrk for Aᵀ A
-                else:
-                    ww = Xb.T @ (Xb * c[:, None])
-                place(k, l, ww, Xb.T @ c, c.sum())
-    return np.triu(H) + np.triu(H, 1).T

@@ -22,23 +22,47 @@ from sklearn_sigcore._linear_loss import LinearLoss
 # data: d = 1, the iterates and the tol criterion are those of the plain problem).
 COLUMN_SCALE_RANGE = 8
 
+# Rows per block of the Hessian's BLAS products.
+HESSIAN_BLOCK_ROWS = 2048
+
 
 def column_scale(X, l2=0.0):
     """Power-of-two scales d (n_features,) that bring each coefficient's
     curvature near that of a standardised column, or None when every column is
-    already within range.
+    already within range (see :func:`scale_from_rms`)."""
+    return scale_from_rms(column_rms(X), l2)
+
+
+def scale_from_rms(rms, l2=0.0):
+    """The column scales d of columns of root-mean-square ``rms``, or None.
 
     The curvature of coefficient j is about rms_j² / 4 + l2 (loss and L2
     penalty): d_j = 2^-round(log2 sqrt(rms_j² + 4 l2)). Scaling by the RMS
     alone would blow up the penalty's curvature on near-empty columns
     (100 x 1000 sparse rows: 100 lbfgs iterations instead of 7).
+    """
+    rms = np.asarray(rms, dtype=np.float64)
+    if rms.size == 0:
+        return None
+    curvature = np.hypot(rms, 2.0 * np.sqrt(l2))
+    exponent = np.zeros(rms.size)
+    live = curvature > 0
+    exponent[live] = np.round(np.log2(curvature[live]))
+    exponent[np.abs(exponent) <= COLUMN_SCALE_RANGE] = 0.0
+    if not exponent.any():
+        return None
+    return np.ldexp(1.0, (-exponent).astype(np.int64))
+
+
+def column_rms(X):
+    """Root mean square of each column of X, without overflow or underflow.
 
     One pass of squared sums; columns whose sum overflows or underflows are
     summed again after dividing by their largest magnitude.
     """
     n, p = X.shape
-    if n == 0 or p == 0:
-        return None
+    if n == 0:
+        return np.zeros(p)
     if sp.issparse(X):
         if X.format not in ("csr", "csc"):
             X = X.tocsr()
@@ -55,14 +79,7 @@ def column_scale(X, l2=0.0):
     redo = np.flatnonzero(~np.isfinite(sq) | (sq < 1e-250))
     if redo.size:
         rms[redo] = _careful_rms(X, redo)
-    curvature = np.hypot(rms, 2.0 * np.sqrt(l2))
-    exponent = np.zeros(p)
-    live = curvature > 0
-    exponent[live] = np.round(np.log2(curvature[live]))
-    exponent[np.abs(exponent) <= COLUMN_SCALE_RANGE] = 0.0
-    if not exponent.any():
-        return None
-    return np.ldexp(1.0, (-exponent).astype(np.int64))
+    return rms
 
 
 def _careful_rms(X, columns):
@@ -129,16 +146,22 @@ class LogisticProblem:
                  l2=0.0, l1=0.0, intercept_l2=0.0, intercept_l1=0.0, scale=None,
                  n_threads=None, coef_vanishes=False):
         self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.n_threads = n_threads
+        self.loss = LinearLoss(X, y, sample_weight, 1.0, int(n_classes), fit_intercept,
+                               n_threads=n_threads)
+        self._set_objective(X.shape[1], sw_sum, n_classes, fit_intercept, l2, l1,
+                            intercept_l2, intercept_l1, scale, coef_vanishes)
+
+    def _set_objective(self, n_features, sw_sum, n_classes, fit_intercept, l2, l1,
+                       intercept_l2, intercept_l1, scale, coef_vanishes):
+        """The layout of θ and the penalties: everything but the data."""
         self.coef_vanishes = coef_vanishes
         self.sw_sum = float(sw_sum)
-        self.K, self.p = int(n_classes), X.shape[1]
+        self.K, self.p = int(n_classes), int(n_features)
         self.fit_intercept = bool(fit_intercept)
         self.l2, self.l1 = float(l2), float(l1)
         self.intercept_l2, self.intercept_l1 = float(intercept_l2), float(intercept_l1)
         self.scale = scale
-        self.n_threads = n_threads
-        self.loss = LinearLoss(X, y, sample_weight, 1.0, self.K, self.fit_intercept,
-                               n_threads=n_threads)
         self.n_coef = self.K * self.p
         self.size = self.n_coef + (self.K if self.fit_intercept else 0)
         d = np.ones(self.p) if scale is None else np.asarray(scale, dtype=np.float64)
@@ -151,6 +174,27 @@ class LogisticProblem:
                                       np.full(n_b, self.intercept_l1)])
         self.has_l1 = bool(self.l1_vec.any())
         self.inv_s = 1.0 / self.sw_sum
+
+    # ------------------------------------------------- sums over the data
+    # The only places that read X: a subclass computing them elsewhere (over
+    # the chunks of a dask array) reuses every solver unchanged.
+    def _loss_gradient(self, V, c, store_hessian):
+        """Raw sums (Σ s_i ℓ_i, G (K, p), gb (K,)) at the α = 1 coefficients."""
+        return self.loss.loss_gradient(V, c, store_hessian=store_hessian)
+
+    def _hessp(self, V, c):
+        """Raw Hessian-vector product sums (G, gb) at the last stored point."""
+        return self.loss.hessp(V, c)
+
+    def raw_hessian(self):
+        """Σ_i x̃_i x̃_iᵀ ⊗ C_i at the last stored point (θ = [W.ravel(), b] layout,
+        before the column scale, 1/S and the penalty)."""
+        return raw_hessian(self.X, self.loss.curvature, self.sample_weight, self.K,
+                           self.fit_intercept)
+
+    def _weighted_square_norms(self, d):
+        """Σ_i s_i ‖x_i ⊙ d‖²: the data term of the Lipschitz bound."""
+        return weighted_square_norms(self.X, d, self.sample_weight)
 
     # ------------------------------------------------------------- layout
     def coefficients(self, theta):
@@ -179,7 +223,7 @@ class LogisticProblem:
     def smooth(self, theta, store_hessian=False):
         """Value and gradient of the smooth part (loss + L2 terms)."""
         V, c = self.coefficients(theta)
-        total, G, gb = self.loss.loss_gradient(V, c, store_hessian=store_hessian)
+        total, G, gb = self._loss_gradient(V, c, store_hessian)
         grad = self._pack(G, gb)
         value = total * self.inv_s
         if self.l2 or self.intercept_l2:
@@ -190,7 +234,7 @@ class LogisticProblem:
     def hessp(self, vec):
         """Hessian of the smooth part times vec, at the last store_hessian point."""
         V, c = self.coefficients(vec)
-        G, gb = self.loss.hessp(V, c)
+        G, gb = self._hessp(V, c)
         return self._pack(G, gb) + self.l2_vec * vec
 
     def l1_norm(self, theta):
@@ -207,20 +251,75 @@ class LogisticProblem:
 
     def lipschitz_bound(self):
         """Upper bound of the smooth part's gradient Lipschitz constant (θ coordinates)."""
-        X = self.X
         d = np.ones(self.p) if self.scale is None else self.scale
-        if sp.issparse(X):
-            X = X.tocsr()
-            data = X.data * d[X.indices]
-            rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-            sq = np.bincount(rows, weights=data * data, minlength=X.shape[0])
-        else:
-            sq = np.zeros(X.shape[0])
-            for start in range(0, X.shape[0], 4096):
-                block = np.asarray(X[start:start + 4096], dtype=np.float64) * d
-                sq[start:start + 4096] = np.einsum("ij,ij->i", block, block)
-        sq += 1.0 if self.fit_intercept else 0.0
+        weighted = self._weighted_square_norms(d)
+        if self.fit_intercept:
+            weighted += self.sw_sum
         curvature = 0.25 if self.K == 1 else 0.5
-        sw = self.sample_weight
-        weighted = float(np.dot(sq, sw)) if sw is not None else float(sq.sum())
         return curvature * weighted * self.inv_s + float(self.l2_vec.max(initial=0.0))
+
+
+def weighted_square_norms(X, d, sample_weight):
+    """Σ_i s_i ‖x_i ⊙ d‖² in float64 (s_i = 1 when ``sample_weight`` is None)."""
+    if sp.issparse(X):
+        X = X.tocsr()
+        data = X.data * d[X.indices]
+        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        sq = np.bincount(rows, weights=data * data, minlength=X.shape[0])
+    else:
+        sq = np.zeros(X.shape[0])
+        for start in range(0, X.shape[0], 4096):
+            block = np.asarray(X[start:start + 4096], dtype=np.float64) * d
+            sq[start:start + 4096] = np.einsum("ij,ij->i", block, block)
+    return float(np.dot(sq, sample_weight)) if sample_weight is not None else float(sq.sum())
+
+
+def raw_hessian(X, curvature, sample_weight, K, fit_intercept):
+    """Σ_i x̃_i x̃_iᵀ ⊗ C_i over rows x̃_i = [x_i, 1]: the loss Hessian sums,
+    laid out as θ = [W.ravel() (class-major), b]."""
+    n, p = X.shape
+    size = K * p + (K if fit_intercept else 0)
+    H = np.zeros((size, size))
+    if K == 1:
+        pairs = [(0, 0, lambda rows: curvature[rows].astype(np.float64))]
+    else:
+        P = curvature
+        sw = sample_weight
+
+        def pair(k, l):
+            def weights(rows):
+                pk = P[rows, k].astype(np.float64)
+                c = pk * ((k == l) - P[rows, l])
+                return c if sw is None else c * sw[rows]
+            return weights
+        pairs = [(k, l, pair(k, l)) for k in range(K) for l in range(k, K)]
+
+    def place(k, l, ww, wb, bb):
+        """Pair k <= l into the upper triangle (every θ_b comes after every θ_W)."""
+        H[k * p:(k + 1) * p, l * p:(l + 1) * p] += ww
+        if fit_intercept:
+            H[k * p:(k + 1) * p, K * p + l] += wb
+            if k != l:
+                H[l * p:(l + 1) * p, K * p + k] += wb
+            H[K * p + k, K * p + l] += bb
+
+    if sp.issparse(X):
+        Xr = X.tocsr()
+        everything = slice(None)
+        for k, l, weights in pairs:
+            c = weights(everything)
+            ww = np.asarray((Xr.T @ Xr.multiply(c[:, None]).tocsr()).todense())
+            place(k, l, ww, np.asarray(Xr.T @ c).ravel(), c.sum())
+    else:
+        for start in range(0, n, HESSIAN_BLOCK_ROWS):
+            rows = slice(start, min(n, start + HESSIAN_BLOCK_ROWS))
+            Xb = np.asarray(X[rows], dtype=np.float64)
+            for k, l, weights in pairs:
+                c = weights(rows)
+                if k == l and np.all(c >= 0):
+                    Xs = Xb * np.sqrt(c)[:, None]
+                    ww = Xs.T @ Xs  # numpy takes BLAS syrk for Aᵀ A
+                else:
+                    ww = Xb.T @ (Xb * c[:, None])
+                place(k, l, ww, Xb.T @ c, c.sum())
+    return np.triu(H) + np.triu(H, 1).T

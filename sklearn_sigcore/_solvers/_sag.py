@@ -19,6 +19,7 @@ class SagSolver(Solver):
 
     name = "sag"
     column_scaled = False
+    scales_out = False
     saga = False
 
     def solve(self, problem, theta0):

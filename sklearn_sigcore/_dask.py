@@ -1,0 +1,304 @@
+"""dask collections in and out: the chunk-wise fit of the linear model and
+lazy, block-by-block predictions for every estimator.
+
+dask is imported only when a dask collection is passed (it is the optional
+``distributed`` extra).
+
+The fit (:func:`logistic_problem`) persists each row chunk of X, y and
+sample_weight, validated and converted, where it is computed (on the
+workers of a distributed cluster: X never comes to the calling process),
+reads what the checks and the classes need in one pass over the chunks,
+then encodes the targets and weights in place and hands the solvers a
+:class:`~sklearn_sigcore._solvers._dask_problem.DaskLogisticProblem`.
+"""
+
+import functools
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import is_classifier
+from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import r2_score
+from sklearn.utils import check_array
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_feature_names, _check_n_features
+
+from sklearn_sigcore._estimator_utils import class_weights
+from sklearn_sigcore._solvers._problem import column_rms, scale_from_rms
+
+
+def is_dask_collection(obj):
+    """Whether ``obj`` is a dask collection (array, DataFrame, Series, ...)."""
+    return obj is not None and hasattr(obj, "__dask_graph__")
+
+
+# -------------------------------------------------------------- inputs
+def _as_array(obj):
+    """A dask array of a dask DataFrame / Series / array, with known chunk sizes."""
+    if hasattr(obj, "to_dask_array"):  # DataFrame or Series: lengths in one pass
+        return obj.to_dask_array(lengths=True)
+    if any(np.isnan(size) for sizes in obj.chunks for size in sizes):
+        obj = obj.compute_chunk_sizes()
+    return obj
+
+
+def _row_aligned(obj, X, name):
+    """``obj`` (dask, numpy or a scalar) split into X's row chunks, or None."""
+    import dask.array as da
+
+    if obj is None or np.ndim(obj) == 0:
+        return None
+    obj = _as_array(obj) if is_dask_collection(obj) else np.asarray(obj)
+    if obj.ndim == 2 and obj.shape[1] == 1 and name == "y":
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please "
+                      "change the shape of y to (n_samples, ), for example using ravel().",
+                      DataConversionWarning, stacklevel=4)
+        obj = obj[:, 0]
+    if obj.ndim != 1:
+        raise ValueError(f"{name} should be a 1d array, got an array of shape "
+                         f"{obj.shape} instead.")
+    if obj.shape[0] != X.shape[0]:
+        raise ValueError("Found input variables with inconsistent numbers of samples: "
+                         f"[{X.shape[0]}, {obj.shape[0]}] (X and {name}).")
+    if isinstance(obj, np.ndarray):
+        return da.from_array(obj, chunks=(X.chunks[0],))
+    return obj.rechunk((X.chunks[0],))
+
+
+def _prepare_task(X, y, sw, dtype):
+    """One chunk validated as the in-memory fit validates X, y and sample_weight."""
+    X = check_array(X, accept_sparse="csr", dtype=dtype, ensure_min_samples=0,
+                    accept_large_sparse=True, input_name="X")
+    if sp.issparse(X):
+        X.sum_duplicates()
+    else:
+        X = np.ascontiguousarray(X)
+    y = np.asarray(y).reshape(-1)
+    if sw is not None:
+        sw = np.asarray(sw, dtype=dtype)
+        sw = np.full(X.shape[0], sw, dtype=dtype) if sw.ndim == 0 else sw.reshape(-1)
+    return X, y, sw
+
+
+def _summary_task(chunk):
+    """What the checks and the classes need of one chunk."""
+    X, y, sw = chunk
+    if y.size and y.dtype.kind not in "biuU":
+        check_classification_targets(y)
+    labels, inverse = np.unique(y, return_inverse=True)
+    counts = np.bincount(inverse.reshape(-1), weights=sw, minlength=len(labels))
+    return {
+        "n": X.shape[0],
+        "labels": labels,
+        "counts": counts,
+        "sw_finite": sw is None or bool(np.all(np.isfinite(sw))),
+        "sw_negative": sw is not None and bool(np.any(sw < 0)),
+        "rms": column_rms(X),
+    }
+
+
+def _encode_task(chunk, classes, class_factors, binary, vanishing):
+    """The chunk as the solvers read it: targets, sample times class weights."""
+    X, y, sw = chunk
+    index = np.searchsorted(classes, y)
+    target = ((index == 1) if binary else index).astype(X.dtype)
+    if class_factors is not None:
+        factors = class_factors[index].astype(X.dtype)
+        sw = factors if sw is None else sw * factors
+    if vanishing:  # the intercept alone (see SigCoreLogisticRegression._problem)
+        X = np.zeros((X.shape[0], 1), dtype=X.dtype)
+    return X, target, sw
+
+
+def _merge_rms(summaries, n):
+    """Column RMS of the whole of X from each chunk's, without overflow."""
+    rms = np.array([s["rms"] for s in summaries])
+    rows = np.array([s["n"] for s in summaries], dtype=np.float64)
+    top = rms.max(axis=0)
+    safe = np.where(top > 0, top, 1.0)
+    return top * np.sqrt(((rms / safe) ** 2 * rows[:, None]).sum(axis=0) / max(n, 1))
+
+
+def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
+    """The chunk-wise problem of ``estimator.fit(X, y, sample_weight)``.
+
+    Parameters
+    ----------
+    estimator : SigCoreLogisticRegression
+    X, y, sample_weight : dask collections (or numpy y / sample_weight)
+    penalty_terms : callable
+        ``penalty_terms(sw_sum) -> dict`` of the problem's penalty arguments
+        and ``coef_vanishes``.
+
+    Returns
+    -------
+    problem : DaskLogisticProblem
+    classes : ndarray
+    dtype : numpy dtype of the fitted attributes
+    """
+    import dask
+
+    from sklearn_sigcore._solvers._dask_problem import DaskLogisticProblem
+
+    # a dask DataFrame's names, through its empty pandas frame
+    feature_source = X._meta if hasattr(X, "columns") else X
+    X = _as_array(X)
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2D array for X, got a {X.ndim}D dask array.")
+    if X.numblocks[1] > 1:
+        X = X.rechunk({1: -1})  # whole rows in each chunk
+    _check_n_features(estimator, X, reset=True)
+    _check_feature_names(estimator, feature_source, reset=True)
+    if X.shape[0] < 1:
+        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
+                         "of 1 is required.")
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    y = _row_aligned(y, X, "y")
+    scalar_sw = sample_weight if sample_weight is not None and np.ndim(sample_weight) == 0 \
+        else None
+    sw = _row_aligned(sample_weight, X, "sample_weight")
+
+    x_blocks = X.to_delayed().ravel()
+    y_blocks = y.to_delayed().ravel()
+    sw_blocks = (sw.to_delayed().ravel() if sw is not None
+                 else [scalar_sw] * len(x_blocks))
+    prepare = dask.delayed(_prepare_task, pure=True)
+    raw = dask.persist(*[prepare(xb, yb, swb, dtype)
+                         for xb, yb, swb in zip(x_blocks, y_blocks, sw_blocks)])
+    summaries = dask.compute(*[dask.delayed(_summary_task, pure=True)(c) for c in raw])
+
+    n = sum(s["n"] for s in summaries)
+    classes = np.unique(np.concatenate([s["labels"] for s in summaries]))
+    counts = np.zeros(len(classes))
+    for s in summaries:
+        counts[np.searchsorted(classes, s["labels"])] += s["counts"]
+    if len(classes) < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but the "
+            f"data contains only one class: {classes[0]!r}."
+        )
+    weighted = sample_weight is not None
+    if weighted:
+        if not all(s["sw_finite"] for s in summaries):
+            raise ValueError("sample_weight contains NaN or infinity.")
+        if any(s["sw_negative"] for s in summaries):
+            raise ValueError("Negative values in sample_weight: weights must be >= 0.")
+        if not np.any(counts > 0):
+            raise ValueError("Sample weights must contain at least one non-zero "
+                             "number: all sample weights are zero.")
+        if (counts > 0).sum() < 2:
+            raise ValueError(
+                "Only one class has samples of non-zero weight: at least 2 classes "
+                "with positive sample weight are needed."
+            )
+    factors = (None if estimator.class_weight is None else
+               class_weights(estimator.class_weight, classes, counts, classes))
+    sw_sum = float(np.dot(counts, factors)) if factors is not None else float(counts.sum())
+    if (weighted or factors is not None) and not sw_sum > 0:
+        raise ValueError("The sample weights (times the class weights) sum to zero: "
+                         "there is nothing to fit.")
+    if not weighted and factors is None:
+        sw_sum = float(n)
+
+    terms = penalty_terms(sw_sum)
+    vanishing = terms["coef_vanishes"]
+    scale = None if vanishing else scale_from_rms(_merge_rms(summaries, n), terms["l2"])
+    K = 1 if len(classes) == 2 else len(classes)
+    encode = dask.delayed(_encode_task, pure=True)
+    chunks = dask.persist(*[encode(c, classes, factors, K == 1, vanishing) for c in raw])
+    del raw  # the workers keep only the encoded chunks
+    problem = DaskLogisticProblem(chunks, X.astype(dtype), sw_sum, K,
+                                  estimator.fit_intercept, scale=scale, **terms)
+    return problem, classes, dtype
+
+
+def dask_compute(*objs):
+    """``dask.compute`` of the dask collections among ``objs`` (others pass through)."""
+    import dask
+
+    return dask.compute(*objs)
+
+
+# ------------------------------------------------------------- outputs
+def lazy_on_dask(method):
+    """Decorate a predict-like method ``method(self, X)``: on a dask array (or
+    DataFrame) it returns a lazy dask array computed block by block, each
+    block by the method itself on that block of rows."""
+
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        if not is_dask_collection(X):
+            return method(self, X, *args, **kwargs)
+
+        def apply(block):
+            return method(self, block, *args, **kwargs)
+        return _map_row_blocks(apply, X)
+
+    return wrapper
+
+
+def _map_row_blocks(apply, X):
+    """``apply`` on each row block of X, concatenated lazily."""
+    import dask
+    import dask.array as da
+
+    if hasattr(X, "to_delayed") and hasattr(X, "columns"):  # DataFrame: keep the names
+        blocks, rows = X.to_delayed(), None
+        probe = X._meta
+        width = X.shape[1]
+    else:
+        X = X.rechunk({1: -1}) if X.ndim == 2 and X.numblocks[1] > 1 else X
+        blocks, rows = X.to_delayed().ravel(), X.chunks[0]
+        probe, width = X._meta, X.shape[1]
+    # the output's shape and dtype, from one row of zeros
+    sample = apply(np.zeros((1, width), dtype=getattr(probe, "dtype", np.float64))
+                   if not hasattr(probe, "columns")
+                   else probe.reindex(range(1)).fillna(0))
+    sample = np.asarray(sample)
+    lazy = dask.delayed(apply, pure=True)
+    parts = [da.from_delayed(lazy(block), dtype=sample.dtype,
+                             shape=(np.nan if rows is None else rows[i],) + sample.shape[1:])
+             for i, block in enumerate(blocks)]
+    return da.concatenate(parts, axis=0)
+
+
+class DaskScoreMixin:
+    """``score`` that also takes dask collections (computed block by block)."""
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy (classifiers) or R² (regressors), weighted by
+        ``sample_weight``, as scikit-learn's; X, y and sample_weight may be
+        dask collections.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or dask collection of shape (n_samples, n_features)
+        y : array-like or dask collection of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like or dask collection of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        if not any(is_dask_collection(a) for a in (X, y, sample_weight)):
+            return super().score(X, y, sample_weight=sample_weight)
+        import dask
+        import dask.array as da
+
+        y_pred = self.predict(X)
+        if not is_dask_collection(y_pred):
+            y_pred = da.from_array(y_pred, chunks=-1)
+        y = _as_array(y) if is_dask_collection(y) else da.from_array(np.asarray(y), chunks=-1)
+        y = y.rechunk(y_pred.chunks[:y.ndim])
+        if sample_weight is not None:
+            sample_weight = (_as_array(sample_weight) if is_dask_collection(sample_weight)
+                             else da.from_array(np.asarray(sample_weight), chunks=-1))
+            sample_weight = sample_weight.rechunk((y_pred.chunks[0],))
+        if is_classifier(self):  # only the weighted count of hits travels
+            hits = y_pred == y
+            if hits.ndim == 2:  # multilabel: the whole row must match
+                hits = hits.all(axis=1)
+            return float(da.average(hits, weights=sample_weight).compute())
+        y, y_pred, sample_weight = dask.compute(y, y_pred, sample_weight)
+        return r2_score(y, y_pred, sample_weight=sample_weight)

@@ -1,0 +1,204 @@
+"""What every estimator of the package needs, written once.
+
+* :func:`restore_on_error`: a failed fit leaves the estimator as it was;
+* :func:`class_sample_weights`: sample weights times class weights;
+* :func:`minimize_lbfgs`: scipy's L-BFGS-B whose iteration callback may stop it;
+* :func:`warn_not_converged`: the one ConvergenceWarning;
+* :func:`print_progress`: the ``verbose`` line;
+* :func:`two_column_proba`: binary probabilities (or their logs) from log-odds.
+"""
+
+import contextlib
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.class_weight import compute_class_weight
+
+from . import kernels
+
+__all__ = ["restore_on_error", "class_sample_weights", "class_weights", "minimize_lbfgs",
+           "LbfgsResult", "warn_not_converged", "print_progress", "two_column_proba"]
+
+
+@contextlib.contextmanager
+def restore_on_error(estimator):
+    """Put back the estimator's attributes if the block raises.
+
+    Examples
+    --------
+    >>> from sklearn_sigcore import SigCoreLogisticRegression
+    >>> est = SigCoreLogisticRegression()
+    >>> try:
+    ...     with restore_on_error(est):
+    ...         est.coef_ = 1.0
+    ...         raise ValueError("bad data")
+    ... except ValueError:
+    ...     pass
+    >>> hasattr(est, "coef_")
+    False
+    """
+    state = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(state)
+        raise
+
+
+def class_sample_weights(class_weight, classes, y_encoded, sample_weight, y, dtype):
+    """Sample weights times the weights of the samples' classes.
+
+    Parameters
+    ----------
+    class_weight : dict, 'balanced' or None
+    classes : ndarray of shape (n_classes,)
+        Every class of the model (in ``partial_fit``: of the stream).
+    y_encoded : ndarray of int
+        Index in `classes` of each sample's label.
+    sample_weight : ndarray or None
+        Validated sample weights (None: all ones).
+    y : ndarray
+        The labels (for scikit-learn's checks of a dict's keys).
+    dtype : dtype
+        Of the returned weights.
+
+    Returns
+    -------
+    sample_weight : ndarray or None
+        None when both are None.
+
+    Notes
+    -----
+    'balanced' gives each class present in the data (positive weighted count)
+    the weight S / (n_present * S_c), with S_c the summed sample weights of
+    class c and S their total: every present class then carries S / n_present
+    and the total stays S, as scikit-learn's ``compute_class_weight`` does
+    when every class is present (it refuses data missing a class). A class
+    absent from the data (a ``partial_fit`` batch, or zero sample weights)
+    gets weight 0 and does not shrink the others. Counting weighted samples
+    makes integer sample weights the same as repeated samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class_sample_weights("balanced", np.array([0, 1, 2]), np.array([0, 0, 0, 1]),
+    ...                      None, None, np.float64)
+    array([0.66666667, 0.66666667, 0.66666667, 2.        ])
+    """
+    if class_weight is None:
+        return sample_weight
+    counts = np.bincount(y_encoded, weights=sample_weight, minlength=len(classes))
+    factors = class_weights(class_weight, classes, counts, y)[y_encoded].astype(dtype)
+    return factors if sample_weight is None else sample_weight * factors
+
+
+def class_weights(class_weight, classes, counts, y):
+    """The weight of each class (see :func:`class_sample_weights`), from the
+    summed sample weights ``counts`` of each class.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class_weights("balanced", np.array([0, 1, 2]), np.array([3.0, 1.0, 0.0]), None)
+    array([0.66666667, 2.        , 0.        ])
+    """
+    if isinstance(class_weight, str):       # 'balanced'
+        present = counts > 0
+        cw = np.zeros(len(classes))
+        cw[present] = counts.sum() / (present.sum() * counts[present])
+        return cw
+    return compute_class_weight(class_weight, classes=classes, y=y)
+
+
+@dataclass
+class LbfgsResult:
+    """What :func:`minimize_lbfgs` returns."""
+
+    x: np.ndarray
+    fun: float          # objective at x (None when a callback stopped the run)
+    n_iter: int
+    converged: bool
+    message: str
+    stopped: bool
+
+
+class _StopRequested(Exception):
+    """A callback asked the solver to stop (raised out of scipy's loop)."""
+
+
+def minimize_lbfgs(fun, x0, *, max_iter, gtol, max_fun=None, ftol=None, maxls=None,
+                   on_iteration=None):
+    """scipy's L-BFGS-B on ``fun(x) -> (value, gradient)``.
+
+    ``on_iteration(n_iter, x)`` runs after every iteration (after the line
+    search, whose last evaluation of ``fun`` is the accepted point); when it
+    returns True the minimisation stops there, at that iterate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = minimize_lbfgs(lambda x: (float(x @ x), 2 * x), np.ones(3), max_iter=50,
+    ...                      gtol=1e-8, on_iteration=lambda k, x: k == 1)
+    >>> res.n_iter, res.stopped
+    (1, True)
+    """
+    options = {"maxiter": max_iter, "gtol": gtol}
+    for key, value in (("maxfun", max_fun), ("ftol", ftol), ("maxls", maxls)):
+        if value is not None:
+            options[key] = value
+    accepted = {"x": x0, "n_iter": 0}
+
+    def callback(xk):
+        accepted["x"], accepted["n_iter"] = xk.copy(), accepted["n_iter"] + 1
+        if on_iteration is not None and on_iteration(accepted["n_iter"], xk):
+            raise _StopRequested
+
+    try:
+        res = scipy.optimize.minimize(fun, x0, method="L-BFGS-B", jac=True,
+                                      callback=callback, options=options)
+    except _StopRequested:
+        return LbfgsResult(accepted["x"], None, accepted["n_iter"], True, "", True)
+    msg = res.message.decode("latin1") if isinstance(res.message, bytes) else str(res.message)
+    return LbfgsResult(res.x, float(res.fun), int(res.nit), res.status == 0, msg, False)
+
+
+def warn_not_converged(solver, max_iter, detail="", stacklevel=5):
+    """The ConvergenceWarning of every iterative fit of the package."""
+    detail = f" ({detail})" if detail else ""
+    warnings.warn(
+        f"The {solver} solver did not converge within max_iter={max_iter} iterations"
+        f"{detail}. Increase max_iter, scale the data (e.g. with StandardScaler) or "
+        "loosen tol; the model is usable but not optimal.",
+        ConvergenceWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def print_progress(n_iter, loss, validation_score=None, label="Iteration"):
+    """The ``verbose`` line of one iteration or epoch."""
+    line = f"{label} {n_iter}, loss = {loss:.8f}"
+    if validation_score is not None:
+        line += f", validation score = {validation_score:f}"
+    print(line, flush=True)
+
+
+def two_column_proba(z, alpha=1.0, log=False):
+    """Columns P(classes_[0]), P(classes_[1]) (or their logs) of log-odds alpha z.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> two_column_proba(np.array([0.0, 2.0]), alpha=0.5)
+    array([[0.5       , 0.5       ],
+           [0.26894142, 0.73105858]])
+    """
+    z = np.ascontiguousarray(z).reshape(-1)
+    f = kernels.log_sigmoid if log else kernels.sigmoid
+    out = np.empty((z.shape[0], 2), dtype=z.dtype)
+    out[:, 1] = f(z, alpha)
+    out[:, 0] = f(-z, alpha)
+    return out

@@ -1,0 +1,96 @@
+"""What the estimators share, tested once through every estimator that uses it."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import make_classification
+from sklearn.utils.class_weight import compute_class_weight
+
+from sklearn_sigcore import (
+    SigCoreLogisticRegression,
+    SigCoreMLPClassifier,
+    SigCoreMLPRegressor,
+)
+
+@pytest.fixture(scope="module")
+def three_classes():
+    X, y = make_classification(300, 6, n_informative=4, n_classes=3, random_state=0)
+    return X, y
+
+
+def _balanced_over_present(y, sample_weight):
+    """compute_class_weight('balanced') over the classes of positive weight."""
+    present = np.unique(y[sample_weight > 0])
+    cw = dict(zip(present, compute_class_weight("balanced", classes=present,
+                                                y=y[sample_weight > 0])))
+    return np.array([cw.get(c, 0.0) for c in y])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SigCoreLogisticRegression(C=0.05, tol=1e-10, max_iter=1000),
+    lambda: SigCoreMLPClassifier((5,), max_iter=20, l2=5.0, random_state=0),
+], ids=["logistic", "mlp"])
+def test_balanced_weights_of_a_class_without_weight(three_classes, make):
+    # Class 2 has samples, all of weight 0: 'balanced' weighs the two other
+    # classes as scikit-learn's compute_class_weight does over those classes
+    # (the L2 term is divided by the total weight, so its scale matters).
+    X, y = three_classes
+    sw = (y != 2).astype(float)
+    balanced = make().set_params(class_weight="balanced").fit(X, y, sample_weight=sw)
+    explicit = make().fit(X, y, sample_weight=sw * _balanced_over_present(y, sw))
+    assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), rtol=1e-6,
+                    atol=1e-9)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SigCoreLogisticRegression(C=0.05, random_state=0),
+    lambda: SigCoreMLPClassifier((5,), l2=5.0, random_state=0, shuffle=False),
+], ids=["logistic", "mlp"])
+def test_balanced_weights_in_a_partial_fit_batch_missing_a_class(three_classes, make):
+    X, y = three_classes
+    keep = y != 1
+    Xb, yb = X[keep], y[keep]
+    ones = np.ones(len(yb))
+    balanced = make().set_params(class_weight="balanced")
+    balanced.partial_fit(Xb, yb, classes=[0, 1, 2])
+    explicit = make().partial_fit(Xb, yb, classes=[0, 1, 2],
+                                  sample_weight=_balanced_over_present(yb, ones))
+    assert_allclose(balanced.predict_proba(X), explicit.predict_proba(X), rtol=1e-6,
+                    atol=1e-9)
+
+
+class StopAtThirdIteration:
+    """A callback asking the fit to stop at the end of its third iteration."""
+
+    def __init__(self):
+        self.ends = 0
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        self.ends += 1
+        return self.ends >= 3
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("make", [
+    lambda: SigCoreMLPClassifier((8,), solver="lbfgs", max_iter=50, random_state=0),
+    lambda: SigCoreMLPRegressor((8,), solver="lbfgs", max_iter=50, random_state=0),
+    lambda: SigCoreLogisticRegression(solver="lbfgs", tol=1e-12, max_iter=50),
+], ids=["mlp-classifier", "mlp-regressor", "logistic"])
+def test_a_callback_stops_lbfgs(three_classes, make):
+    pytest.importorskip("sklearn.callback")
+    X, y = three_classes
+    model = make().set_callbacks(StopAtThirdIteration()).fit(X, y)
+    assert int(np.ravel(model.n_iter_)[0]) == 3
+    if hasattr(model, "loss_curve_"):
+        assert len(model.loss_curve_) == 3
+        # the model is the third iterate: its loss is the curve's last value
+        assert model.loss_ == model.loss_curve_[-1]

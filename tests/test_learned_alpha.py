@@ -1,0 +1,245 @@
+"""Gains learned with the weights (learn_alpha): gradients, solvers, attributes, continuation."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit, logsumexp, xlogy
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor
+from sklearn_sigcore._activations import ACTIVATIONS, activation_value
+from sklearn_sigcore._heads import LogLossHead, MultinomialHead, regression_head
+from sklearn_sigcore._network import Layout, Network
+
+
+@pytest.fixture(scope="module")
+def digits_split():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+
+
+def quiet(fit, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return fit(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# d loss / d theta (alpha = exp(theta)) against finite differences
+# --------------------------------------------------------------------------
+HEADS = {
+    "binary": (1, lambda n: LogLossHead(n)),
+    "multiclass": (4, lambda n: MultinomialHead(n)),
+    "multilabel": (3, lambda n: LogLossHead(n)),
+    "squared": (2, lambda n: regression_head("squared_error", "identity", n)),
+    "sigmoid-out": (2, lambda n: regression_head("squared_error", "sigmoid", n)),
+    "poisson": (2, lambda n: regression_head("poisson", "identity", n)),
+}
+
+
+def reference_objective(params, layout, activation, X, Y, target, s, l2):
+    """The weighted loss + L2 of a network with gains exp(theta), from scratch."""
+    coefs, intercepts = layout.views(params)
+    h = X
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        z = h @ W + b
+        if i < len(coefs) - 1:
+            alpha = np.exp(params[layout.gain_slices[i]])    # 1 value or one per unit
+            h = activation_value(activation, alpha * z)
+        else:
+            h = z
+    if target == "multiclass":
+        per_sample = logsumexp(h, axis=1) - h[np.arange(len(h)), Y.argmax(axis=1)]
+    elif target in ("binary", "multilabel"):
+        per_sample = (np.logaddexp(0, h) - Y * h).sum(axis=1)
+    elif target == "sigmoid-out":
+        per_sample = 0.5 * ((expit(h) - Y) ** 2).sum(axis=1)
+    elif target == "poisson":
+        per_sample = (xlogy(Y, Y) - Y * h - Y + np.exp(h)).sum(axis=1)
+    else:
+        per_sample = 0.5 * ((h - Y) ** 2).sum(axis=1)
+    penalty = sum(float((W ** 2).sum()) for W in coefs)
+    return float(s @ per_sample) / s.sum() + 0.5 * l2 / s.sum() * penalty
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    grad = np.empty_like(x)
+    for j in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp[j] += eps
+        xm[j] -= eps
+        grad[j] = (f(xp) - f(xm)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("learn", ["layer", "unit"])
+@pytest.mark.parametrize("target", sorted(HEADS))
+def test_gain_gradients_match_finite_differences(activation, learn, target):
+    rng = np.random.RandomState(1)
+    n, n_features, hidden = 9, 4, [5, 3]
+    n_out, make_head = HEADS[target]
+    X = rng.standard_normal((n, n_features))
+    if target == "multiclass":
+        Y = np.eye(n_out)[rng.randint(0, n_out, n)]
+        target_arr = Y.argmax(axis=1).astype(float)
+    elif target == "poisson":
+        Y = rng.poisson(2.0, (n, n_out)).astype(float)
+        target_arr = Y
+    else:
+        Y = (rng.rand(n, n_out) > 0.5).astype(float) if target in ("binary", "multilabel") \
+            else rng.uniform(0, 1, (n, n_out))
+        target_arr = Y
+    s = rng.uniform(0.2, 3.0, n)            # sample weights
+    l2 = 0.3
+    layout = Layout([n_features] + hidden + [n_out], learn)
+    params = rng.standard_normal(layout.size) * 0.7
+    for sl in layout.gain_slices:           # gains between about 0.3 and 3
+        params[sl] = rng.uniform(-1.2, 1.2, sl.stop - sl.start)
+    head = make_head(n_out)
+    net = Network(layout, params.copy(), [1.0, 1.0], activation, head, 1)
+    w = s / s.sum()
+    loss = net.loss_grad(X, np.ascontiguousarray(target_arr), w, l2 / s.sum(),
+                         net.buffers(n), head.tile(w))
+
+    def f(p):
+        return reference_objective(p, layout, activation, X, Y, target, s, l2)
+
+    assert loss == pytest.approx(f(params), rel=1e-10)
+    assert_allclose(net.grad, numerical_gradient(f, params), rtol=1e-5, atol=1e-7)
+    theta_grad = np.concatenate([net.grad[sl] for sl in layout.gain_slices])
+    assert np.any(np.abs(theta_grad) > 1e-4)     # the gains do get a gradient
+
+
+def test_layer_gains_with_fixed_values_are_the_fixed_network():
+    # learn_alpha='layer' at theta = log(alpha) computes the fixed network's loss
+    rng = np.random.RandomState(2)
+    X, y = rng.standard_normal((12, 5)), rng.randint(0, 3, 12).astype(float)
+    fixed = Layout([5, 6, 3])
+    learned = Layout([5, 6, 3], "layer")
+    p = rng.standard_normal(fixed.size)
+    coefs, intercepts = fixed.views(p)
+    w = np.full(12, 1 / 12)
+    a = Network(fixed, p.copy(), [2.5], "sigmoid", MultinomialHead(3), 1)
+    b = Network(learned, learned.pack(coefs, intercepts, np.float64, [2.5]), [1.0],
+                "sigmoid", MultinomialHead(3), 1)
+    la = a.loss_grad(X, y, w, 0.0, a.buffers(12))
+    lb = b.loss_grad(X, y, w, 0.0, b.buffers(12))
+    assert la == pytest.approx(lb, rel=1e-14)
+    assert_allclose(b.grad[:fixed.size], a.grad, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Estimators
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("learn", ["layer", "unit"])
+def test_every_solver_learns_the_gains(digits_split, solver, learn):
+    X_train, X_test, y_train, y_test = digits_split
+    kw = dict(hidden_layer_sizes=(32, 16), alpha=1.0, random_state=0,
+              max_iter=100 if solver == "lbfgs" else 30,
+              solver=solver, learning_rate_init=0.1 if solver == "sgd" else 0.01)
+    fixed = quiet(SigCoreMLPClassifier(**kw).fit, X_train, y_train)
+    learned = quiet(SigCoreMLPClassifier(**kw, learn_alpha=learn).fit, X_train, y_train)
+    assert learned.alphas_.shape == (2,)
+    assert not np.allclose(learned.alphas_, 1.0)
+    assert_array_equal(fixed.alphas_, [1.0, 1.0])
+    assert learned.alpha_curve_.shape == (learned.n_iter_, 2)
+    assert_allclose(learned.alpha_curve_[-1], learned.alphas_, rtol=1e-12)
+    assert_array_equal(fixed.alpha_curve_, np.full((fixed.n_iter_, 2), 1.0))
+    if solver == "lbfgs":       # a different problem for L-BFGS: compare with its start
+        assert learned.loss_ < 0.5 * learned.loss_curve_[0]
+    else:
+        assert learned.loss_ < fixed.loss_
+    if learn == "unit":
+        assert [g.shape for g in learned.unit_alphas_] == [(32,), (16,)]
+        assert_allclose(learned.alphas_, [np.exp(np.log(g).mean())
+                                          for g in learned.unit_alphas_])
+    else:
+        assert not hasattr(learned, "unit_alphas_")
+    assert learned.get_params()["alpha"] == 1.0     # what the user passed
+    assert learned.score(X_test, y_test) > 0.8
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_learned_gains_help_where_fixed_gains_hurt(digits_split, seed):
+    # issue 10's goal: from alpha = 0.05 (near-linear, vanishing units) the learned
+    # gain reaches a lower training loss than the same fixed gain
+    X_train, _, y_train, _ = digits_split
+    kw = dict(hidden_layer_sizes=(64,), alpha=0.05, max_iter=100, random_state=seed)
+    fixed = quiet(SigCoreMLPClassifier(**kw).fit, X_train, y_train)
+    learned = quiet(SigCoreMLPClassifier(**kw, learn_alpha="layer").fit, X_train, y_train)
+    assert learned.loss_ < fixed.loss_
+    assert learned.alphas_[0] > 0.05
+
+
+def test_partial_fit_continues_from_the_learned_gains(digits_split):
+    X_train, _, y_train, _ = digits_split
+    kw = dict(hidden_layer_sizes=(16,), learn_alpha="unit", alpha=0.5, random_state=0,
+              shuffle=False)
+    fit = quiet(SigCoreMLPClassifier(max_iter=3, **kw).fit, X_train, y_train)
+    part = SigCoreMLPClassifier(**kw)
+    for _ in range(3):
+        part.partial_fit(X_train, y_train, classes=np.arange(10))
+    for a, b in zip(part.unit_alphas_, fit.unit_alphas_):
+        assert_allclose(a, b, rtol=1e-12)
+    assert_allclose(part.alpha_curve_, fit.alpha_curve_, rtol=1e-12)
+    assert_allclose(part.coefs_[0], fit.coefs_[0], rtol=1e-12)
+    # after a pickle round trip the next epoch is the same too
+    again = pickle.loads(pickle.dumps(part))
+    part.partial_fit(X_train, y_train)
+    again.partial_fit(X_train, y_train)
+    assert_array_equal(again.unit_alphas_[0], part.unit_alphas_[0])
+
+
+def test_warm_start_continues_from_the_learned_gains(digits_split):
+    X_train, _, y_train, _ = digits_split
+    reg = SigCoreMLPRegressor((8,), alpha=0.2, learn_alpha="layer", max_iter=20,
+                              learning_rate_init=0.02, random_state=0)
+    y = (y_train - y_train.mean()) / y_train.std()
+    quiet(reg.fit, X_train, y)
+    learned = reg.alphas_[0]
+    assert abs(np.log(learned / 0.2)) > 0.1
+    quiet(reg.set_params(warm_start=True, max_iter=1).fit, X_train, y)
+    step = abs(np.log(reg.alphas_[0] / learned))                # one epoch on
+    assert step < 0.5 * abs(np.log(learned / 0.2))               # not back at 0.2
+    assert reg.alpha_curve_.shape == (21, 1)
+    # switching learn_alpha off keeps the network, with the gains of `alpha`
+    quiet(reg.set_params(learn_alpha=False).fit, X_train, y)
+    assert_array_equal(reg.alphas_, [0.2])
+
+
+def test_float32_learned_gains(digits_split):
+    X_train, _, y_train, _ = digits_split
+    kw = dict(hidden_layer_sizes=(16,), learn_alpha="layer", alpha=0.5, max_iter=5,
+              random_state=0)
+    c64 = quiet(SigCoreMLPClassifier(**kw).fit, X_train, y_train)
+    c32 = quiet(SigCoreMLPClassifier(**kw).fit, X_train.astype(np.float32), y_train)
+    assert c32.coefs_[0].dtype == np.float32
+    assert_allclose(c32.alphas_, c64.alphas_, rtol=1e-3)
+
+
+def test_diagnostics_display_plots_the_gains(digits_split):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from sklearn_sigcore.plotting import TrainingDiagnosticsDisplay
+
+    X_train, _, y_train, _ = digits_split
+    clf = quiet(SigCoreMLPClassifier((8, 8), learn_alpha="layer", max_iter=4,
+                                     random_state=0).fit, X_train, y_train)
+    display = TrainingDiagnosticsDisplay.from_estimator(clf)
+    assert len(display.ax_) == 4
+    lines = display.ax_[3].get_lines()
+    assert len(lines) == 2
+    assert_allclose(lines[0].get_ydata(), clf.alpha_curve_[:, 0])
+    fixed = quiet(SigCoreMLPClassifier((8,), max_iter=2, random_state=0).fit,
+                  X_train, y_train)
+    assert len(TrainingDiagnosticsDisplay.from_estimator(fixed).ax_) == 3
+    matplotlib.pyplot.close("all")

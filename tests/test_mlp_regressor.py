@@ -1,0 +1,297 @@
+"""SigCoreMLPRegressor: parity with scikit-learn, losses, targets, dtypes, bad input."""
+
+import inspect
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit, xlogy
+from sklearn.datasets import load_diabetes
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPRegressor
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_sigcore import SigCoreMLPRegressor
+from sklearn_sigcore._activations import ACTIVATIONS, activation_value
+from sklearn_sigcore._heads import regression_head
+from sklearn_sigcore._network import Layout, Network
+
+SKLEARN_HAS_LOSS = "loss" in inspect.signature(MLPRegressor).parameters
+SKLEARN_HAS_SAMPLE_WEIGHT = "sample_weight" in inspect.signature(MLPRegressor.fit).parameters
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+def quiet_fit(model, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(*args, **kwargs)
+
+
+def assert_same_network(ours, theirs, X):
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9, atol=1e-9)
+    assert ours.n_iter_ == theirs.n_iter_
+
+
+# --------------------------------------------------------------------------
+# alpha = 1, 'sigmoid' is scikit-learn's MLPRegressor(activation='logistic')
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_alpha_one_reproduces_sklearn_logistic_mlp(diabetes, solver, shuffle):
+    X, y = diabetes
+    kw = dict(hidden_layer_sizes=(16, 8), solver=solver, max_iter=25, random_state=3,
+              shuffle=shuffle, batch_size=64, learning_rate_init=0.01)
+    ours = quiet_fit(SigCoreMLPRegressor(alpha=1.0, l2=1e-3, **kw), X, y)
+    theirs = quiet_fit(MLPRegressor(activation="logistic", alpha=1e-3, **kw), X, y)
+    assert_same_network(ours, theirs, X)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-8)
+    if solver != "lbfgs":
+        assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-8)
+    assert ours.out_activation_ == theirs.out_activation_ == "identity"
+
+
+def test_parity_with_early_stopping(diabetes):
+    X, y = diabetes
+    kw = dict(hidden_layer_sizes=(16,), max_iter=200, random_state=0, early_stopping=True,
+              learning_rate_init=0.01)
+    ours = quiet_fit(SigCoreMLPRegressor(**kw), X, y)
+    theirs = quiet_fit(MLPRegressor(activation="logistic", **kw), X, y)
+    assert_same_network(ours, theirs, X)
+    assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=1e-9)
+    assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_)
+
+
+def test_parity_multi_output(diabetes):
+    # scikit-learn reports the mean over outputs of the half squared error but
+    # steps on its sum; we report the sum: the same training, loss_ x n_outputs.
+    X, y = diabetes
+    Y = np.column_stack([y, np.sin(y), -y])
+    kw = dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0, l2=0.0)
+    ours = quiet_fit(SigCoreMLPRegressor(**kw), X, Y)
+    theirs = quiet_fit(MLPRegressor(activation="logistic", alpha=0.0,
+                                    **{k: v for k, v in kw.items() if k != "l2"}), X, Y)
+    assert_same_network(ours, theirs, X)
+    assert ours.loss_ == pytest.approx(3 * theirs.loss_, rel=1e-8)
+    assert ours.predict(X).shape == (len(X), 3)
+
+
+@pytest.mark.skipif(not SKLEARN_HAS_SAMPLE_WEIGHT, reason="MLPRegressor without sample_weight")
+def test_parity_with_sample_weights(diabetes):
+    X, y = diabetes
+    sw = np.random.RandomState(0).uniform(0, 3, len(y))
+    kw = dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+    ours = quiet_fit(SigCoreMLPRegressor(**kw), X, y, sample_weight=sw)
+    theirs = quiet_fit(MLPRegressor(activation="logistic", **kw), X, y, sample_weight=sw)
+    assert_same_network(ours, theirs, X)
+
+
+@pytest.mark.skipif(not SKLEARN_HAS_LOSS, reason="MLPRegressor without loss='poisson'")
+def test_poisson_matches_sklearn(diabetes):
+    X, y = diabetes
+    counts = np.round(np.exp(0.5 * y))
+    kw = dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0, loss="poisson")
+    ours = quiet_fit(SigCoreMLPRegressor(**kw), X, counts)
+    theirs = quiet_fit(MLPRegressor(activation="logistic", **kw), X, counts)
+    assert ours.out_activation_ == theirs.out_activation_ == "exp"
+    assert_same_network(ours, theirs, X)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-8)
+
+
+# --------------------------------------------------------------------------
+# The heads' loss and gradient against finite differences
+# --------------------------------------------------------------------------
+def reference_objective(params, layout, alphas, activation, X, Y, head, s, l2):
+    """sum_i s_i loss_i / S + l2 / (2 S) sum ||W||^2, written from scratch."""
+    coefs, intercepts = layout.views(params)
+    h = X
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        z = h @ W + b
+        h = activation_value(activation, alphas[i] * z) if i < len(coefs) - 1 else z
+    if head == "sigmoid":
+        per_sample = 0.5 * ((expit(h) - Y) ** 2).sum(axis=1)
+    elif head == "poisson":
+        per_sample = (xlogy(Y, Y / np.exp(h)) - Y + np.exp(h)).sum(axis=1)
+    else:
+        per_sample = 0.5 * ((h - Y) ** 2).sum(axis=1)
+    penalty = sum(float((W ** 2).sum()) for W in coefs)
+    return float(s @ per_sample) / s.sum() + 0.5 * l2 / s.sum() * penalty
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    grad = np.empty_like(x)
+    for j in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp[j] += eps
+        xm[j] -= eps
+        grad[j] = (f(xp) - f(xm)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("head", ["identity", "sigmoid", "poisson"])
+@pytest.mark.parametrize("n_out", [1, 3])
+def test_gradient_matches_finite_differences(activation, head, n_out):
+    rng = np.random.RandomState(0)
+    n, n_features, hidden, alphas = 9, 4, [5, 3], [0.7, 2.5]
+    X = rng.standard_normal((n, n_features))
+    Y = rng.uniform(0, 1, (n, n_out)) if head != "poisson" else rng.poisson(2, (n, n_out))
+    Y = Y.astype(float)
+    s = rng.uniform(0.2, 3.0, n)
+    l2 = 0.3
+    layout = Layout([n_features] + hidden + [n_out])
+    params = rng.standard_normal(layout.size) * 0.7
+    out = "sigmoid" if head == "sigmoid" else "identity"
+    net = Network(layout, params.copy(), alphas, activation,
+                  regression_head("poisson" if head == "poisson" else "squared_error", out,
+                                  n_out), 1)
+    w = s / s.sum()
+    loss = net.loss_grad(X, np.ascontiguousarray(Y), w, l2 / s.sum(), net.buffers(n))
+
+    def f(p):
+        return reference_objective(p, layout, alphas, activation, X, Y, head, s, l2)
+
+    assert loss == pytest.approx(f(params), rel=1e-10)
+    assert_allclose(net.grad, numerical_gradient(f, params), rtol=1e-5, atol=1e-7)
+
+
+# --------------------------------------------------------------------------
+# Behaviour
+# --------------------------------------------------------------------------
+def test_designs_worked_example_sigmoid_targets():
+    # targets sigma(3x) at 50 points in [-5, 5]: one hidden unit with a learned
+    # gain and a sigmoid output fit them (near-linear hidden unit, large output weight)
+    x = np.linspace(-5, 5, 50).reshape(-1, 1)
+    y = expit(3 * x.ravel())
+    reg = quiet_fit(SigCoreMLPRegressor((1,), out_activation="sigmoid", learn_alpha="layer",
+                                        l2=0.0, solver="lbfgs", max_iter=2000, tol=1e-12,
+                                        random_state=0), x, y)
+    assert reg.out_activation_ == "logistic"
+    pred = reg.predict(x)
+    assert np.all((pred >= 0) & (pred <= 1))
+    assert np.max(np.abs(pred - y)) < 0.01
+    assert reg.alpha_curve_.shape == (reg.n_iter_, 1)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_float32_is_kept(diabetes, solver):
+    X, y = diabetes
+    reg = quiet_fit(SigCoreMLPRegressor((8,), solver=solver, max_iter=10, random_state=0),
+                    X.astype(np.float32), y.astype(np.float32))
+    assert all(c.dtype == np.float32 for c in reg.coefs_ + reg.intercepts_)
+    assert reg.predict(X.astype(np.float32)).dtype == np.float32
+    ref = quiet_fit(SigCoreMLPRegressor((8,), solver=solver, max_iter=10, random_state=0),
+                    X, y)
+    if solver == "adam":
+        assert_allclose(reg.predict(X), ref.predict(X), atol=1e-3)
+
+
+def test_sparse_matches_dense(diabetes):
+    X, y = diabetes
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    kw = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    dense = quiet_fit(SigCoreMLPRegressor(**kw), X, y)
+    sparse = quiet_fit(SigCoreMLPRegressor(**kw), sp.csr_matrix(X), y)
+    assert_allclose(sparse.predict(sp.csc_matrix(X)), dense.predict(X), rtol=1e-10)
+
+
+def test_partial_fit_equals_fit_epochs(diabetes):
+    X, y = diabetes
+    kw = dict(hidden_layer_sizes=(8,), random_state=0, shuffle=False)
+    fit = quiet_fit(SigCoreMLPRegressor(max_iter=3, **kw), X, y)
+    part = SigCoreMLPRegressor(**kw)
+    for _ in range(3):
+        part.partial_fit(X, y)
+    assert_allclose(part.predict(X), fit.predict(X), rtol=1e-12)
+    assert_allclose(part.loss_curve_, fit.loss_curve_, rtol=1e-12)
+
+
+def test_score_is_r2_and_pickle_round_trip(diabetes):
+    X, y = diabetes
+    reg = quiet_fit(SigCoreMLPRegressor((16,), alpha="auto", max_iter=200,
+                                        random_state=0), X, y)
+    assert 0.4 < reg.score(X, y) < 1
+    again = pickle.loads(pickle.dumps(reg))
+    assert_array_equal(again.predict(X), reg.predict(X))
+
+
+def test_verbose_prints_one_line_per_epoch(diabetes, capsys):
+    X, y = diabetes
+    reg = quiet_fit(SigCoreMLPRegressor((4,), max_iter=4, verbose=1, early_stopping=True,
+                                        random_state=0), X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line.startswith("Iteration ")]
+    assert len(lines) == reg.n_iter_ == 4
+    assert all("validation score = " in line for line in lines)
+
+
+# --------------------------------------------------------------------------
+# Bad input: clear errors, fitted model unchanged
+# --------------------------------------------------------------------------
+def _snapshot(model):
+    return [c.copy() for c in model.coefs_], model.n_features_in_, model.n_iter_
+
+
+def _assert_unchanged(model, snapshot):
+    coefs, n_features, n_iter = snapshot
+    for a, b in zip(model.coefs_, coefs):
+        assert_array_equal(a, b)
+    assert model.n_features_in_ == n_features and model.n_iter_ == n_iter
+
+
+def test_sigmoid_output_needs_targets_in_unit_interval(diabetes):
+    X, y = diabetes
+    reg = quiet_fit(SigCoreMLPRegressor((4,), out_activation="sigmoid", max_iter=3,
+                                        random_state=0), X, expit(y))
+    snap = _snapshot(reg)
+    with pytest.raises(ValueError, match=r"needs targets in \[0, 1\]"):
+        reg.fit(X[:, :5], y)
+    _assert_unchanged(reg, snap)
+
+
+def test_partial_fit_rejects_targets_of_another_shape(diabetes):
+    X, y = diabetes
+    reg = SigCoreMLPRegressor((4,), random_state=0).partial_fit(X, y)
+    snap = _snapshot(reg)
+    with pytest.raises(ValueError, match="n_outputs_=1"):
+        reg.partial_fit(X, np.column_stack([y, y]))
+    _assert_unchanged(reg, snap)
+
+
+@pytest.mark.parametrize("learn_alpha", ["layers", True, "yes", 1])
+def test_unknown_learn_alpha(diabetes, learn_alpha):
+    X, y = diabetes
+    reg = SigCoreMLPRegressor((4,), random_state=0).partial_fit(X, y)
+    snap = _snapshot(reg)
+    with pytest.raises(ValueError, match="learn_alpha"):
+        reg.set_params(learn_alpha=learn_alpha).partial_fit(X, y)
+    with pytest.raises(ValueError, match="learn_alpha"):
+        reg.fit(X, y)
+    _assert_unchanged(reg, snap)
+
+
+def test_poisson_rejects_negative_targets_and_sigmoid_output(diabetes):
+    X, y = diabetes
+    with pytest.raises(ValueError, match="negative"):
+        SigCoreMLPRegressor(loss="poisson").fit(X, y)
+    with pytest.raises(ValueError, match="out_activation"):
+        SigCoreMLPRegressor(loss="poisson", out_activation="sigmoid").fit(X, np.abs(y))
+
+
+def test_non_finite_targets_and_zero_weights(diabetes):
+    X, y = diabetes
+    bad = y.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="(NaN|infinity)"):
+        SigCoreMLPRegressor().fit(X, bad)
+    with pytest.raises(ValueError, match="(sum to zero|non-zero)"):
+        SigCoreMLPRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
