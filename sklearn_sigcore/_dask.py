@@ -243,23 +243,19 @@ def _map_row_blocks(apply, X):
     import dask
     import dask.array as da
 
-    if hasattr(X, "to_delayed") and hasattr(X, "columns"):  # DataFrame: keep the names
-        blocks, rows = X.to_delayed(), None
-        probe = X._meta
-        width = X.shape[1]
+    if hasattr(X, "columns"):  # a DataFrame: its partitions keep the column names
+        blocks, rows = X.to_delayed(), [np.nan] * X.npartitions
+        probe = X._meta.reindex(range(1)).fillna(0)
     else:
-        X = X.rechunk({1: -1}) if X.ndim == 2 and X.numblocks[1] > 1 else X
+        if X.ndim == 2 and X.numblocks[1] > 1:
+            X = X.rechunk({1: -1})
         blocks, rows = X.to_delayed().ravel(), X.chunks[0]
-        probe, width = X._meta, X.shape[1]
-    # the output's shape and dtype, from one row of zeros
-    sample = apply(np.zeros((1, width), dtype=getattr(probe, "dtype", np.float64))
-                   if not hasattr(probe, "columns")
-                   else probe.reindex(range(1)).fillna(0))
-    sample = np.asarray(sample)
-    lazy = dask.delayed(apply, pure=True)
-    parts = [da.from_delayed(lazy(block), dtype=sample.dtype,
-                             shape=(np.nan if rows is None else rows[i],) + sample.shape[1:])
-             for i, block in enumerate(blocks)]
+        probe = np.zeros((1,) + X.shape[1:], dtype=X.dtype)
+    # the output's trailing shape and dtype, from one row of zeros
+    sample = np.asarray(apply(probe))
+    parts = [da.from_delayed(dask.delayed(apply)(block), shape=(n,) + sample.shape[1:],
+                             dtype=sample.dtype)
+             for block, n in zip(blocks, rows)]
     return da.concatenate(parts, axis=0)
 
 

@@ -13,6 +13,7 @@ from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
 from . import kernels
 from ._activations import SATURATION_DOC
+from ._dask import DaskScoreMixin, lazy_on_dask
 from ._estimator_utils import class_sample_weights, two_column_proba
 from ._heads import LogLossHead, MultinomialHead
 from ._kernels import softmax_rows
@@ -29,7 +30,8 @@ from ._progress import CallbackSupportMixin
 __all__ = ["SigCoreMLPClassifier"]
 
 
-class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseSigCoreMLP):
+class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin,
+                           BaseSigCoreMLP):
     """Multi-layer perceptron classifier with sigmoid-core hidden units.
 
     Every hidden unit computes f(alpha (W h + b)), with f the logistic sigmoid
@@ -447,6 +449,7 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseSigCoreMLP
                          classes=classes)
 
     # ------------------------------------------------------------ predict
+    @lazy_on_dask
     def predict(self, X):
         """Predict class labels (or a label indicator matrix for multilabel).
 
@@ -465,6 +468,7 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseSigCoreMLP
             z = z.ravel()
         return self._label_binarizer.inverse_transform(z, threshold=0.0)
 
+    @lazy_on_dask
     def predict_proba(self, X):
         """Probability of each class.
 
@@ -481,6 +485,7 @@ class SigCoreMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseSigCoreMLP
         """
         return self._output(X, log=False)
 
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed without log(0).
 

@@ -1,7 +1,5 @@
 """SigCoreMLPRegressor: a multi-layer perceptron regressor whose hidden units are f(alpha z)."""
 
-import numbers
-
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
@@ -10,6 +8,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
 from ._activations import SATURATION_DOC
+from ._dask import DaskScoreMixin, lazy_on_dask
 from ._heads import regression_head
 from ._mlp_base import (
     GAIN_ATTRIBUTES_DOC,
@@ -24,7 +23,8 @@ from ._progress import CallbackSupportMixin
 __all__ = ["SigCoreMLPRegressor"]
 
 
-class SigCoreMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseSigCoreMLP):
+class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
+                          BaseSigCoreMLP):
     """Multi-layer perceptron regressor with sigmoid-core hidden units.
 
     The network of :class:`SigCoreMLPClassifier` (hidden units f(alpha z),
@@ -342,6 +342,7 @@ class SigCoreMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseSigCoreMLP):
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     # ------------------------------------------------------------ predict
+    @lazy_on_dask
     def predict(self, X):
         """Predicted targets.
 

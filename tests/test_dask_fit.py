@@ -153,6 +153,34 @@ def test_lazy_predictions_and_score(client):
     assert model.score(Xd, y) == pytest.approx(model.score(X, y), rel=1e-12)
 
 
+def test_mlp_lazy_predictions_and_score(client):
+    from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor
+
+    X, y, sw = problem(3, seed=9)
+    Xd, yd, swd = chunked(X, y, sw)
+    Y_multi = np.column_stack([y == 0, y == 2]).astype(int)
+    targets = np.column_stack([X[:, 0] + X[:, 1], np.sin(X[:, 2])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)   # 30 epochs suffice here
+        models = [
+            (SigCoreMLPClassifier((8,), max_iter=30, random_state=0).fit(X, y), y,
+             ("predict", "predict_proba", "predict_log_proba")),
+            (SigCoreMLPClassifier((8,), max_iter=30, random_state=0).fit(X, Y_multi), Y_multi,
+             ("predict", "predict_proba")),
+            (SigCoreMLPRegressor((8,), max_iter=30, random_state=0).fit(X, targets), targets,
+             ("predict",)),
+        ]
+        for model, target, methods in models:
+            for method in methods:
+                lazy = getattr(model, method)(Xd)
+                assert isinstance(lazy, da.Array)
+                np.testing.assert_allclose(lazy.compute(), getattr(model, method)(X),
+                                           rtol=1e-12)
+            target_d = da.from_array(target, chunks=(250,) + target.shape[1:])
+            assert model.score(Xd, target_d, sample_weight=swd) == pytest.approx(
+                model.score(X, target, sample_weight=sw), rel=1e-12)
+
+
 def test_solvers_that_cannot_scale_out_say_so(client):
     X, y, sw = problem(2)
     Xd, yd, _ = chunked(X, y, sw)
