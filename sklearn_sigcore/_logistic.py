@@ -35,6 +35,7 @@ from sklearn_sigcore._logistic_params import (
     choose_solver,
     resolve_penalty,
 )
+from sklearn_sigcore._persistence import PersistenceMixin
 from sklearn_sigcore._progress import CallbackSupportMixin, FitCallbacks
 from sklearn_sigcore._solvers import (
     SOLVERS,
@@ -66,7 +67,7 @@ def _work(X, n_classes):
 
 
 class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin,
-                                SparseCoefMixin, BaseEstimator):
+                                SparseCoefMixin, PersistenceMixin, BaseEstimator):
     """Logistic regression with a tunable sigmoid core: P(y=1 | x) = σ(α(w·x + b)).
 
     For two classes the model is ``P(y = classes_[1] | x) = σ(α(x·w + b))``
@@ -129,7 +130,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         ``solver='liblinear'`` only: the intercept is the weight of a
         synthetic feature of this constant value, penalised like the others
         (so the intercept's penalty is (b / intercept_scaling)² or
-        |b| / intercept_scaling), as in scikit-learn.
+        abs(b) / intercept_scaling), as in scikit-learn.
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights
         (``'balanced'``: n_samples / (n_classes * bincount(y))).
@@ -193,7 +194,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         ``partial_fit``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also

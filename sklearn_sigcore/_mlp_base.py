@@ -30,6 +30,7 @@ from ._estimator_utils import (
 )
 from ._network import Layout, Network, auto_init, glorot_init, input_rms, layer_gain
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._persistence import PersistenceMixin
 from ._progress import FitCallbacks
 from ._threads import blas_threads
 from .kernels import check_alpha
@@ -112,7 +113,7 @@ class TrainingState:
     alpha_curve: list = field(default_factory=list)
 
 
-class BaseSigCoreMLP(BaseEstimator):
+class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
     """Fit, partial_fit, training loop and prediction plumbing of both MLPs."""
 
     _numeric_targets = False
@@ -203,7 +204,7 @@ class BaseSigCoreMLP(BaseEstimator):
         fit_callbacks.finish()
         return self
 
-    def _start_gains(self, alpha_spec, learn, layout):
+    def _start_gains(self, alpha_spec, learn):
         """Gains a warm start / partial_fit continues from (see ``alpha``)."""
         previous = getattr(self, "_layout", None)
         if learn and previous is not None and previous.learn_alpha:
@@ -242,7 +243,7 @@ class BaseSigCoreMLP(BaseEstimator):
                 raise ValueError("The network shape changed since the last fit "
                                  f"(layers {layout.layer_units}); refit without "
                                  "warm_start / partial_fit.")
-            alphas = self._start_gains(alpha_spec, layout.learn_alpha, layout)
+            alphas = self._start_gains(alpha_spec, layout.learn_alpha)
             optimizer = getattr(self, "_optimizer", None)
             if optimizer is not None and getattr(optimizer, "n_params", -1) != layout.size:
                 optimizer = None        # learn_alpha changed: new parameters, new moments
