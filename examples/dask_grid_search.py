@@ -1,4 +1,5 @@
 """Grid search over alpha on a dask.distributed cluster (joblib's dask backend).
+=============================================================================
 
 The same GridSearchCV runs locally and on a LocalCluster of worker processes
 on 127.0.0.1, and the cross-validation results agree.  To use a real cluster,

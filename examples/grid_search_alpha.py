@@ -1,4 +1,5 @@
 """Tune alpha with GridSearchCV inside a Pipeline, and plot the search.
+====================================================================
 
 Run: python examples/grid_search_alpha.py [figure.png]
 """

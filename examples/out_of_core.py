@@ -1,4 +1,5 @@
 """Out-of-core training: partial_fit over chunks of a CSV file and of a dask array.
+================================================================================
 
 Neither loop holds more than one chunk of the training data in memory.
 

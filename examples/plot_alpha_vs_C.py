@@ -1,8 +1,9 @@
 """What α does in a linear model: it trades off against C.
+=======================================================
 
 SigCoreLogisticRegression models P(y=1 | x) = σ(α(w·x + b)). The probabilities
 depend on α only through α·w and α·b, so with an L2 penalty a fit at (α, C)
-gives the same probabilities as a fit at α = 1 with C·α² (coef_ is divided by
+gives the same probabilities as a fit at α = 1 with C·α² (``coef_`` is divided by
 α); with an L1 penalty the factor is α. This script checks both identities on
 the breast-cancer data and, given an output path and matplotlib, draws the
 α = 1 regularisation path against the α path at fixed C.

@@ -1,4 +1,5 @@
 """Deep sigmoid networks: alpha = 1 against alpha = 'auto', by depth.
+==================================================================
 
 σ(αz) has slope α/4 at 0 and mean 1/2, so with α = 1 and the usual
 initialisation each sigmoid layer shrinks the backpropagated signal about 4x:

@@ -155,7 +155,7 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
     intercepts_ : list of ndarray of shape (n_units_out,)
         Intercepts, one per layer.
     {gain_attributes}
-    gradient_norms_ : ndarray of shape (n_epochs, n_layers_ - 1)
+    gradient_norms_ : ndarray of shape (n_epochs, `n_layers_` - 1)
         Per epoch and layer: norm of the gradient of the loss with respect
         to the layer's weights, on a few sampled mini-batches.
     saturation_ : ndarray of shape (n_epochs, n_hidden_layers)
@@ -163,7 +163,7 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
         is flat ({saturation}).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit (only when X has string names).
     n_iter_ : int
         Epochs (stochastic solvers) or iterations (lbfgs) of the last call.

@@ -9,9 +9,10 @@ activation and the loss.
 
 Learned gains (``learn_alpha``) are parameterised as alpha = exp(theta), one
 theta per hidden layer ('layer') or per hidden unit ('unit'), so they stay
-positive (theta is clipped to +-LOG_GAIN_LIMIT).  With delta = d L / d(alpha z) backpropagated into the layer,
-d L / d z = alpha delta and d L / d theta = alpha d L / d alpha =
-sum(z * d L / d z) (over the samples, and over the units for 'layer').
+positive (theta is clipped to +-LOG_GAIN_LIMIT).  With delta = d L / d(alpha z)
+backpropagated into the layer, d L / d z = alpha delta and d L / d theta =
+alpha d L / d alpha = sum(z * d L / d z) (over the samples, and over the
+units for 'layer').
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """SGD and Adam steppers on one flat parameter vector, updated in place.
 
-The MLP keeps every weight, intercept and learned log-gain in one contiguous vector (layers are
-views into it).  A training step calls ``begin_step`` once, then
+The MLP keeps every weight, intercept and learned log-gain in one contiguous
+vector (layers are views into it).  A training step calls ``begin_step`` once, then
 ``step_slice`` for each layer's weights and intercepts as soon as
 backpropagation has produced their gradient (while it is still in cache);
 each call is one fused, allocation-free pass that also adds the L2 term

@@ -33,7 +33,7 @@ Notes
 A float32 graph agrees with ``predict_proba`` on the same float32 input to
 about 1e-7 for ordinary models. Its error grows with the size of the scaled
 scores u = alpha z: a network trained by lbfgs at alpha = 300 has units with
-|u| in the thousands, and float32 rounding then moves the outputs by 1e-5 to
+``|u|`` in the thousands, and float32 rounding then moves the outputs by 1e-5 to
 1e-4, in ``predict_proba`` of a float32 model as much as in the graph. Fit
 such a model on float64 data (its ``predict_proba`` is then exact, and the
 float32 graph stays within 1e-5 of it), or convert with a float64 input for

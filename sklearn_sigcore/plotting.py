@@ -69,7 +69,22 @@ class SigmoidCoreDisplay:
 
     @classmethod
     def from_alphas(cls, alphas=(0.5, 1.0, 4.0), *, x=None, ax=None):
-        """Compute the curves for `alphas` over `x` (default -8..8) and plot them."""
+        """Compute the curves for `alphas` over `x` and plot them.
+
+        Parameters
+        ----------
+        alphas : sequence of float, default=(0.5, 1.0, 4.0)
+            The scales alpha > 0, one pair of curves each.
+        x : array-like of shape (n_points,), default=None
+            Where the curves are evaluated; None: 401 points from -8 to 8.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None: a new figure.
+
+        Returns
+        -------
+        display : SigmoidCoreDisplay
+            The drawn display.
+        """
         alphas = [kernels.check_alpha(a) for a in alphas]
         x = np.linspace(-8.0, 8.0, 401) if x is None else np.asarray(x, dtype=np.float64)
         values = np.array([kernels.sigmoid(x, a) for a in alphas])
@@ -77,7 +92,18 @@ class SigmoidCoreDisplay:
         return cls(x, alphas, values, derivatives).plot(ax=ax)
 
     def plot(self, ax=None):
-        """Draw sigma(alpha x) (solid) and its derivative (dashed) on `ax`."""
+        """Draw sigma(alpha x) (solid) and its derivative (dashed) on `ax`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None: a new figure.
+
+        Returns
+        -------
+        self : SigmoidCoreDisplay
+            With ``lines_``, ``ax_`` and ``figure_`` set.
+        """
         ax = _axes(ax)
         self.lines_ = []
         for alpha, value, derivative in zip(self.alphas, self.values, self.derivatives):
@@ -163,7 +189,24 @@ class AlphaSearchDisplay:
 
     @classmethod
     def from_cv_results(cls, cv_results, *, param_name=None, ax=None):
-        """Build from a ``cv_results_`` dict (GridSearchCV, RandomizedSearchCV)."""
+        """Build from a ``cv_results_`` dict (GridSearchCV, RandomizedSearchCV) and plot.
+
+        Parameters
+        ----------
+        cv_results : dict
+            The ``cv_results_`` of a search, with ``param_<name>``,
+            ``mean_test_score``, ``std_test_score`` and ``params``.
+        param_name : str, default=None
+            The searched parameter that is alpha (e.g. ``'mlp__alpha'``);
+            None: the only one named ``alpha`` or ending in ``__alpha``.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None: a new figure.
+
+        Returns
+        -------
+        display : AlphaSearchDisplay
+            The drawn display.
+        """
         param_name = _alpha_param_name(cv_results, param_name)
         column = np.asarray(cv_results[f"param_{param_name}"], dtype=object)
         numeric = np.array([isinstance(a, (int, float, np.number)) for a in column])
@@ -191,12 +234,39 @@ class AlphaSearchDisplay:
 
     @classmethod
     def from_estimator(cls, search, *, param_name=None, ax=None):
-        """Build from a fitted search estimator (uses its ``cv_results_``)."""
+        """Build from a fitted search estimator (uses its ``cv_results_``) and plot.
+
+        Parameters
+        ----------
+        search : fitted GridSearchCV, RandomizedSearchCV or similar
+            A search with ``cv_results_``.
+        param_name : str, default=None
+            The searched parameter that is alpha; None: the only one named
+            ``alpha`` or ending in ``__alpha``.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None: a new figure.
+
+        Returns
+        -------
+        display : AlphaSearchDisplay
+            The drawn display.
+        """
         check_is_fitted(search, "cv_results_")
         return cls.from_cv_results(search.cv_results_, param_name=param_name, ax=ax)
 
     def plot(self, ax=None):
-        """Draw mean CV score against alpha (log scale) with fold std error bars."""
+        """Draw mean CV score against alpha (log scale) with fold std error bars.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; None: a new figure.
+
+        Returns
+        -------
+        self : AlphaSearchDisplay
+            With ``errorbars_``, ``reference_lines_``, ``ax_`` and ``figure_`` set.
+        """
         ax = _axes(ax)
         self.errorbars_ = []
         for label, mean, std in zip(self.group_labels, self.mean_scores, self.std_scores):
@@ -260,9 +330,21 @@ class TrainingDiagnosticsDisplay:
 
     @classmethod
     def from_estimator(cls, estimator, *, axes=None):
-        """Build from a fitted SigCore MLP (or a Pipeline ending in one).
+        """Build from a fitted SigCore MLP (or a Pipeline ending in one) and plot.
 
         The gains' panel is drawn when the estimator learned them (``learn_alpha``).
+
+        Parameters
+        ----------
+        estimator : fitted SigCoreMLPClassifier, SigCoreMLPRegressor or Pipeline
+            The network (or a pipeline whose last step is one).
+        axes : array-like of matplotlib Axes, default=None
+            3 Axes (4 when the gains were learned); None: a new figure.
+
+        Returns
+        -------
+        display : TrainingDiagnosticsDisplay
+            The drawn display.
         """
         final = estimator[-1] if hasattr(estimator, "steps") else estimator
         check_is_fitted(final, ["loss_curve_", "gradient_norms_", "saturation_"])
@@ -271,7 +353,18 @@ class TrainingDiagnosticsDisplay:
                    final.alpha_curve_ if learned else None).plot(axes=axes)
 
     def plot(self, axes=None):
-        """Draw the panels on `axes` (3 Axes, 4 with the gains) or a new figure."""
+        """Draw the panels on `axes` or a new figure.
+
+        Parameters
+        ----------
+        axes : array-like of matplotlib Axes, default=None
+            3 Axes (4 with `alpha_curve`); None: a new figure.
+
+        Returns
+        -------
+        self : TrainingDiagnosticsDisplay
+            With ``ax_`` and ``figure_`` set.
+        """
         n_panels = 3 if self.alpha_curve is None else 4
         if axes is None:
             _, axes = _pyplot().subplots(1, n_panels, figsize=(4.4 * n_panels, 3.8))
