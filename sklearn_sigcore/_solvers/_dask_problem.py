@@ -82,11 +82,12 @@ class _LocalChunks:
 
     def __init__(self, chunks):
         self.handles = list(dask.compute(*chunks))
-        self.pool = ThreadPoolExecutor(max(1, min(len(self.handles), os.cpu_count() or 1)))
+        self.n_threads = max(1, min(len(self.handles), os.cpu_count() or 1))
 
     def run(self, fn, *args, kept=None):
         kept = [()] * len(self.handles) if kept is None else [(k,) for k in kept]
-        return list(self.pool.map(lambda chunk, k: fn(chunk, *k, *args), self.handles, kept))
+        with ThreadPoolExecutor(self.n_threads) as pool:
+            return list(pool.map(lambda chunk, k: fn(chunk, *k, *args), self.handles, kept))
 
     def fetch(self, handles, part=None):
         return [part(h) for h in handles] if part is not None else list(handles)
