@@ -1,4 +1,5 @@
 """Quickstart: both estimators on breast_cancer, and the kernels.
+==============================================================
 
 Run: python examples/quickstart.py
 """
@@ -31,9 +32,9 @@ print(f"  gains chosen per hidden layer (alphas_): {mlp[-1].alphas_}")
 proba = linear.predict_proba(X_test[:3])[:, 1]
 print("P(y=1) for three samples:", proba.round(4))
 print("sigmoid(decision_function):",
-      kernels.sigmoid(linear.decision_function(X_test[:3])).round(4))
+      kernels.sigmoid(linear.decision_function(X_test[:3]), 1.0).round(4))
 
 # %%
 # The kernels on their own: exact in the tails, no overflow warnings.
-print("sigmoid([-740, 0, 800]) =", kernels.sigmoid([-740.0, 0.0, 800.0]))
-print("log_sigmoid(-1000) =", kernels.log_sigmoid(-1000.0))
+print("sigmoid([-740, 0, 800]) =", kernels.sigmoid([-740.0, 0.0, 800.0], 1.0))
+print("log_sigmoid(-1000) =", kernels.log_sigmoid(-1000.0, 1.0))

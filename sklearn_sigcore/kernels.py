@@ -1,10 +1,24 @@
 """Fast, exact kernels for the sigmoid core sigma(alpha x) and its relatives.
 
-Every function works like a NumPy ufunc over arrays of any shape: float32 and
-float64 inputs are computed and returned in their own dtype, other real inputs
-(ints, bools, lists, float16) become float64.  ``out=`` may be the input itself
-(in place).  ``n_threads=None`` uses every core the process may use (it follows
-``OMP_NUM_THREADS`` and ``threadpoolctl`` limits); ``n_threads=1`` is serial.
+``sigmoid``, ``sigmoid_derivative``, ``log_sigmoid`` and ``logit`` are NumPy
+ufuncs of two arguments, ``f(x, alpha)``, as ``scipy.special.expit`` is a
+ufunc of one: they broadcast x against alpha, take ``out=``, ``where=``,
+``dtype=`` and the other ufunc keywords, and dispatch through
+``__array_ufunc__``, so a dask array or a pandas Series goes in and the same
+kind comes out (with a dask x, give alpha as a number: dask infers the result
+dtype by calling the ufunc on uninitialised values of its array operands).
+alpha is required and positional (a ufunc has no default arguments): write
+``sigmoid(x, 1.0)``.  float32 x is computed and returned in float32 (alpha
+is always carried in double, so its precision is kept); any other real x
+(ints, bools, float16, Python numbers) in float64.  Complex or non-numeric
+input raises a TypeError naming the argument, and an alpha that is not a
+finite number > 0 a ValueError naming alpha.
+
+Threads are decided by the work: a call runs serially below 65536 elements
+and on up to ``omp_get_max_threads()`` OpenMP threads above, so
+``OMP_NUM_THREADS`` and ``threadpoolctl.threadpool_limits(1, "openmp")`` cap
+them (a ufunc takes no ``n_threads`` keyword).  ``softmax`` and
+``log_softmax`` are functions with ``axis`` and ``n_threads``.
 
 The scalar argument of the sigmoid core is u = alpha * x, formed in double
 precision (float32 ``sigmoid`` carries it as a pair of floats, to the same
@@ -17,7 +31,7 @@ import numbers
 
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _ufuncs
 
 __all__ = [
     "sigmoid",
@@ -81,37 +95,40 @@ def _check_out(out, x):
     return out
 
 
-def _same_memory_layout(a, b):
-    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-            and a.strides == b.strides)
+_UFUNC_PARAMETERS = """\
+    alpha : array_like
+        Scale of the sigmoid core: finite numbers > 0 (usually one float),
+        broadcast against `{x}`.  Required, and positional: a ufunc has no
+        default arguments and takes its inputs by position only.
+    out : ndarray, None, or tuple of ndarray and None, optional
+        Where to write the result, as for any ufunc (it may be `{x}` itself:
+        in place).  The result is cast to its dtype under ``casting``.
+    where : array_like, optional
+        Where False, `out` keeps its value (without `out`, uninitialised).
+    **kwargs
+        The other keyword-only arguments of every NumPy ufunc: ``casting``,
+        ``order``, ``dtype`` (float32 or float64: the precision to compute
+        in), ``subok``, ``signature``."""
+
+_UFUNC_RAISES = """\
+    Raises
+    ------
+    TypeError
+        If `{x}` or alpha is complex or not numeric.
+    ValueError
+        If an alpha is <= 0, NaN or infinite (with a scalar alpha, before
+        anything is written to `out`)."""
 
 
-def _apply_elementwise(kind, x, alpha, out, n_threads, name="x"):
-    x = _as_real_array(x, name)
-    alpha = check_alpha(alpha)
-    n_threads = check_n_threads(n_threads)
-    out = _check_out(out, x)
-    # The C loops want one contiguous run of memory for input and output.
-    order = "F" if x.flags.f_contiguous and not x.flags.c_contiguous else "C"
-    contiguous_in = x.flags.c_contiguous or x.flags.f_contiguous
-    if out is None:
-        result = np.empty_like(x, order=order)
-    elif (contiguous_in and out.flags[f"{order}_CONTIGUOUS"]
-          and (_same_memory_layout(out, x) or not np.may_share_memory(out, x))):
-        result = out
-    else:
-        result = np.empty_like(x, order=order)   # written back to out below
-    flat_in = np.ravel(x, order=order) if contiguous_in else np.ravel(x.copy(order=order),
-                                                                      order=order)
-    _kernels.unary(kind, flat_in, np.ravel(result, order=order), alpha, n_threads)
-    if out is not None and result is not out:
-        out[...] = result
-        result = out
-    return result[()] if result.ndim == 0 else result
+def _ufunc(kind, doc, x="x"):
+    """The ufunc of `kind`, with `doc` completed by the shared sections."""
+    doc = doc.replace("%(parameters)s", _UFUNC_PARAMETERS.format(x=x))
+    doc = doc.replace("%(raises)s", _UFUNC_RAISES.format(x=x))
+    return _ufuncs.make_ufunc(kind, doc)
 
 
-def sigmoid(x, alpha=1.0, *, out=None, n_threads=None):
-    """Sigmoid core sigma(alpha x) = 1 / (1 + exp(-alpha x)).
+sigmoid = _ufunc(_ufuncs.SIGMOID, """\
+    Sigmoid core sigma(alpha x) = 1 / (1 + exp(-alpha x)), a NumPy ufunc.
 
     Exact 0 and 1 only where the true value rounds there (results in the
     subnormal range are returned, unlike ``scipy.special.expit``).  float64 is
@@ -126,30 +143,31 @@ def sigmoid(x, alpha=1.0, *, out=None, n_threads=None):
     ----------
     x : array_like
         Input of any shape.
-    alpha : float, default=1.0
-        Scale of the sigmoid core, a finite number > 0.
-    out : ndarray, optional
-        Where to write the result; same shape and result dtype as `x`. May be
-        `x` itself.
-    n_threads : int, default=None
-        Threads to use; None means all the process may use.
+%(parameters)s
 
     Returns
     -------
     ndarray or scalar
-        sigma(alpha x), float32 for float32 input, float64 otherwise.
+        sigma(alpha x): float32 for float32 `x`, float64 for other real
+        input; a dask array or pandas object stays one (``__array_ufunc__``).
+
+%(raises)s
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn_sigcore.kernels import sigmoid
-    >>> sigmoid([0.0, 2.0, -800.0], alpha=0.5)
+    >>> sigmoid([0.0, 2.0, -800.0], 0.5)
     array([5.00000000e-001, 7.31058579e-001, 1.91516960e-174])
-    """
-    return _apply_elementwise(_kernels.UnaryKind.SIGMOID, x, alpha, out, n_threads)
+    >>> sigmoid(np.array([1.0], dtype=np.float32), 2.0)
+    array([0.8807971], dtype=float32)
+    >>> sigmoid(1.0, [[1.0], [2.0]])   # broadcasting over alpha
+    array([[0.73105858],
+           [0.88079708]])
+    """)
 
-
-def sigmoid_derivative(x, alpha=1.0, *, out=None, n_threads=None):
-    """Derivative d/dx sigma(alpha x) = alpha sigma(alpha x) sigma(-alpha x).
+sigmoid_derivative = _ufunc(_ufuncs.SIGMOID_DERIVATIVE, """\
+    Derivative d/dx sigma(alpha x) = alpha sigma(alpha x) sigma(-alpha x), a ufunc.
 
     Computed as a product of the two sigmoids, so it stays accurate in the
     tails where sigma (1 - sigma) would cancel. Never negative; at most alpha/4.
@@ -158,83 +176,74 @@ def sigmoid_derivative(x, alpha=1.0, *, out=None, n_threads=None):
     ----------
     x : array_like
         Input of any shape.
-    alpha : float, default=1.0
-        Scale of the sigmoid core, a finite number > 0.
-    out : ndarray, optional
-        Where to write the result; may be `x` itself.
-    n_threads : int, default=None
-        Threads to use; None means all the process may use.
+%(parameters)s
 
     Returns
     -------
     ndarray or scalar
         The derivative, in the dtype rules of :func:`sigmoid`.
 
+%(raises)s
+
     Examples
     --------
     >>> from sklearn_sigcore.kernels import sigmoid_derivative
-    >>> sigmoid_derivative([0.0, 40.0], alpha=4.0)
+    >>> sigmoid_derivative([0.0, 40.0], 4.0)
     array([1.00000000e+00, 1.30299541e-69])
-    """
-    return _apply_elementwise(_kernels.UnaryKind.SIGMOID_DERIVATIVE, x, alpha, out, n_threads)
+    """)
 
-
-def log_sigmoid(x, alpha=1.0, *, out=None, n_threads=None):
-    """log sigma(alpha x) = -log1p(exp(-alpha x)), finite wherever alpha x is.
+log_sigmoid = _ufunc(_ufuncs.LOG_SIGMOID, """\
+    log sigma(alpha x) = -log1p(exp(-alpha x)), finite wherever alpha x is; a ufunc.
 
     Parameters
     ----------
     x : array_like
         Input of any shape.
-    alpha : float, default=1.0
-        Scale of the sigmoid core, a finite number > 0.
-    out : ndarray, optional
-        Where to write the result; may be `x` itself.
-    n_threads : int, default=None
-        Threads to use; None means all the process may use.
+%(parameters)s
 
     Returns
     -------
     ndarray or scalar
         log sigma(alpha x), in the dtype rules of :func:`sigmoid`.
 
+%(raises)s
+
     Examples
     --------
     >>> from sklearn_sigcore.kernels import log_sigmoid
-    >>> log_sigmoid([-1000.0, 0.0, 50.0])
+    >>> log_sigmoid([-1000.0, 0.0, 50.0], 1.0)
     array([-1.00000000e+03, -6.93147181e-01, -1.92874985e-22])
-    """
-    return _apply_elementwise(_kernels.UnaryKind.LOG_SIGMOID, x, alpha, out, n_threads)
+    """)
 
+logit = _ufunc(_ufuncs.LOGIT, """\
+    Inverse of :func:`sigmoid`: log(p / (1 - p)) / alpha, a NumPy ufunc.
 
-def logit(p, alpha=1.0, *, out=None, n_threads=None):
-    """Inverse of :func:`sigmoid`: log(p / (1 - p)) / alpha.
-
-    Returns -inf at p = 0, +inf at p = 1 and NaN outside [0, 1].
+    Returns -inf at p = 0, +inf at p = 1 and NaN outside [0, 1] (without a
+    floating-point warning).
 
     Parameters
     ----------
     p : array_like
         Probabilities, any shape.
-    alpha : float, default=1.0
-        Scale of the sigmoid core, a finite number > 0.
-    out : ndarray, optional
-        Where to write the result; may be `p` itself.
-    n_threads : int, default=None
-        Threads to use; None means all the process may use.
+%(parameters)s
 
     Returns
     -------
     ndarray or scalar
-        x such that sigmoid(x, alpha) == p.
+        x such that sigmoid(x, alpha) == p, in the dtype rules of
+        :func:`sigmoid`.
+
+%(raises)s
 
     Examples
     --------
     >>> from sklearn_sigcore.kernels import logit
-    >>> logit([0.5, 0.75, 1.0], alpha=2.0)
+    >>> logit([0.5, 0.75, 1.0], 2.0)
     array([0.        , 0.54930614,        inf])
-    """
-    return _apply_elementwise(_kernels.UnaryKind.LOGIT, p, alpha, out, n_threads, name="p")
+    """, x="p")
+
+# doctest does not look inside ufunc objects: list their docstrings here.
+__test__ = {f.__name__: f.__doc__ for f in (sigmoid, sigmoid_derivative, log_sigmoid, logit)}
 
 
 def _apply_rowwise(x, alpha, axis, out, n_threads, take_log):
