@@ -60,6 +60,11 @@ PARTIAL_FIT_BATCH = 32
 PARTIAL_FIT_DECAY = 1000.0
 
 
+def _softmax_threads(Z):
+    """One thread below SERIAL_WORK scores (as a fit), the kernel's choice above."""
+    return 1 if Z.size < SERIAL_WORK else None
+
+
 def _work(X, n_classes):
     """Elements (non-zeros) of X times score columns: the size of one pass."""
     n = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
@@ -717,7 +722,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         alpha = float(self.alpha)
         if Z.ndim == 1:
             return two_column_proba(Z, alpha)
-        return kernels.softmax(Z, alpha)
+        return kernels.softmax(Z, alpha, n_threads=_softmax_threads(Z))
 
     @lazy_on_dask
     def predict_log_proba(self, X):
@@ -735,7 +740,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         alpha = float(self.alpha)
         if Z.ndim == 1:
             return two_column_proba(Z, alpha, log=True)
-        return kernels.log_softmax(Z, alpha)
+        return kernels.log_softmax(Z, alpha, n_threads=_softmax_threads(Z))
 
     @lazy_on_dask
     def predict(self, X):
