@@ -1,4 +1,4 @@
-"""Test accuracy by depth: sigmoid networks with alpha=1 and alpha='auto' vs sklearn.
+"""Test accuracy by depth: sigmoid networks with alpha=1, 'auto' and learned gains vs sklearn.
 
 Issue 4's setup: digits, standardised, stratified 75/25 split (random_state =
 seed), 200 epochs of adam, hidden layers of 64 units, otherwise default
@@ -9,6 +9,7 @@ Usage::
 
     python benchmarks/bench_depth.py            # seeds 0-4, depths 1 8 16 32
     python benchmarks/bench_depth.py --quick    # seed 0 only
+    python benchmarks/bench_depth.py --models "'auto' + learned" --depths 8 16 32
 """
 
 import argparse
@@ -23,12 +24,17 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from sklearn_sigcore._mlp import SigCoreMLPClassifier
+from sklearn_sigcore import SigCoreMLPClassifier
 
 MODELS = {
     "sigmoid alpha=1": lambda h, s: SigCoreMLPClassifier(h, alpha=1.0, random_state=s),
     "sigmoid alpha='auto'": lambda h, s: SigCoreMLPClassifier(h, alpha="auto",
                                                               random_state=s),
+    # gains learned with the weights ('layer'), from 'auto' and from a gain too small
+    "'auto' + learned": lambda h, s: SigCoreMLPClassifier(h, alpha="auto", learn_alpha="layer",
+                                                          random_state=s),
+    "0.05 + learned": lambda h, s: SigCoreMLPClassifier(h, alpha=0.05, learn_alpha="layer",
+                                                        random_state=s),
     "sklearn logistic": lambda h, s: MLPClassifier(h, activation="logistic", random_state=s),
     "sklearn relu": lambda h, s: MLPClassifier(h, activation="relu", random_state=s),
     "sklearn tanh": lambda h, s: MLPClassifier(h, activation="tanh", random_state=s),
@@ -40,20 +46,23 @@ def main():
     parser.add_argument("--quick", action="store_true", help="one seed")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--depths", type=int, nargs="+", default=[1, 8, 16, 32])
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS),
+                        help="columns to run (default: all)")
     args = parser.parse_args()
+    models = {name: MODELS[name] for name in args.models}
     seeds = [0] if args.quick else list(range(args.seeds))
 
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     print(f"digits, standardised, stratified 75/25, adam, 200 epochs, layers of 64; "
           f"seeds {seeds}; one BLAS thread")
-    header = "| hidden layers | " + " | ".join(MODELS) + " |"
+    header = "| hidden layers | " + " | ".join(models) + " |"
     print(header)
-    print("|---" * (len(MODELS) + 1) + "|")
+    print("|---" * (len(models) + 1) + "|")
     t_start = time.perf_counter()
     for depth in args.depths:
         cells = []
-        for name, make in MODELS.items():
+        for name, make in models.items():
             scores, epochs = [], []
             for seed in seeds:
                 X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25,

@@ -1,11 +1,12 @@
-"""Time per epoch of SigCoreMLPClassifier against scikit-learn's MLPClassifier.
+"""Time per epoch of both SigCore MLPs against scikit-learn's MLPClassifier / MLPRegressor.
 
 Setup of issue 4: adam, batch 200, hidden (256, 128),
 make_classification(50000, 100, n_informative=40, n_classes=10), sigmoid
 hidden units (sklearn: activation='logistic'), float64 and float32 (sklearn
-fed float32 too).  Beside each time: the achieved GFLOP/s of the network's
-GEMMs and the "GEMM limit", the time the same GEMMs (batch shapes, same
-BLAS, same threads) take alone, measured in the same run.  Also: the cost of
+fed float32 too); the regressor fits a standardised linear target of the same
+X (one output).  Beside each time: the "GEMM limit", the time the same GEMMs
+(batch shapes, same BLAS, same threads) take alone, measured in the same run.
+Also: the cost of learning the gains (learn_alpha='layer' and 'unit') and of
 recording the diagnostics (gradient_norms_, saturation_).
 
 Usage::
@@ -22,10 +23,9 @@ import warnings
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from sklearn_sigcore import _diagnostics
-from sklearn_sigcore._mlp import SigCoreMLPClassifier
+from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor, _diagnostics
 
 HIDDEN = (256, 128)
 BATCH = 200
@@ -54,8 +54,8 @@ def machine():
     return cpu, cores, blas
 
 
-def layer_shapes(n_features, n_classes):
-    units = [n_features, *HIDDEN, n_classes]
+def layer_shapes(n_features, n_outputs):
+    units = [n_features, *HIDDEN, n_outputs]
     return list(zip(units[:-1], units[1:]))
 
 
@@ -92,14 +92,32 @@ def gemm_limit(n, shapes, dtype, repeats):
 
 
 def time_per_epoch(make, X, y, epochs):
-    clf = make(epochs)
+    model = make(epochs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         t0 = time.perf_counter()
-        clf.fit(X, y)
+        model.fit(X, y)
         elapsed = time.perf_counter() - t0
-    assert clf.coefs_[0].dtype == X.dtype
+    assert model.coefs_[0].dtype == X.dtype
     return elapsed / epochs
+
+
+def no_diagnostics(make):
+    """`make` with the diagnostics switched off (no sampled batch), to time their cost."""
+    def wrapped(epochs):
+        model = make(epochs)
+        fit = model.fit
+
+        def fit_without(*args, **kwargs):
+            saved = _diagnostics.EpochRecorder.__dict__["stride"]
+            _diagnostics.EpochRecorder.stride = staticmethod(lambda n_batches: 10 ** 9)
+            try:
+                return fit(*args, **kwargs)
+            finally:
+                _diagnostics.EpochRecorder.stride = saved
+        model.fit = fit_without
+        return model
+    return wrapped
 
 
 def main():
@@ -112,52 +130,54 @@ def main():
     epochs, repeats = (2, 2) if args.quick else (args.epochs, args.repeats)
 
     cpu, cores, blas = machine()
-    print(f"CPU: {cpu}; cores available: {cores}")
+    print(f"CPU: {cpu}; cores available: {cores}; load average {os.getloadavg()}")
     print(f"BLAS: {blas}")
     X, y = make_classification(n, 100, n_informative=40, n_classes=10, random_state=0)
-    shapes = layer_shapes(X.shape[1], 10)
-    gflop = flops_per_epoch(n, shapes) / 1e9
+    t = X @ np.random.default_rng(0).standard_normal(X.shape[1])
+    y_reg = (t - t.mean()) / t.std()
     print(f"make_classification({n}, 100, n_informative=40, n_classes=10); adam, batch "
-          f"{BATCH}, hidden {HIDDEN}; {epochs} epochs, best of {repeats} interleaved repeats; "
-          f"{gflop:.2f} GFLOP of GEMMs per epoch\n")
+          f"{BATCH}, hidden {HIDDEN}; {epochs} epochs, best of {repeats} interleaved "
+          "repeats\n")
 
+    common = dict(batch_size=BATCH, random_state=0, tol=0, n_iter_no_change=1000)
+    tasks = {
+        "classifier": (y, 10, MLPClassifier, SigCoreMLPClassifier),
+        "regressor": (y_reg, 1, MLPRegressor, SigCoreMLPRegressor),
+    }
     rows = []
-    for dtype in (np.float64, np.float32):
-        Xd = X.astype(dtype)
+    for task, (target, n_out, Theirs, Ours) in tasks.items():
+        shapes = layer_shapes(X.shape[1], n_out)
+        for dtype in (np.float64, np.float32):
+            Xd = X.astype(dtype)
+            makers = {
+                "sklearn": lambda e: Theirs(hidden_layer_sizes=HIDDEN, activation="logistic",
+                                            max_iter=e, **common),
+                "ours": lambda e: Ours(HIDDEN, max_iter=e, **common),
+                "layer": lambda e: Ours(HIDDEN, max_iter=e, learn_alpha="layer", **common),
+                "unit": lambda e: Ours(HIDDEN, max_iter=e, learn_alpha="unit", **common),
+            }
+            makers["no diagnostics"] = no_diagnostics(makers["ours"])
+            # Interleaved repeats, best of each: other processes on a shared
+            # machine only ever make a run slower.
+            times = {name: [] for name in [*makers, "gemm"]}
+            for _ in range(repeats):
+                times["gemm"].append(gemm_limit(n, shapes, dtype, 1))
+                for name, make in makers.items():
+                    times[name].append(time_per_epoch(make, Xd, target, epochs))
+            rows.append((task, np.dtype(dtype).name, {k: min(v) for k, v in times.items()}))
 
-        def sk(e):
-            return MLPClassifier(HIDDEN, activation="logistic", batch_size=BATCH,
-                                 max_iter=e, random_state=0, tol=0, n_iter_no_change=1000)
-
-        def ours(e):
-            return SigCoreMLPClassifier(HIDDEN, batch_size=BATCH, max_iter=e, random_state=0,
-                                        tol=0, n_iter_no_change=1000)
-
-        # Interleaved repeats, best of each: other processes on a shared
-        # machine only ever make a run slower.
-        t_sk, t_ours, t_nodiag, t_gemm = [], [], [], []
-        for _ in range(repeats):
-            t_gemm.append(gemm_limit(n, shapes, dtype, 1))
-            t_sk.append(time_per_epoch(sk, Xd, y, epochs))
-            t_ours.append(time_per_epoch(ours, Xd, y, epochs))
-            # Diagnostics switched off (no sampled batch) to measure their cost.
-            saved = _diagnostics.EpochRecorder.__dict__["stride"]
-            _diagnostics.EpochRecorder.stride = staticmethod(lambda n_batches: 10 ** 9)
-            try:
-                t_nodiag.append(time_per_epoch(ours, Xd, y, epochs))
-            finally:
-                _diagnostics.EpochRecorder.stride = saved
-        rows.append((np.dtype(dtype).name, min(t_sk), min(t_ours), min(t_nodiag),
-                     min(t_gemm), gflop))
-
-    header = ("| dtype | sklearn s/epoch | ours s/epoch | ours/sklearn | sklearn GFLOP/s "
-              "| ours GFLOP/s | GEMM limit s/epoch | GEMM GFLOP/s | diagnostics cost |")
-    print(header)
-    print("|---" * 9 + "|")
-    for name, t_sk, t_ours, t_nodiag, t_gemm, gf in rows:
-        print(f"| {name} | {t_sk:.3f} | {t_ours:.3f} | {t_ours / t_sk:.2f} | {gf / t_sk:.1f} "
-              f"| {gf / t_ours:.1f} | {t_gemm:.3f} | {gf / t_gemm:.1f} "
-              f"| {100 * (t_ours - t_nodiag) / t_nodiag:+.1f} % |")
+    print("| estimator | dtype | sklearn s/epoch | ours s/epoch | ours / sklearn "
+          "| GEMM limit s/epoch | ours / GEMM limit | learn_alpha='layer' cost "
+          "| learn_alpha='unit' cost | diagnostics cost |")
+    print("|---" * 10 + "|")
+    for task, dtype, t in rows:
+        def cost(name):
+            return f"{100 * (t[name] - t['ours']) / t['ours']:+.1f} %"
+        diag = 100 * (t["ours"] - t["no diagnostics"]) / t["no diagnostics"]
+        print(f"| {task} | {dtype} | {t['sklearn']:.3f} | {t['ours']:.3f} "
+              f"| {t['ours'] / t['sklearn']:.2f} | {t['gemm']:.3f} "
+              f"| {t['ours'] / t['gemm']:.2f} | {cost('layer')} | {cost('unit')} "
+              f"| {diag:+.1f} % |")
 
 
 if __name__ == "__main__":

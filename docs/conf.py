@@ -95,6 +95,8 @@ readme_sections = {
     "two_commands": "## The two commands",
     "logistic": "## SigCoreLogisticRegression",
     "mlp": "## SigCoreMLPClassifier",
+    "regressor": "## SigCoreMLPRegressor",
+    "learned": "## Learned gains",
     "plots": "## Plots, progress and callbacks",
     "scale_out": "## Scale-out",
     "onnx": "## Deployment: ONNX export",

@@ -16,9 +16,16 @@ activation's slope vanishes (see ``SATURATION_DOC``).
 import numpy as np
 
 from ._kernels import UnaryKind, unary
-from ._mlp_fast import bias_sigmoid, sigmoid_backward, sigmoid_saturation, tanh_backward
+from ._mlp_fast import (
+    bias_sigmoid,
+    bias_sigmoid_cols,
+    sigmoid_backward,
+    sigmoid_backward_cols,
+    sigmoid_saturation,
+    tanh_backward,
+)
 
-__all__ = ["ACTIVATIONS", "canonical_activation", "SATURATION_DOC"]
+__all__ = ["ACTIVATIONS", "UNIT_GAIN_KERNELS", "canonical_activation", "SATURATION_DOC"]
 
 LEAKY_SLOPE = 0.01
 
@@ -140,6 +147,15 @@ ACTIVATIONS = {
     "leaky_relu": (_leaky_relu_forward, _leaky_relu_backward, _never_saturated),
     "elu": (_elu_forward, _elu_backward, _elu_saturation),
     "identity": (_identity_forward, _identity_backward, _never_saturated),
+}
+
+
+# Fused passes for one gain per unit (learn_alpha='unit'):
+# forward(z, b, gains) sets z = f(gains (z + b)) (gains: float64, one per column),
+# backward(h, delta, gains) multiplies delta by gains f'(u), from the output h.
+# Activations without an entry scale z and delta with NumPy instead.
+UNIT_GAIN_KERNELS = {
+    "sigmoid": (bias_sigmoid_cols, sigmoid_backward_cols),
 }
 
 

@@ -73,7 +73,26 @@ cdef extern from *:
             for (j = 0; j < cols; j++) zi[j] = sc_sigmoid(alpha * (zi[j] + b[j]));
         }
     }
-    MLP_DISPATCH static void mlp_bias_sigmoid_f32(float *MLP_RESTRICT z,
+    /* float32: the kernels' route (sigmoid(x, alpha) on float32 arrays), so the
+       result is theirs bit for bit: float lanes (twice the vector width)
+       where the CPU has an fma and alpha is in range, else in double. */
+    #define MLP_BIAS_SIGMOID_LANES(NAME, EXACT)                                 \
+    MLP_DISPATCH static void NAME(float *MLP_RESTRICT z,                        \
+        const float *MLP_RESTRICT b, ptrdiff_t rows, ptrdiff_t cols,            \
+        float a_hi, float a_lo)                                                 \
+    {                                                                           \
+        ptrdiff_t i, j;                                                         \
+        for (i = 0; i < rows; i++) {                                            \
+            float *zi = z + i * cols;                                           \
+            SC_IVDEP                                                            \
+            for (j = 0; j < cols; j++)                                          \
+                zi[j] = sc_sigmoid_f32_lanes(zi[j] + b[j], a_hi, a_lo, EXACT);  \
+        }                                                                       \
+    }
+    MLP_BIAS_SIGMOID_LANES(mlp_bias_sigmoid_lanes_f32, 0)
+    MLP_BIAS_SIGMOID_LANES(mlp_bias_sigmoid_lanes_exact_f32, 1)
+
+    MLP_DISPATCH static void mlp_bias_sigmoid_double_f32(float *MLP_RESTRICT z,
         const float *MLP_RESTRICT b, ptrdiff_t rows, ptrdiff_t cols, double alpha)
     {
         ptrdiff_t i, j;
@@ -82,6 +101,75 @@ cdef extern from *:
             for (j = 0; j < cols; j++) zi[j] = sc_sigmoid_f32(zi[j] + b[j], alpha);
         }
     }
+
+    static void mlp_bias_sigmoid_f32(float *z, const float *b, ptrdiff_t rows,
+                                     ptrdiff_t cols, double alpha)
+    {
+        float a_hi = (float)alpha;
+        switch (sc_sigmoid_f32_route(alpha)) {
+        case SC_F32_LANES_EXACT:
+            mlp_bias_sigmoid_lanes_exact_f32(z, b, rows, cols, a_hi, 0.0f);
+            break;
+        case SC_F32_LANES:
+            mlp_bias_sigmoid_lanes_f32(z, b, rows, cols, a_hi, (float)(alpha - (double)a_hi));
+            break;
+        default:
+            mlp_bias_sigmoid_double_f32(z, b, rows, cols, alpha);
+        }
+    }
+
+    /* Per-unit gains (learn_alpha='unit'): z[i, j] <- sigma(g[j] (z[i, j] + b[j]))
+       and d[i, j] *= g[j] h (1 - h), each in one pass.  float32 takes the
+       float lanes with every gain split as g_hi + g_lo (the kernels' route for
+       a gain in range), or the double route without a hardware fma. */
+    static int mlp_have_fma(void) { return SC_HAVE_HARDWARE_FMA(); }
+
+    MLP_DISPATCH static void mlp_bias_sigmoid_cols_f64(double *MLP_RESTRICT z,
+        const double *MLP_RESTRICT b, const double *MLP_RESTRICT g, ptrdiff_t rows,
+        ptrdiff_t cols)
+    {
+        ptrdiff_t i, j;
+        for (i = 0; i < rows; i++) {
+            double *zi = z + i * cols;
+            for (j = 0; j < cols; j++) zi[j] = sc_sigmoid(g[j] * (zi[j] + b[j]));
+        }
+    }
+    MLP_DISPATCH static void mlp_bias_sigmoid_cols_lanes_f32(float *MLP_RESTRICT z,
+        const float *MLP_RESTRICT b, const float *MLP_RESTRICT g_hi,
+        const float *MLP_RESTRICT g_lo, ptrdiff_t rows, ptrdiff_t cols)
+    {
+        ptrdiff_t i, j;
+        for (i = 0; i < rows; i++) {
+            float *zi = z + i * cols;
+            SC_IVDEP
+            for (j = 0; j < cols; j++)
+                zi[j] = sc_sigmoid_f32_lanes(zi[j] + b[j], g_hi[j], g_lo[j], 0);
+        }
+    }
+    MLP_DISPATCH static void mlp_bias_sigmoid_cols_double_f32(float *MLP_RESTRICT z,
+        const float *MLP_RESTRICT b, const double *MLP_RESTRICT g, ptrdiff_t rows,
+        ptrdiff_t cols)
+    {
+        ptrdiff_t i, j;
+        for (i = 0; i < rows; i++) {
+            float *zi = z + i * cols;
+            for (j = 0; j < cols; j++) zi[j] = sc_sigmoid_f32(zi[j] + b[j], g[j]);
+        }
+    }
+    #define MLP_BACKWARD_COLS(SUFFIX, T)                                        \
+    MLP_DISPATCH static void mlp_sigmoid_backward_cols_##SUFFIX(                \
+        const T *MLP_RESTRICT h, T *MLP_RESTRICT d, const T *MLP_RESTRICT g,   \
+        ptrdiff_t rows, ptrdiff_t cols)                                         \
+    {                                                                           \
+        ptrdiff_t i, j;                                                         \
+        for (i = 0; i < rows; i++) {                                            \
+            const T *hi = h + i * cols;                                         \
+            T *di = d + i * cols;                                               \
+            for (j = 0; j < cols; j++) di[j] *= g[j] * (hi[j] - hi[j] * hi[j]); \
+        }                                                                       \
+    }
+    MLP_BACKWARD_COLS(f64, double)
+    MLP_BACKWARD_COLS(f32, float)
     """
     void mlp_adam_f64(double *p, const double *g, double *m, double *v, Py_ssize_t n,
                       double lr, double b1, double b2, double eps, double l2c) noexcept nogil
@@ -99,6 +187,21 @@ cdef extern from *:
                                double a) noexcept nogil
     void mlp_tanh_backward_f32(const float *h, float *d, Py_ssize_t n,
                                float a) noexcept nogil
+    int mlp_have_fma() noexcept nogil
+    void mlp_bias_sigmoid_cols_f64(double *z, const double *b, const double *g,
+                                   Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
+    void mlp_bias_sigmoid_cols_lanes_f32(float *z, const float *b, const float *g_hi,
+                                         const float *g_lo, Py_ssize_t rows,
+                                         Py_ssize_t cols) noexcept nogil
+    void mlp_bias_sigmoid_cols_double_f32(float *z, const float *b, const double *g,
+                                          Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
+    void mlp_sigmoid_backward_cols_f64(const double *h, double *d, const double *g,
+                                       Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
+    void mlp_sigmoid_backward_cols_f32(const float *h, float *d, const float *g,
+                                       Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
+
+
+import numpy as np
 
 
 ctypedef fused floating_t:
@@ -137,6 +240,42 @@ def bias_sigmoid(floating_t[:, ::1] z, const floating_t[::1] b, double alpha):
             mlp_bias_sigmoid_f64(&z[0, 0], &b[0], rows, cols, alpha)
         else:
             mlp_bias_sigmoid_f32(&z[0, 0], &b[0], rows, cols, alpha)
+
+
+def bias_sigmoid_cols(floating_t[:, ::1] z, const floating_t[::1] b, const double[::1] gains):
+    """z[i, j] <- sigma(gains[j] (z[i, j] + b[j])) in place (one gain per column).
+
+    The gains must lie in [2**-60, 2**60] (learned gains do: see _network).
+    """
+    cdef Py_ssize_t rows = z.shape[0], cols = z.shape[1]
+    cdef float[::1] g_hi, g_lo
+    if rows == 0 or cols == 0:
+        return
+    if floating_t is double:
+        with nogil:
+            mlp_bias_sigmoid_cols_f64(&z[0, 0], &b[0], &gains[0], rows, cols)
+    elif mlp_have_fma():
+        hi = np.asarray(gains).astype(np.float32)
+        g_hi = hi
+        g_lo = (np.asarray(gains) - hi).astype(np.float32)
+        with nogil:
+            mlp_bias_sigmoid_cols_lanes_f32(&z[0, 0], &b[0], &g_hi[0], &g_lo[0], rows, cols)
+    else:
+        with nogil:
+            mlp_bias_sigmoid_cols_double_f32(&z[0, 0], &b[0], &gains[0], rows, cols)
+
+
+def sigmoid_backward_cols(const floating_t[:, ::1] h, floating_t[:, ::1] delta,
+                          const floating_t[::1] gains):
+    """delta[i, j] *= gains[j] h (1 - h): d/dz sigma(g z) from its output, per column."""
+    cdef Py_ssize_t rows = h.shape[0], cols = h.shape[1]
+    if rows == 0 or cols == 0:
+        return
+    with nogil:
+        if floating_t is double:
+            mlp_sigmoid_backward_cols_f64(&h[0, 0], &delta[0, 0], &gains[0], rows, cols)
+        else:
+            mlp_sigmoid_backward_cols_f32(&h[0, 0], &delta[0, 0], &gains[0], rows, cols)
 
 
 def sgd_step(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1] velocity,

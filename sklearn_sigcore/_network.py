@@ -12,14 +12,15 @@ theta per hidden layer ('layer') or per hidden unit ('unit'), so they stay
 positive (theta is clipped to +-LOG_GAIN_LIMIT).  With delta = d L / d(alpha z)
 backpropagated into the layer, d L / d z = alpha delta and d L / d theta =
 alpha d L / d alpha = sum(z * d L / d z) (over the samples, and over the
-units for 'layer').
+units for 'layer'), which the layer's weight and intercept gradients give
+without another pass over the batch (``Network._gain_grad``).
 """
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
-from ._activations import ACTIVATIONS
+from ._activations import ACTIVATIONS, UNIT_GAIN_KERNELS
 from ._mlp_fast import axpy
 
 __all__ = ["Layout", "Network", "glorot_init", "input_rms", "auto_init", "layer_gain",
@@ -100,12 +101,14 @@ class Layout:
 
     def gains(self, flat):
         """Per hidden layer: alpha (float, 'layer') or unit gains (array, 'unit')."""
-        out = []
-        for s in self.gain_slices:
-            theta = np.clip(flat[s].astype(np.float64), -LOG_GAIN_LIMIT, LOG_GAIN_LIMIT)
-            gain = np.exp(theta)
-            out.append(float(gain[0]) if self.learn_alpha == "layer" else gain)
-        return out
+        if not self.gain_slices:
+            return []
+        start = self.gain_slices[0].start       # the log-gains close the vector
+        theta = np.clip(flat[start:].astype(np.float64), -LOG_GAIN_LIMIT, LOG_GAIN_LIMIT)
+        gains = np.exp(theta)
+        if self.learn_alpha == "layer":
+            return gains.tolist()
+        return [gains[s.start - start:s.stop - start] for s in self.gain_slices]
 
 
 class Network:
@@ -137,6 +140,7 @@ class Network:
         self.alphas = [float(a) for a in alphas] if not self.learned else None
         self.activation = activation
         self.forward_act, self.backward_act, self.saturation = ACTIVATIONS[activation]
+        self.unit_kernels = UNIT_GAIN_KERNELS.get(activation) if self.learned == "unit" else None
         self.head = head
         self.n_threads = n_threads
         self._buffers = {}
@@ -145,11 +149,13 @@ class Network:
 
     def refresh_gains(self):
         """Read the learned gains from the parameters (after a step)."""
-        if self.learned:
+        if self.learned == "layer":
+            self._gains = self.alphas = self.layout.gains(self.params)
+        elif self.learned:
             self._gains = self.layout.gains(self.params)
             self.alphas = [layer_gain(g) for g in self._gains]
-            if self.learned == "unit":      # in the network's dtype, for the passes
-                self._unit_gains = [g.astype(self.dtype) for g in self._gains]
+            # in the network's dtype, for the passes
+            self._unit_gains = [g.astype(self.dtype) for g in self._gains]
 
     def buffers(self, m):
         """Activation, delta and scratch buffers for a batch of m rows."""
@@ -163,14 +169,12 @@ class Network:
                        ones=np.ones(m, dtype=dt),
                        loss=np.empty(m * units[-1], dtype=dt),
                        x=np.empty((m, self.layout.layer_units[0]), dtype=dt))
-            if self.learned:        # z = W h + b of the hidden layers, for d L / d theta
-                buf["pre"] = [np.empty((m, u), dtype=dt) for u in units[:-1]]
             self._buffers[m] = buf
             if len(self._buffers) > 4:      # keep memory bounded (lbfgs, odd sizes)
                 self._buffers.pop(next(iter(self._buffers)))
         return buf
 
-    def forward(self, X, acts, pre=None):
+    def forward(self, X, acts):
         """Fill acts[i] with the outputs of layer i; the last one holds the scores."""
         n_layers = len(self.coefs)
         prev = X
@@ -182,14 +186,13 @@ class Network:
                 np.matmul(prev, self.coefs[i], out=z)
             if i == n_layers - 1:
                 z += self.intercepts[i]
-            elif self.learned == "unit":
-                p = pre[i] if pre is not None else z
-                np.add(z, self.intercepts[i], out=p)
-                np.multiply(p, self._unit_gains[i], out=z)
-                self.forward_act(z, None, 1.0, self.n_threads)
+            elif self.unit_kernels is not None:
+                self.unit_kernels[0](z, self.intercepts[i], self._gains[i])
+            elif self.learned == "unit":        # f(g (z + b)) = f(g z + g b)
+                gains = self._unit_gains[i]
+                z *= gains
+                self.forward_act(z, gains * self.intercepts[i], 1.0, self.n_threads)
             else:
-                if pre is not None:
-                    np.add(z, self.intercepts[i], out=pre[i])
                 self.forward_act(z, self.intercepts[i], self.alphas[i], self.n_threads)
             prev = z
         return acts
@@ -209,9 +212,8 @@ class Network:
         gradient (L2 term included), output layer last.
         """
         acts, deltas = buf["acts"], buf["deltas"]
-        pre = buf.get("pre")
         self.refresh_gains()
-        self.forward(X, acts, pre)
+        self.forward(X, acts)
         last = len(self.coefs) - 1
         loss = self.head.loss_grad(acts[last], target, w, target_tiled_w, buf["loss"],
                                    deltas[last], self.n_threads)
@@ -230,9 +232,11 @@ class Network:
             else:
                 np.matmul(prev.T, d, out=coef_grad)
             np.matmul(ones, d, out=self.intercept_grads[i])
+            if self.learned and i < last:
+                self._gain_grad(i)
             if i > 0:
                 np.matmul(d, self.coefs[i].T, out=deltas[i - 1])
-                self._backward_hidden(i - 1, acts, deltas, buf, pre)
+                self._backward_hidden(i - 1, acts, deltas, buf)
             if l2c:
                 flat = self.coefs[i].reshape(-1)
                 sq_norm += float(np.dot(flat, flat))
@@ -242,8 +246,8 @@ class Network:
             if optimizer is not None:
                 optimizer.step_slice(self.params, self.grad, layout.coef_slices[i][0], l2c)
                 optimizer.step_slice(self.params, self.grad, layout.intercept_slices[i])
-                if self.learned and i > 0:
-                    optimizer.step_slice(self.params, self.grad, layout.gain_slices[i - 1])
+                if self.learned and i < last:
+                    optimizer.step_slice(self.params, self.grad, layout.gain_slices[i])
         if grad_norms is not None:
             grad_norms.extend(norms[::-1])
         if l2c:
@@ -253,23 +257,36 @@ class Network:
                 axpy(self.grad[:nc], self.params[:nc], l2c)
         return float(loss)
 
-    def _backward_hidden(self, j, acts, deltas, buf, pre):
-        """deltas[j] <- d L / d z_j from d L / d h_j; d L / d theta_j if learned."""
+    def _backward_hidden(self, j, acts, deltas, buf):
+        """deltas[j] <- d L / d z_j from d L / d h_j."""
         d = deltas[j]
-        if self.learned == "unit":
+        if self.unit_kernels is not None:
+            self.unit_kernels[1](acts[j], d, self._unit_gains[j])
+        elif self.learned == "unit":
             self.backward_act(acts[j], d, 1.0, buf["scratch"][j])
             d *= self._unit_gains[j]
         else:
             self.backward_act(acts[j], d, self.alphas[j], buf["scratch"][j])
-        if self.learned:
-            s = self.layout.gain_slices[j]
-            g = self.grad[s]
-            if self.learned == "layer":
-                g[0] = np.vdot(pre[j], d)
-            else:
-                scratch = buf["scratch"][j]
-                np.multiply(pre[j], d, out=scratch)
-                np.matmul(buf["ones"], scratch, out=g)
+
+    def _gain_grad(self, i):
+        """d L / d theta_i from hidden layer i's weight and intercept gradients.
+
+        With D = d L / d z (rows: samples), sum(z * D) over the samples is, for
+        z = H W + b, sum(W * H^T D) + b * 1^T D over the fan-in: the weight
+        and intercept gradients already hold H^T D and 1^T D, so no pass over
+        the batch (nor a stored z) is needed.  Call before the L2 term and the
+        optimizer step touch them.
+        """
+        s = self.layout.gain_slices[i]
+        g = self.grad[s]
+        W, b = self.coefs[i], self.intercepts[i]
+        G, gb = self.coef_grads[i], self.intercept_grads[i]
+        if self.learned == "layer":
+            clipped = abs(float(self.params[s.start])) > LOG_GAIN_LIMIT
+            g[0] = 0.0 if clipped else np.vdot(W, G) + np.dot(b, gb)
+        else:
+            np.einsum("fk,fk->k", W, G, out=g)
+            g += b * gb
             g[np.abs(self.params[s]) > LOG_GAIN_LIMIT] = 0     # clipped: flat there
 
     def decision(self, X):

@@ -243,3 +243,29 @@ def test_diagnostics_display_plots_the_gains(digits_split):
                   X_train, y_train)
     assert len(TrainingDiagnosticsDisplay.from_estimator(fixed).ax_) == 3
     matplotlib.pyplot.close("all")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_per_unit_sigmoid_kernels(dtype):
+    # learn_alpha='unit' runs sigma(g_j (z + b_j)) and its derivative in one pass
+    # each; column j is the kernels' sigmoid at alpha = g_j, bit for bit.
+    from sklearn_sigcore import kernels
+    from sklearn_sigcore._mlp_fast import bias_sigmoid_cols, sigmoid_backward_cols
+
+    rng = np.random.default_rng(0)
+    z = (rng.standard_normal((23, 7)) * 6).astype(dtype)
+    b = rng.standard_normal(7).astype(dtype)
+    gains = np.exp(rng.uniform(-3, 3, 7))
+    gains[0] = 1e-10
+    out = z.copy()
+    bias_sigmoid_cols(out, b, gains)
+    for j in range(7):
+        assert_array_equal(out[:, j], kernels.sigmoid(z[:, j] + b[j], gains[j]))
+    d = rng.standard_normal((23, 7)).astype(dtype)
+    g = gains.astype(dtype)
+    h = out.astype(np.float64)       # h - h^2 cancels near 1: an absolute bound
+    expected = d * g.astype(np.float64) * (h - h * h)
+    scale = float(np.max(np.abs(d) * g))
+    sigmoid_backward_cols(out, d, g)
+    eps = np.finfo(dtype).eps
+    assert_allclose(d, expected, rtol=4 * eps, atol=4 * eps * scale)

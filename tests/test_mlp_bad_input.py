@@ -130,6 +130,8 @@ def test_bad_per_layer_alpha(alpha, message):
     (dict(hidden_layer_sizes=(3, 2.5)), "hidden_layer_sizes"),
     (dict(class_weight="unbalanced"), "class_weight"),
     (dict(learning_rate_init=0.0), "learning_rate_init"),
+    (dict(learn_alpha="layers"), "learn_alpha"),
+    (dict(learn_alpha=True), "learn_alpha"),
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(ValueError, match=message):
