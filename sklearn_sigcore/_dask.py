@@ -19,13 +19,18 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.exceptions import DataConversionWarning
-from sklearn.metrics import r2_score
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_feature_names, _check_n_features
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    _check_sample_weight,
+)
 
 from sklearn_sigcore._estimator_utils import class_weights
 from sklearn_sigcore._solvers._problem import column_rms, scale_from_rms
+from sklearn_sigcore._threads import threadpool_controller
 
 
 def is_dask_collection(obj):
@@ -75,9 +80,9 @@ def _prepare_task(X, y, sw, dtype):
     else:
         X = np.ascontiguousarray(X)
     y = np.asarray(y).reshape(-1)
-    if sw is not None:
-        sw = np.asarray(sw, dtype=dtype)
-        sw = np.full(X.shape[0], sw, dtype=dtype) if sw.ndim == 0 else sw.reshape(-1)
+    if sw is not None:  # scikit-learn's checks and messages, a scalar made an array
+        sw = _check_sample_weight(np.asarray(sw).reshape(-1) if np.ndim(sw) else sw, X,
+                                  dtype=dtype)
     return X, y, sw
 
 
@@ -92,7 +97,6 @@ def _summary_task(chunk):
         "n": X.shape[0],
         "labels": labels,
         "counts": counts,
-        "sw_finite": sw is None or bool(np.all(np.isfinite(sw))),
         "sw_negative": sw is not None and bool(np.any(sw < 0)),
         "rms": column_rms(X),
     }
@@ -180,8 +184,6 @@ def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
         )
     weighted = sample_weight is not None
     if weighted:
-        if not all(s["sw_finite"] for s in summaries):
-            raise ValueError("sample_weight contains NaN or infinity.")
         if any(s["sw_negative"] for s in summaries):
             raise ValueError("Negative values in sample_weight: weights must be >= 0.")
         if not np.any(counts > 0):
@@ -232,7 +234,10 @@ def lazy_on_dask(method):
             return method(self, X, *args, **kwargs)
 
         def apply(block):
-            return method(self, block, *args, **kwargs)
+            # OpenMP limits are per thread: dask's threads would each start a
+            # full team next to the others (and BLAS) without this
+            with threadpool_controller().limit(limits=1, user_api="openmp"):
+                return method(self, block, *args, **kwargs)
         return _map_row_blocks(apply, X)
 
     return wrapper
@@ -285,6 +290,11 @@ class DaskScoreMixin:
         y_pred = self.predict(X)
         if not is_dask_collection(y_pred):
             y_pred = da.from_array(y_pred, chunks=-1)
+        if any(np.isnan(n) for n in y_pred.chunks[0]):
+            # a DataFrame's partitions have unknown lengths: bring the
+            # predictions (n values) here and score them as scikit-learn does
+            y_pred, y, sample_weight = dask.compute(y_pred, y, sample_weight)
+            return self._score_of(np.asarray(y), y_pred, sample_weight)
         y = _as_array(y) if is_dask_collection(y) else da.from_array(np.asarray(y), chunks=-1)
         y = y.rechunk(y_pred.chunks[:y.ndim])
         if sample_weight is not None:
@@ -297,4 +307,10 @@ class DaskScoreMixin:
                 hits = hits.all(axis=1)
             return float(da.average(hits, weights=sample_weight).compute())
         y, y_pred, sample_weight = dask.compute(y, y_pred, sample_weight)
-        return r2_score(y, y_pred, sample_weight=sample_weight)
+        return self._score_of(y, y_pred, sample_weight)
+
+    def _score_of(self, y, y_pred, sample_weight):
+        """scikit-learn's score of in-memory predictions."""
+        if is_classifier(self):
+            return float(accuracy_score(y, y_pred, sample_weight=sample_weight))
+        return float(r2_score(y, y_pred, sample_weight=sample_weight))

@@ -103,6 +103,14 @@ def test_threaded_scheduler_l1_and_elastic_net(l1_ratio):
     np.testing.assert_array_equal(remote.coef_ == 0, local.coef_ == 0)
 
 
+def test_synchronous_scheduler():
+    X, y, sw = problem(3, seed=10)
+    local = SigCoreLogisticRegression(tol=1e-9).fit(X, y, sample_weight=sw)
+    with dask.config.set(scheduler="sync"):
+        remote = SigCoreLogisticRegression(tol=1e-9).fit(*chunked(X, y, sw))
+    assert_same_model(remote, local)
+
+
 def test_threaded_scheduler_and_sparse_chunks():
     X, y, sw = problem(2, seed=2)
     X[np.abs(X) < 0.8] = 0.0
@@ -137,6 +145,11 @@ def test_dataframe_float32_and_numpy_targets(client):
         labels = remote.predict(ddf)
         assert isinstance(labels, da.Array)
         np.testing.assert_array_equal(labels.compute(), local.predict(frame))
+    # partitions of unknown length: score still gives scikit-learn's number
+    y_series = dd.from_pandas(pd.Series(y), npartitions=4)
+    assert remote.score(ddf, y_series) == pytest.approx(local.score(frame, y), abs=1e-12)
+    assert remote.score(ddf, y, sample_weight=sw) == pytest.approx(
+        local.score(frame, y, sample_weight=sw), abs=1e-12)
 
 
 def test_lazy_predictions_and_score(client):
@@ -200,6 +213,7 @@ def test_bad_input_raises_and_keeps_fitted_model(client):
         ((da.from_array(X_nan, chunks=(250, 8)), yd), {}, "Input X contains NaN"),
         ((Xd, da.zeros(X.shape[0], chunks=250)), {}, "at least 2 classes"),
         ((Xd, yd), {"sample_weight": -swd}, "Negative values in sample_weight"),
+        ((Xd, yd), {"sample_weight": swd * np.nan}, "Input sample_weight contains NaN"),
         ((Xd, yd[:-1]), {}, "inconsistent numbers of samples"),
         ((Xd, da.from_array(np.linspace(0, 1, X.shape[0]), chunks=250)), {},
          "Unknown label type"),
@@ -207,6 +221,9 @@ def test_bad_input_raises_and_keeps_fitted_model(client):
     for args, kwargs, message in cases:
         with pytest.raises(ValueError, match=message):
             model.fit(*args, **kwargs)
+        with pytest.raises(ValueError, match=message):   # the same as in memory
+            clone(model).fit(*dask.compute(*args), **dict(zip(kwargs, dask.compute(
+                *kwargs.values()))))
         np.testing.assert_array_equal(model.coef_, before[0])
         np.testing.assert_array_equal(model.intercept_, before[1])
 

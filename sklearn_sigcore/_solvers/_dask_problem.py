@@ -80,9 +80,9 @@ class _LocalChunks:
     """Chunks computed into this process by a local dask scheduler; the tasks
     then run on a pool of threads (the kernels release the GIL)."""
 
-    def __init__(self, chunks):
+    def __init__(self, chunks, n_threads):
         self.handles = list(dask.compute(*chunks))
-        self.n_threads = max(1, min(len(self.handles), os.cpu_count() or 1))
+        self.n_threads = max(1, min(len(self.handles), n_threads))
 
     def run(self, fn, *args, kept=None):
         kept = [()] * len(self.handles) if kept is None else [(k,) for k in kept]
@@ -99,7 +99,11 @@ def _chunk_runner(chunks):
     client = getattr(scheduler, "__self__", None)
     if client is not None and type(client).__name__ == "Client":
         return _ClusterChunks(client, chunks)
-    return _LocalChunks(chunks)
+    if dask.config.get("scheduler", None) in ("sync", "synchronous", "single-threaded"):
+        return _LocalChunks(chunks, 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return _LocalChunks(chunks, dask.config.get("num_workers", None) or cores
+                        or os.cpu_count() or 1)
 
 
 class DaskLogisticProblem(LogisticProblem):
