@@ -7,7 +7,7 @@ version has it) ``SigCoreMLPRegressor``. From then on ``skl2onnx.to_onnx``
 converts them, alone or inside pipelines, like scikit-learn's own models.
 
 The graphs use standard ONNX operators only (MatMul, Add, Sigmoid, Softmax,
-Tanh, Relu, LeakyRelu, Elu, ArgMax, Gather, Greater, Cast). Each gain alpha
+Tanh, Relu, LeakyRelu, Elu, Exp, ArgMax, Gather, Greater, Cast). Each gain alpha
 (scalar, per layer or per unit) is folded into the weights and intercepts of
 its layer in float64 before they are stored, f(alpha (W h + b)) =
 f((alpha W) h + alpha b), so a gain costs nothing at inference and extreme
@@ -359,8 +359,9 @@ def convert_mlp_classifier(scope, operator, container):
 def convert_mlp_regressor(scope, operator, container):
     """skl2onnx converter of SigCoreMLPRegressor.
 
-    The network's hidden layers as for the classifier, then the identity or
-    (``out_activation_='sigmoid'``) Sigmoid output, shape (n_samples, n_outputs).
+    The network's hidden layers as for the classifier, then the identity,
+    Sigmoid (``out_activation_='sigmoid'``) or Exp (``loss='poisson'``) output,
+    shape (n_samples, n_outputs).
 
     Parameters
     ----------
@@ -370,12 +371,12 @@ def convert_mlp_regressor(scope, operator, container):
     model = operator.raw_operator
     proto = _compute_type(operator)
     out = model.out_activation_
-    if out not in ("identity", "sigmoid", "logistic"):
+    ops = {"identity": "Identity", "sigmoid": "Sigmoid", "logistic": "Sigmoid", "exp": "Exp"}
+    if out not in ops:
         raise NotImplementedError(
             f"{type(model).__name__}: out_activation_ {out!r} has no ONNX conversion.")
     scores = _network_scores(scope, operator, container, model, proto)
-    _node(scope, container, "Identity" if out == "identity" else "Sigmoid", scores,
-          operator.outputs[0].full_name)
+    _node(scope, container, ops[out], scores, operator.outputs[0].full_name)
 
 
 # ------------------------------------------------------------------ parsers

@@ -356,6 +356,14 @@ def test_regressor(activation, n_outputs, out_activation):
 
 
 @needs_regressor
+def test_poisson_regressor():
+    X, Y = regression_data(2, True)   # targets in [0, 1]: valid Poisson counts
+    model = regressor(loss="poisson").fit(X, Y)
+    assert model.out_activation_ == "exp"
+    check_regressor(model, X)
+
+
+@needs_regressor
 @pytest.mark.parametrize("alpha", [1e-3, 4.0, "auto", 300.0])
 def test_regressor_gains_and_pipeline(alpha):
     X, Y = regression_data(2, False)
