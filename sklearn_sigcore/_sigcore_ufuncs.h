@@ -12,8 +12,10 @@
  * argument.
  *
  * The inner loop splits its work into runs of equal alpha (one run when alpha
- * is a scalar: stride 0), validates every alpha of the call first (a
- * ValueError raised with the GIL taken, before any output is written), and
+ * is a scalar: stride 0), validates every alpha of this inner-loop call first
+ * (a ValueError raised with the GIL taken, before this call writes anything;
+ * a buffered ufunc call makes several inner-loop calls, so a bad alpha in a
+ * later buffer leaves the earlier ones written), and
  * hands each run to the contiguous array routines: directly when x and out
  * are contiguous, else through small stack buffers, so that strided and
  * contiguous inputs give the same bits.  Above SC_UFUNC_GRAIN elements per
@@ -152,7 +154,7 @@ static int sc_ufunc_alpha_ok(double alpha) { return alpha > 0.0 && alpha <= DBL_
  * both sides of each select and raise overflow / underflow flags for results
  * they then discard (sigmoid of +-1e308, for one); numpy reports the flags a
  * loop leaves behind as warnings, so the loop clears those it raised.  The
- * alphas are checked before anything is written.  A ValueError set here (with
+ * alphas of a call are checked before it writes anything.  A ValueError set here (with
  * the GIL) reaches the caller on numpy 1.26 and 2.x on every path: numpy
  * checks PyErr_Occurred after a single-call loop and when it frees the
  * iterator of a buffered or broadcast one (tests/test_ufuncs.py).
