@@ -12,7 +12,7 @@ from ._logistic import SigCoreLogisticRegression
 from ._mlp_classifier import SigCoreMLPClassifier
 from ._mlp_regressor import SigCoreMLPRegressor
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["SigCoreLogisticRegression", "SigCoreMLPClassifier", "SigCoreMLPRegressor",
            "kernels", "__version__"]
