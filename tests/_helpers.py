@@ -18,3 +18,14 @@ def penalty_params(penalty="l2", C=1.0, l1_ratio=None):
             params["l1_ratio"] = l1_ratio
         return params
     return dict(C=np.inf if penalty is None else C, l1_ratio=ratio)
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central finite differences of the scalar function f at x."""
+    grad = np.empty_like(x)
+    for j in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp[j] += eps
+        xm[j] -= eps
+        grad[j] = (f(xp) - f(xm)) / (2 * eps)
+    return grad

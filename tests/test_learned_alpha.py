@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from _helpers import numerical_gradient
 from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor
 from sklearn_sigcore._activations import ACTIVATIONS, activation_value
 from sklearn_sigcore._heads import LogLossHead, MultinomialHead, regression_head
@@ -67,16 +68,6 @@ def reference_objective(params, layout, activation, X, Y, target, s, l2):
         per_sample = 0.5 * ((h - Y) ** 2).sum(axis=1)
     penalty = sum(float((W ** 2).sum()) for W in coefs)
     return float(s @ per_sample) / s.sum() + 0.5 * l2 / s.sum() * penalty
-
-
-def numerical_gradient(f, x, eps=1e-6):
-    grad = np.empty_like(x)
-    for j in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp[j] += eps
-        xm[j] -= eps
-        grad[j] = (f(xp) - f(xm)) / (2 * eps)
-    return grad
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))

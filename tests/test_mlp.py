@@ -16,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from _helpers import numerical_gradient
 from sklearn_sigcore import kernels
 from sklearn_sigcore import SigCoreMLPClassifier
 from sklearn_sigcore._activations import ACTIVATIONS, activation_value
@@ -61,16 +62,6 @@ def reference_objective(params, layout, alphas, activation, X, Y, multinomial, s
     S = s.sum()
     penalty = sum(float((W ** 2).sum()) for W in coefs)
     return float(s @ per_sample) / S + 0.5 * l2 / S * penalty
-
-
-def numerical_gradient(f, x, eps=1e-6):
-    grad = np.empty_like(x)
-    for j in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp[j] += eps
-        xm[j] -= eps
-        grad[j] = (f(xp) - f(xm)) / (2 * eps)
-    return grad
 
 
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)

@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
+from _helpers import numerical_gradient
 from sklearn_sigcore import SigCoreMLPRegressor
 from sklearn_sigcore._activations import ACTIVATIONS, activation_value
 from sklearn_sigcore._heads import regression_head
@@ -125,16 +126,6 @@ def reference_objective(params, layout, alphas, activation, X, Y, head, s, l2):
         per_sample = 0.5 * ((h - Y) ** 2).sum(axis=1)
     penalty = sum(float((W ** 2).sum()) for W in coefs)
     return float(s @ per_sample) / s.sum() + 0.5 * l2 / s.sum() * penalty
-
-
-def numerical_gradient(f, x, eps=1e-6):
-    grad = np.empty_like(x)
-    for j in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp[j] += eps
-        xm[j] -= eps
-        grad[j] = (f(xp) - f(xm)) / (2 * eps)
-    return grad
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
