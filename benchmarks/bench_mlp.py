@@ -9,9 +9,13 @@ X (one output).  Beside each time: the "GEMM limit", the time the same GEMMs
 Also: the cost of learning the gains (learn_alpha='layer' and 'unit') and of
 recording the diagnostics (gradient_norms_, saturation_).
 
+``--blas-threads 1`` runs everything (both estimators and the GEMM limit)
+with a one-thread BLAS: the ratio to the GEMM limit then shows the share of
+the serial element-wise passes and Python alone.
+
 Usage::
 
-    python benchmarks/bench_mlp.py [--epochs 3] [--repeats 5] [--quick]
+    python benchmarks/bench_mlp.py [--epochs 3] [--repeats 5] [--quick] [--blas-threads N]
 """
 
 import argparse
@@ -24,6 +28,7 @@ import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from threadpoolctl import threadpool_limits
 
 from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor, _diagnostics
 
@@ -125,13 +130,21 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="10000 samples, 2 epochs")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit the BLAS to this many threads (default: all)")
     args = parser.parse_args()
+    with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+        run(args)
+
+
+def run(args):
     n = 10000 if args.quick else 50000
     epochs, repeats = (2, 2) if args.quick else (args.epochs, args.repeats)
 
     cpu, cores, blas = machine()
     print(f"CPU: {cpu}; cores available: {cores}; load average {os.getloadavg()}")
-    print(f"BLAS: {blas}")
+    print(f"BLAS: {blas}" + ("" if args.blas_threads is None
+                             else f"; limited to {args.blas_threads} thread(s)"))
     X, y = make_classification(n, 100, n_informative=40, n_classes=10, random_state=0)
     t = X @ np.random.default_rng(0).standard_normal(X.shape[1])
     y_reg = (t - t.mean()) / t.std()

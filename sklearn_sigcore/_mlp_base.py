@@ -406,7 +406,9 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                             Xb = X_tr[idx]
                         else:
                             Xb = buf["x"]
-                            np.take(X_tr, idx, axis=0, out=Xb)
+                            # mode='clip' (the indices are valid): 'raise'
+                            # buffers `out`, a second copy of the batch
+                            np.take(X_tr, idx, axis=0, out=Xb, mode="clip")
                     else:
                         Xb = X_tr[start:stop]
                     tb = t_epoch[start:stop]

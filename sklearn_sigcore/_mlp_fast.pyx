@@ -46,6 +46,74 @@ cdef extern from *:
     MLP_ADAM(f64, double, sqrt)
     MLP_ADAM(f32, float, sqrtf)
 
+    /* The same updates on a rows x cols block (a layer's weights, or its
+       intercepts as one row), fused with two sums over the parameters
+       before the update, so that no other pass reads them:
+       sq[k] += p[f, k]**2 (the loss's L2 term) and, when col is not NULL,
+       col[k] += p[f, k] g[f, k] (the learned gains' gradient, see _network).
+       Per-column accumulators keep the loop vectorised (a single scalar sum
+       would be a serial chain of adds). */
+    #define MLP_BLOCK_LOOP(BODY)                                                \
+        ptrdiff_t f, k;                                                         \
+        for (f = 0; f < rows; f++) {                                            \
+            T *MLP_RESTRICT pf = p + f * cols;                                  \
+            const T *MLP_RESTRICT gf = g + f * cols;                            \
+            T *MLP_RESTRICT mf = m + f * cols;                                  \
+            if (col != NULL) {                                                  \
+                for (k = 0; k < cols; k++) {                                    \
+                    T pk = pf[k], gr = gf[k];                                   \
+                    sq[k] += pk * pk;                                           \
+                    col[k] += pk * gr;                                          \
+                    BODY                                                        \
+                }                                                               \
+            } else {                                                            \
+                for (k = 0; k < cols; k++) {                                    \
+                    T pk = pf[k], gr = gf[k];                                   \
+                    sq[k] += pk * pk;                                           \
+                    BODY                                                        \
+                }                                                               \
+            }                                                                   \
+        }
+
+    #define MLP_ADAM_BLOCK(SUFFIX, TYPE, SQRT)                                  \
+    MLP_DISPATCH static void mlp_adam_block_##SUFFIX(                           \
+        TYPE *MLP_RESTRICT p, const TYPE *MLP_RESTRICT g, TYPE *MLP_RESTRICT m, \
+        TYPE *MLP_RESTRICT v, ptrdiff_t rows, ptrdiff_t cols, TYPE lr, TYPE b1, \
+        TYPE b2, TYPE eps, TYPE l2c, TYPE *MLP_RESTRICT sq,                     \
+        TYPE *MLP_RESTRICT col)                                                 \
+    {                                                                           \
+        typedef TYPE T;                                                         \
+        T c1 = (T)1 - b1, c2 = (T)1 - b2;                                       \
+        MLP_BLOCK_LOOP(                                                         \
+            T *MLP_RESTRICT vf = v + f * cols;                                  \
+            T gi = gr + l2c * pk;                                               \
+            T mi = b1 * mf[k] + c1 * gi;                                        \
+            T vi = b2 * vf[k] + c2 * gi * gi;                                   \
+            mf[k] = mi;                                                         \
+            vf[k] = vi;                                                         \
+            pf[k] = pk - lr * mi / (SQRT(vi) + eps);)                           \
+    }
+    MLP_ADAM_BLOCK(f64, double, sqrt)
+    MLP_ADAM_BLOCK(f32, float, sqrtf)
+
+    /* SGD with (Nesterov) momentum on a block (m: the velocity).  Baseline
+       code only, as sgd_step: an fma clone would round differently. */
+    #define MLP_SGD_BLOCK(SUFFIX, TYPE)                                         \
+    static void mlp_sgd_block_##SUFFIX(                            \
+        TYPE *MLP_RESTRICT p, const TYPE *MLP_RESTRICT g, TYPE *MLP_RESTRICT m, \
+        ptrdiff_t rows, ptrdiff_t cols, TYPE lr, TYPE mu, int nesterov,         \
+        TYPE l2c, TYPE *MLP_RESTRICT sq, TYPE *MLP_RESTRICT col)                \
+    {                                                                           \
+        typedef TYPE T;                                                         \
+        MLP_BLOCK_LOOP(                                                         \
+            T gi = lr * (gr + l2c * pk);                                        \
+            T vel = mu * mf[k] - gi;                                            \
+            mf[k] = vel;                                                        \
+            pf[k] = nesterov ? pk + (mu * vel - gi) : pk + vel;)                \
+    }
+    MLP_SGD_BLOCK(f64, double)
+    MLP_SGD_BLOCK(f32, float)
+
     #define MLP_LOOPS(SUFFIX, T)                                                \\
     MLP_DISPATCH static void mlp_sigmoid_backward_##SUFFIX(                     \\
         const T *MLP_RESTRICT h, T *MLP_RESTRICT d, ptrdiff_t n, T a)          \\
@@ -175,6 +243,20 @@ cdef extern from *:
                       double lr, double b1, double b2, double eps, double l2c) noexcept nogil
     void mlp_adam_f32(float *p, const float *g, float *m, float *v, Py_ssize_t n,
                       float lr, float b1, float b2, float eps, float l2c) noexcept nogil
+    void mlp_adam_block_f64(double *p, const double *g, double *m, double *v,
+                            Py_ssize_t rows, Py_ssize_t cols, double lr, double b1,
+                            double b2, double eps, double l2c, double *sq,
+                            double *col) noexcept nogil
+    void mlp_adam_block_f32(float *p, const float *g, float *m, float *v,
+                            Py_ssize_t rows, Py_ssize_t cols, float lr, float b1,
+                            float b2, float eps, float l2c, float *sq,
+                            float *col) noexcept nogil
+    void mlp_sgd_block_f64(double *p, const double *g, double *m, Py_ssize_t rows,
+                           Py_ssize_t cols, double lr, double mu, int nesterov,
+                           double l2c, double *sq, double *col) noexcept nogil
+    void mlp_sgd_block_f32(float *p, const float *g, float *m, Py_ssize_t rows,
+                           Py_ssize_t cols, float lr, float mu, int nesterov,
+                           float l2c, float *sq, float *col) noexcept nogil
     void mlp_bias_sigmoid_f64(double *z, const double *b, Py_ssize_t rows, Py_ssize_t cols,
                               double alpha) noexcept nogil
     void mlp_bias_sigmoid_f32(float *z, const float *b, Py_ssize_t rows, Py_ssize_t cols,
@@ -230,6 +312,71 @@ def adam_step(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1
                          <float>beta_1, <float>beta_2, <float>eps, <float>l2c)
 
 
+def _block_shape(Py_ssize_t n, Py_ssize_t cols, Py_ssize_t scratch):
+    if cols <= 0 or n % cols:
+        raise ValueError(f"a block of {n} parameters has no rows of {cols}")
+    if scratch < cols:
+        raise ValueError(f"the column buffers hold {scratch} values, need {cols}")
+    return n // cols
+
+
+def adam_block(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1] m,
+               floating_t[::1] v, Py_ssize_t cols, double lr, double beta_1,
+               double beta_2, double eps, double l2c, floating_t[::1] sq,
+               floating_t[::1] col=None):
+    """adam_step on a block of rows of `cols` parameters, fused with two sums.
+
+    Returns the sum of params**2 before the update (the L2 term of the loss);
+    with `col`, adds sum over the rows of params * grad (before the update,
+    grad without the L2 term) to col[:cols].  `sq` is scratch (>= cols values).
+    """
+    cdef Py_ssize_t n = params.shape[0], k, rows
+    cdef double total = 0.0
+    if n == 0:
+        return 0.0
+    rows = _block_shape(n, cols, sq.shape[0])
+    if col is not None and col.shape[0] < cols:
+        raise ValueError(f"col holds {col.shape[0]} values, need {cols}")
+    with nogil:
+        sq[:cols] = 0
+        if floating_t is double:
+            mlp_adam_block_f64(&params[0], &grad[0], &m[0], &v[0], rows, cols, lr, beta_1,
+                               beta_2, eps, l2c, &sq[0], NULL if col is None else &col[0])
+        else:
+            mlp_adam_block_f32(&params[0], &grad[0], &m[0], &v[0], rows, cols, <float>lr,
+                               <float>beta_1, <float>beta_2, <float>eps, <float>l2c,
+                               &sq[0], NULL if col is None else &col[0])
+        for k in range(cols):
+            total += sq[k]
+    return total
+
+
+def sgd_block(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1] velocity,
+              Py_ssize_t cols, double learning_rate, double momentum, bint nesterov,
+              double l2c, floating_t[::1] sq, floating_t[::1] col=None):
+    """sgd_step on a block of rows of `cols` parameters, fused with the sums of adam_block."""
+    cdef Py_ssize_t n = params.shape[0], k, rows
+    cdef double total = 0.0
+    if n == 0:
+        return 0.0
+    rows = _block_shape(n, cols, sq.shape[0])
+    if col is not None and col.shape[0] < cols:
+        raise ValueError(f"col holds {col.shape[0]} values, need {cols}")
+    with nogil:
+        sq[:cols] = 0
+        if floating_t is double:
+            mlp_sgd_block_f64(&params[0], &grad[0], &velocity[0], rows, cols,
+                              learning_rate, momentum, nesterov, l2c, &sq[0],
+                              NULL if col is None else &col[0])
+        else:
+            mlp_sgd_block_f32(&params[0], &grad[0], &velocity[0], rows, cols,
+                              <float>learning_rate, <float>momentum, nesterov,
+                              <float>l2c, &sq[0], NULL if col is None else &col[0])
+        for k in range(cols):
+            total += sq[k]
+    return total
+
+
 def bias_sigmoid(floating_t[:, ::1] z, const floating_t[::1] b, double alpha):
     """z <- sigma(alpha (z + b)) in place, b broadcast over the rows."""
     cdef Py_ssize_t rows = z.shape[0], cols = z.shape[1]
@@ -242,22 +389,31 @@ def bias_sigmoid(floating_t[:, ::1] z, const floating_t[::1] b, double alpha):
             mlp_bias_sigmoid_f32(&z[0, 0], &b[0], rows, cols, alpha)
 
 
-def bias_sigmoid_cols(floating_t[:, ::1] z, const floating_t[::1] b, const double[::1] gains):
+def gain_split(gains):
+    """(hi, lo): float32 arrays with hi + lo = gains to float32's precision squared."""
+    gains = np.asarray(gains)
+    hi = gains.astype(np.float32)
+    return hi, (gains - hi).astype(np.float32)
+
+
+def bias_sigmoid_cols(floating_t[:, ::1] z, const floating_t[::1] b, const double[::1] gains,
+                      split=None):
     """z[i, j] <- sigma(gains[j] (z[i, j] + b[j])) in place (one gain per column).
 
     The gains must lie in [2**-60, 2**60] (learned gains do: see _network).
+    `split`, for float32 z, is ``gain_split(gains)`` if already computed.
     """
     cdef Py_ssize_t rows = z.shape[0], cols = z.shape[1]
-    cdef float[::1] g_hi, g_lo
+    cdef const float[::1] g_hi, g_lo
     if rows == 0 or cols == 0:
         return
     if floating_t is double:
         with nogil:
             mlp_bias_sigmoid_cols_f64(&z[0, 0], &b[0], &gains[0], rows, cols)
     elif mlp_have_fma():
-        hi = np.asarray(gains).astype(np.float32)
-        g_hi = hi
-        g_lo = (np.asarray(gains) - hi).astype(np.float32)
+        g_hi, g_lo = gain_split(gains) if split is None else split
+        if g_hi.shape[0] < cols or g_lo.shape[0] < cols:
+            raise ValueError(f"split holds fewer than {cols} gains")
         with nogil:
             mlp_bias_sigmoid_cols_lanes_f32(&z[0, 0], &b[0], &g_hi[0], &g_lo[0], rows, cols)
     else:

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._activations import ACTIVATIONS, UNIT_GAIN_KERNELS
-from ._mlp_fast import axpy
+from ._mlp_fast import axpy, gain_split
 
 __all__ = ["Layout", "Network", "glorot_init", "input_rms", "auto_init", "layer_gain",
            "AUTO_GAIN", "AUTO_TARGET_STD"]
@@ -99,16 +99,27 @@ class Layout:
             flat[s] = g.mean() if s.stop - s.start == 1 else np.broadcast_to(g, s.stop - s.start)
         return flat
 
+    def gain_array(self, flat):
+        """exp(theta) of every learned gain (float64; the log-gains close the vector)."""
+        theta = flat[self.gain_slices[0].start:].astype(np.float64)
+        # np.minimum / np.maximum: np.clip costs more than the rest on so few values
+        np.minimum(theta, LOG_GAIN_LIMIT, out=theta)
+        np.maximum(theta, -LOG_GAIN_LIMIT, out=theta)
+        return np.exp(theta, out=theta)
+
+    def per_layer(self, array):
+        """Views of an array laid out as the log-gains, one per hidden layer."""
+        start = self.gain_slices[0].start
+        return [array[s.start - start:s.stop - start] for s in self.gain_slices]
+
     def gains(self, flat):
         """Per hidden layer: alpha (float, 'layer') or unit gains (array, 'unit')."""
         if not self.gain_slices:
             return []
-        start = self.gain_slices[0].start       # the log-gains close the vector
-        theta = np.clip(flat[start:].astype(np.float64), -LOG_GAIN_LIMIT, LOG_GAIN_LIMIT)
-        gains = np.exp(theta)
+        gains = self.gain_array(flat)
         if self.learn_alpha == "layer":
             return gains.tolist()
-        return [gains[s.start - start:s.stop - start] for s in self.gain_slices]
+        return self.per_layer(gains)
 
 
 class Network:
@@ -145,17 +156,52 @@ class Network:
         self.n_threads = n_threads
         self._buffers = {}
         self._gains = None
+        hidden = layout.layer_units[1:-1]
+        # scratch of the fused optimizer steps: column sums of squares, and
+        # of W * G + b * gb for the learned gains
+        self._sq = np.empty(max(layout.layer_units[1:]), dtype=self.dtype)
+        self._gain_cols = [np.empty(u, dtype=self.dtype) for u in hidden]
+        self._clipped = []
+        self._gain_span = (slice(layout.gain_slices[0].start, layout.size)
+                           if layout.gain_slices else None)
         self.refresh_gains()
+
+    @property
+    def alphas(self):
+        """The gain of each hidden layer ('unit': the geometric mean of its units')."""
+        if self.learned == "unit":
+            return [layer_gain(g) for g in self._gains]
+        return self._alphas
+
+    @alphas.setter
+    def alphas(self, value):
+        self._alphas = value
 
     def refresh_gains(self):
         """Read the learned gains from the parameters (after a step)."""
         if self.learned == "layer":
             self._gains = self.alphas = self.layout.gains(self.params)
         elif self.learned:
-            self._gains = self.layout.gains(self.params)
-            self.alphas = [layer_gain(g) for g in self._gains]
-            # in the network's dtype, for the passes
-            self._unit_gains = [g.astype(self.dtype) for g in self._gains]
+            if not self.layout.gain_slices:     # no hidden layer
+                self._gains = []
+                return
+            gains = self.layout.gain_array(self.params)
+            self._gains = self.layout.per_layer(gains)
+            # in the network's dtype, for the passes; float32's split once
+            # for all layers, not per call of the fused forward kernel
+            if self.dtype == np.float32:
+                hi, lo = gain_split(gains)
+                self._unit_gains = self.layout.per_layer(hi)
+                self._gain_splits = list(zip(self._unit_gains, self.layout.per_layer(lo)))
+            else:
+                self._unit_gains = self._gains
+                self._gain_splits = [None] * len(self._gains)
+            # units whose theta is clipped: flat there (none, nearly always)
+            slices = self.layout.gain_slices
+            if np.abs(self.params[slices[0].start:]).max() <= LOG_GAIN_LIMIT:
+                self._clipped = [None] * len(slices)
+            else:
+                self._clipped = [np.abs(self.params[s]) > LOG_GAIN_LIMIT for s in slices]
 
     def buffers(self, m):
         """Activation, delta and scratch buffers for a batch of m rows."""
@@ -178,16 +224,18 @@ class Network:
         """Fill acts[i] with the outputs of layer i; the last one holds the scores."""
         n_layers = len(self.coefs)
         prev = X
+        sparse = sp.issparse(X)         # only the input can be sparse
         for i in range(n_layers):
             z = acts[i]
-            if sp.issparse(prev):
+            if sparse and i == 0:
                 z[...] = safe_sparse_dot(prev, self.coefs[i])
             else:
                 np.matmul(prev, self.coefs[i], out=z)
             if i == n_layers - 1:
                 z += self.intercepts[i]
             elif self.unit_kernels is not None:
-                self.unit_kernels[0](z, self.intercepts[i], self._gains[i])
+                self.unit_kernels[0](z, self.intercepts[i], self._gains[i],
+                                     self._gain_splits[i])
             elif self.learned == "unit":        # f(g (z + b)) = f(g z + g b)
                 gains = self._unit_gains[i]
                 z *= gains
@@ -206,8 +254,10 @@ class Network:
         acts on the weights only (not on intercepts or gains).  Without
         `optimizer`, self.grad receives the full gradient.  With one, each
         layer is updated as soon as its gradient is known (and its weights
-        are no longer needed by backpropagation); self.grad then holds the
-        gradient of the loss without the L2 term, which the optimizer adds.
+        are no longer needed by backpropagation), the learned log-gains
+        last; self.grad then holds the gradient of the loss without the L2
+        term, which the optimizer adds.  The step's pass over a layer's
+        weights also gives their squared norm and the gains' gradient.
         `grad_norms`, a list, receives the norm of each layer's weight
         gradient (L2 term included), output layer last.
         """
@@ -223,31 +273,47 @@ class Network:
             optimizer.begin_step()
         sq_norm = 0.0
         norms = []
+        sparse = sp.issparse(X)
         for i in range(last, -1, -1):
             prev = X if i == 0 else acts[i - 1]
             d = deltas[i]
             coef_grad = self.coef_grads[i]
-            if sp.issparse(prev):
+            if sparse and i == 0:
                 coef_grad[...] = safe_sparse_dot(prev.T, d)
             else:
                 np.matmul(prev.T, d, out=coef_grad)
             np.matmul(ones, d, out=self.intercept_grads[i])
-            if self.learned and i < last:
+            gains_here = self.learned and i < last
+            if gains_here and optimizer is None:
                 self._gain_grad(i)
             if i > 0:
                 np.matmul(d, self.coefs[i].T, out=deltas[i - 1])
                 self._backward_hidden(i - 1, acts, deltas, buf)
-            if l2c:
-                flat = self.coefs[i].reshape(-1)
-                sq_norm += float(np.dot(flat, flat))
             if grad_norms is not None:
                 g = coef_grad + self.dtype.type(l2c) * self.coefs[i] if l2c else coef_grad
                 norms.append(float(np.linalg.norm(g)))
-            if optimizer is not None:
-                optimizer.step_slice(self.params, self.grad, layout.coef_slices[i][0], l2c)
+            if optimizer is None:
+                if l2c:
+                    flat = self.coefs[i].reshape(-1)
+                    sq_norm += float(np.dot(flat, flat))
+                continue
+            # The step's own pass over the weights (and intercepts) also sums
+            # their squares and, for learned gains, the columns of W * G + b * gb.
+            fan_out = layout.layer_units[i + 1]
+            col = self._gain_cols[i] if gains_here else None
+            if col is not None:
+                col[...] = 0
+            sq_norm += optimizer.step_block(self.params, self.grad, layout.coef_slices[i][0],
+                                            fan_out, l2c, self._sq, col)
+            if col is None:
                 optimizer.step_slice(self.params, self.grad, layout.intercept_slices[i])
-                if self.learned and i < last:
-                    optimizer.step_slice(self.params, self.grad, layout.gain_slices[i])
+            else:
+                optimizer.step_block(self.params, self.grad, layout.intercept_slices[i],
+                                     fan_out, 0.0, self._sq, col)
+                self._gain_grad(i, col)
+        if optimizer is not None and self._gain_span is not None:
+            # the log-gains close the vector: one step for every layer's
+            optimizer.step_slice(self.params, self.grad, self._gain_span)
         if grad_norms is not None:
             grad_norms.extend(norms[::-1])
         if l2c:
@@ -268,26 +334,34 @@ class Network:
         else:
             self.backward_act(acts[j], d, self.alphas[j], buf["scratch"][j])
 
-    def _gain_grad(self, i):
+    def _gain_grad(self, i, col=None):
         """d L / d theta_i from hidden layer i's weight and intercept gradients.
 
         With D = d L / d z (rows: samples), sum(z * D) over the samples is, for
         z = H W + b, sum(W * H^T D) + b * 1^T D over the fan-in: the weight
         and intercept gradients already hold H^T D and 1^T D, so no pass over
-        the batch (nor a stored z) is needed.  Call before the L2 term and the
-        optimizer step touch them.
+        the batch (nor a stored z) is needed.  `col`, if given, holds those
+        per-unit sums already (from the optimizer's pass); else call before
+        the L2 term and the optimizer step touch W, b and their gradients.
         """
         s = self.layout.gain_slices[i]
         g = self.grad[s]
-        W, b = self.coefs[i], self.intercepts[i]
-        G, gb = self.coef_grads[i], self.intercept_grads[i]
         if self.learned == "layer":
-            clipped = abs(float(self.params[s.start])) > LOG_GAIN_LIMIT
-            g[0] = 0.0 if clipped else np.vdot(W, G) + np.dot(b, gb)
+            if abs(float(self.params[s.start])) > LOG_GAIN_LIMIT:
+                g[0] = 0.0      # clipped: flat there
+            elif col is not None:
+                g[0] = col.sum()
+            else:
+                g[0] = (np.vdot(self.coefs[i], self.coef_grads[i])
+                        + np.dot(self.intercepts[i], self.intercept_grads[i]))
+            return
+        if col is not None:
+            g[...] = col
         else:
-            np.einsum("fk,fk->k", W, G, out=g)
-            g += b * gb
-            g[np.abs(self.params[s]) > LOG_GAIN_LIMIT] = 0     # clipped: flat there
+            np.einsum("fk,fk->k", self.coefs[i], self.coef_grads[i], out=g)
+            g += self.intercepts[i] * self.intercept_grads[i]
+        if self._clipped[i] is not None:
+            g[self._clipped[i]] = 0
 
     def decision(self, X):
         """Output-layer scores for X, allocating fresh arrays."""

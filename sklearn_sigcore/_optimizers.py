@@ -5,13 +5,18 @@ vector (layers are views into it).  A training step calls ``begin_step`` once, t
 ``step_slice`` for each layer's weights and intercepts as soon as
 backpropagation has produced their gradient (while it is still in cache);
 each call is one fused, allocation-free pass that also adds the L2 term
-``l2c * params`` to the gradient.  The update rules, learning-rate schedules and
+``l2c * params`` to the gradient.  ``step_block`` does the same on a layer's
+weights (rows of ``cols`` values) and returns, from the same pass, the sums
+the network would otherwise read the parameters again for (the L2 term of
+the loss, the learned gains' gradient).  The update rules, learning-rate schedules and
 stopping logic are scikit-learn's (``sklearn.neural_network._stochastic_optimizers``).
 """
 
+import math
+
 import numpy as np
 
-from ._mlp_fast import adam_step, sgd_step
+from ._mlp_fast import adam_block, adam_step, sgd_block, sgd_step
 
 __all__ = ["SGDOptimizer", "AdamOptimizer"]
 
@@ -102,6 +107,13 @@ class SGDOptimizer(_BaseOptimizer):
         sgd_step(p, g, velocity, self.learning_rate, self.momentum, bool(self.nesterov),
                  l2c)
 
+    def step_block(self, params, grad, sl, cols, l2c, sq, col=None):
+        """step_slice on rows of `cols` values; returns sum(params[sl]**2) before
+        the step and, with `col`, adds the column sums of params * grad to it."""
+        p, g, velocity = self._views(params, grad, sl, self.velocity)
+        return sgd_block(p, g, velocity, cols, self.learning_rate, self.momentum,
+                         bool(self.nesterov), l2c, sq, col)
+
 
 class AdamOptimizer(_BaseOptimizer):
     """Adam (Kingma & Ba), with scikit-learn's bias-corrected step size."""
@@ -120,10 +132,17 @@ class AdamOptimizer(_BaseOptimizer):
         """Start a training step: advance t, set the bias-corrected step size."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        self._lr = (self.learning_rate_init * np.sqrt(1 - b2 ** self.t)
+        self._lr = (self.learning_rate_init * math.sqrt(1 - b2 ** self.t)
                     / (1 - b1 ** self.t))
 
     def step_slice(self, params, grad, sl, l2c=0.0):
         """params[sl] += update(grad[sl] + l2c * params[sl]), in place."""
         p, g, m, v = self._views(params, grad, sl, self.ms, self.vs)
         adam_step(p, g, m, v, self._lr, self.beta_1, self.beta_2, self.epsilon, l2c)
+
+    def step_block(self, params, grad, sl, cols, l2c, sq, col=None):
+        """step_slice on rows of `cols` values; returns sum(params[sl]**2) before
+        the step and, with `col`, adds the column sums of params * grad to it."""
+        p, g, m, v = self._views(params, grad, sl, self.ms, self.vs)
+        return adam_block(p, g, m, v, cols, self._lr, self.beta_1, self.beta_2,
+                          self.epsilon, l2c, sq, col)

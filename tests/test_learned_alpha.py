@@ -16,7 +16,8 @@ from _helpers import numerical_gradient
 from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor
 from sklearn_sigcore._activations import ACTIVATIONS, activation_value
 from sklearn_sigcore._heads import LogLossHead, MultinomialHead, regression_head
-from sklearn_sigcore._network import Layout, Network
+from sklearn_sigcore._network import Layout, Network, glorot_init
+from sklearn_sigcore._optimizers import AdamOptimizer, SGDOptimizer
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +261,31 @@ def test_fused_per_unit_sigmoid_kernels(dtype):
     sigmoid_backward_cols(out, d, g)
     eps = np.finfo(dtype).eps
     assert_allclose(d, expected, rtol=4 * eps, atol=4 * eps * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("learn", [None, "layer", "unit"])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("optimizer", [AdamOptimizer, SGDOptimizer])
+def test_fused_optimizer_step_is_gradient_then_step(dtype, learn, activation, optimizer):
+    # loss_grad(..., optimizer=) steps each layer as its gradient is formed
+    # (with the L2 term and the gains' gradient summed in the same pass): it
+    # must equal the whole gradient first, then one step on the whole vector
+    rng = np.random.default_rng(0)
+    layout = Layout([7, 6, 5, 3], learn)
+    p0 = glorot_init(layout, activation, np.random.RandomState(0), dtype, [1.3, 0.7])
+    X = rng.standard_normal((20, 7)).astype(dtype)
+    y = rng.integers(0, 3, 20).astype(dtype)
+    w = np.full(20, 1 / 20, dtype=dtype)
+    reference = Network(layout, p0.copy(), [1.3, 0.7], activation, MultinomialHead(3), 1)
+    loss_ref = reference.loss_grad(X, y, w, 0.3, reference.buffers(20))
+    step = optimizer(layout.size, dtype, 0.01)
+    step.begin_step()
+    step.step_slice(reference.params, reference.grad, slice(0, layout.size), 0.0)
+    fused = Network(layout, p0.copy(), [1.3, 0.7], activation, MultinomialHead(3), 1)
+    loss = fused.loss_grad(X, y, w, 0.3, fused.buffers(20),
+                           optimizer=optimizer(layout.size, dtype, 0.01))
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    assert_allclose(loss, loss_ref, rtol=tol)
+    assert_allclose(fused.params, reference.params, rtol=tol, atol=tol)
+    assert not np.array_equal(fused.params, p0)   # a step was taken
