@@ -97,6 +97,11 @@ class _RegressionHead:
         out *= w[:, None]
         return float(w @ per_sample)
 
+    def _loss(self, pred, target, z):
+        """Half the squared error of each sample's outputs (Poisson overrides)."""
+        r = pred - target
+        return 0.5 * np.einsum("ij,ij->i", r, r)
+
 
 class SquaredErrorHead(_RegressionHead):
     """Identity outputs, half the squared error summed over the outputs."""
@@ -105,10 +110,6 @@ class SquaredErrorHead(_RegressionHead):
 
     def output(self, z, n_threads):
         return z
-
-    def _loss(self, pred, target, z):
-        r = pred - target
-        return 0.5 * np.einsum("ij,ij->i", r, r)
 
     def _delta(self, pred, target):
         pred -= target
@@ -119,10 +120,6 @@ class SigmoidSquaredErrorHead(_RegressionHead):
 
     out_activation = "logistic"
     output = LogLossHead.output
-
-    def _loss(self, pred, target, z):
-        r = pred - target
-        return 0.5 * np.einsum("ij,ij->i", r, r)
 
     def _delta(self, pred, target):
         # (p - y) p (1 - p): the chain rule through sigma, from the output p
