@@ -80,6 +80,9 @@ def _prepare_task(X, y, sw, dtype):
     else:
         X = np.ascontiguousarray(X)
     y = np.asarray(y).reshape(-1)
+    if y.shape[0] != X.shape[0]:  # partitions of a DataFrame and a Series that differ
+        raise ValueError("Found input variables with inconsistent numbers of samples: "
+                         f"[{X.shape[0]}, {y.shape[0]}] in one partition (X and y).")
     if sw is not None:  # scikit-learn's checks and messages, a scalar made an array
         sw = _check_sample_weight(np.asarray(sw).reshape(-1) if np.ndim(sw) else sw, X,
                                   dtype=dtype)
@@ -124,6 +127,48 @@ def _merge_rms(summaries, n):
     return top * np.sqrt(((rms / safe) ** 2 * rows[:, None]).sum(axis=0) / max(n, 1))
 
 
+def _row_blocks(estimator, X, y, sample_weight):
+    """Delayed row blocks of X, y and sample_weight, n_features and the dtype;
+    sets ``n_features_in_`` and ``feature_names_in_``.
+
+    A dask DataFrame with a Series y (and sample_weight) of as many partitions
+    is split by its partitions as they are, so that it is read once (their
+    lengths are checked in the chunk tasks); anything else becomes dask arrays
+    of known chunk sizes, X's row chunks giving everyone's.
+    """
+    scalar_sw = sample_weight if np.ndim(sample_weight) == 0 else None
+    if hasattr(X, "columns"):
+        meta = X._meta  # an empty pandas frame: the names and the dtypes
+        _check_n_features(estimator, meta, reset=True)
+        _check_feature_names(estimator, meta, reset=True)
+        dtypes = set(np.dtype(t) for t in meta.dtypes)
+        dtype = np.dtype(np.float32) if dtypes == {np.dtype(np.float32)} else np.dtype(
+            np.float64)
+        aligned = [obj for obj in (y, sample_weight) if obj is not None and scalar_sw is not obj]
+        if all(hasattr(obj, "npartitions") and obj.npartitions == X.npartitions
+               for obj in aligned):
+            x_blocks = X.to_delayed()
+            y_blocks = y.to_delayed()
+            sw_blocks = (sample_weight.to_delayed() if hasattr(sample_weight, "to_delayed")
+                         else [scalar_sw] * len(x_blocks))
+            return x_blocks, y_blocks, sw_blocks, meta.shape[1], dtype
+    else:
+        _check_feature_names(estimator, X, reset=True)
+    X = _as_array(X)
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2D array for X, got a {X.ndim}D dask array.")
+    if X.numblocks[1] > 1:
+        X = X.rechunk({1: -1})  # whole rows in each chunk
+    _check_n_features(estimator, X, reset=True)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    y = _row_aligned(y, X, "y")
+    sw = _row_aligned(sample_weight, X, "sample_weight")
+    x_blocks = X.to_delayed().ravel()
+    sw_blocks = (sw.to_delayed().ravel() if sw is not None
+                 else [scalar_sw] * len(x_blocks))
+    return x_blocks, y.to_delayed().ravel(), sw_blocks, X.shape[1], dtype
+
+
 def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
     """The chunk-wise problem of ``estimator.fit(X, y, sample_weight)``.
 
@@ -145,34 +190,17 @@ def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
 
     from sklearn_sigcore._solvers._dask_problem import DaskLogisticProblem
 
-    # a dask DataFrame's names, through its empty pandas frame
-    feature_source = X._meta if hasattr(X, "columns") else X
-    X = _as_array(X)
-    if X.ndim != 2:
-        raise ValueError(f"Expected a 2D array for X, got a {X.ndim}D dask array.")
-    if X.numblocks[1] > 1:
-        X = X.rechunk({1: -1})  # whole rows in each chunk
-    _check_n_features(estimator, X, reset=True)
-    _check_feature_names(estimator, feature_source, reset=True)
-    if X.shape[0] < 1:
-        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
-                         "of 1 is required.")
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-    y = _row_aligned(y, X, "y")
-    scalar_sw = sample_weight if sample_weight is not None and np.ndim(sample_weight) == 0 \
-        else None
-    sw = _row_aligned(sample_weight, X, "sample_weight")
-
-    x_blocks = X.to_delayed().ravel()
-    y_blocks = y.to_delayed().ravel()
-    sw_blocks = (sw.to_delayed().ravel() if sw is not None
-                 else [scalar_sw] * len(x_blocks))
+    x_blocks, y_blocks, sw_blocks, n_features, dtype = _row_blocks(estimator, X, y,
+                                                                   sample_weight)
     prepare = dask.delayed(_prepare_task, pure=True)
     raw = dask.persist(*[prepare(xb, yb, swb, dtype)
                          for xb, yb, swb in zip(x_blocks, y_blocks, sw_blocks)])
     summaries = dask.compute(*[dask.delayed(_summary_task, pure=True)(c) for c in raw])
 
     n = sum(s["n"] for s in summaries)
+    if n < 1:
+        raise ValueError(f"Found array with 0 sample(s) (shape=(0, {n_features})) while "
+                         "a minimum of 1 is required.")
     classes = np.unique(np.concatenate([s["labels"] for s in summaries]))
     counts = np.zeros(len(classes))
     for s in summaries:
@@ -210,7 +238,7 @@ def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
     encode = dask.delayed(_encode_task, pure=True)
     chunks = dask.persist(*[encode(c, classes, factors, K == 1, vanishing) for c in raw])
     del raw  # the workers keep only the encoded chunks
-    problem = DaskLogisticProblem(chunks, X.astype(dtype), sw_sum, K,
+    problem = DaskLogisticProblem(chunks, n_features, dtype, sw_sum, K,
                                   estimator.fit_intercept, scale=scale, **terms)
     return problem, classes, dtype
 

@@ -152,6 +152,41 @@ def test_dataframe_float32_and_numpy_targets(client):
         local.score(frame, y, sample_weight=sw), abs=1e-12)
 
 
+def test_dataframe_partitions_are_read_once():
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    X, y, sw = problem(2, seed=11)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    bounds = [0, 300, 650, 900, X.shape[0]]   # partitions of unequal length
+    reads = []
+
+    def read(i):   # a partition as a reader of files would make it
+        reads.append(i)
+        rows = slice(bounds[i], bounds[i + 1])
+        return pd.DataFrame(X[rows], columns=columns, index=range(bounds[i], bounds[i + 1]))
+
+    def column(values, i):
+        return pd.Series(values[bounds[i]:bounds[i + 1]], index=range(bounds[i], bounds[i + 1]))
+
+    parts = range(len(bounds) - 1)
+    frame = dd.from_delayed([dask.delayed(read)(i) for i in parts],
+                            meta=pd.DataFrame(X[:0], columns=columns))
+    labels = dd.from_delayed([dask.delayed(column)(y, i) for i in parts],
+                             meta=pd.Series(y[:0]))
+    weights = dd.from_delayed([dask.delayed(column)(sw, i) for i in parts],
+                              meta=pd.Series(sw[:0]))
+    with dask.config.set(scheduler="threads"):
+        remote = SigCoreLogisticRegression(tol=1e-9).fit(frame, labels, sample_weight=weights)
+    assert sorted(reads) == list(parts)   # each partition read once
+    local = SigCoreLogisticRegression(tol=1e-9).fit(pd.DataFrame(X, columns=columns), y,
+                                                   sample_weight=sw)
+    assert_same_model(remote, local)
+    short = dd.from_pandas(pd.Series(y[:-1]), npartitions=len(parts))
+    with dask.config.set(scheduler="threads"), pytest.raises(
+            ValueError, match="inconsistent numbers of samples"):
+        SigCoreLogisticRegression().fit(frame, short)
+
+
 def test_lazy_predictions_and_score(client):
     X, y, sw = problem(3, seed=4)
     Xd, yd, swd = chunked(X, y, sw)

@@ -15,6 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import dask
+import numpy as np
 
 from sklearn_sigcore._linear_loss import LinearLoss
 
@@ -116,19 +117,21 @@ class DaskLogisticProblem(LogisticProblem):
         each: X (C-ordered float array or CSR matrix), targets in X's dtype
         (as :class:`LogisticProblem`'s ``y``) and sample times class weights
         (or None).
-    X : dask.array.Array
-        The data the chunks were made from: only its shape and dtype are read.
+    n_features : int
+    dtype : numpy dtype
+        Of the chunks' X (float32 or float64).
     sw_sum, n_classes, fit_intercept, l2, l1, intercept_l2, intercept_l1, scale, coef_vanishes
         As :class:`LogisticProblem`.
     """
 
-    def __init__(self, chunks, X, sw_sum, n_classes, fit_intercept, *, l2=0.0, l1=0.0,
-                 intercept_l2=0.0, intercept_l1=0.0, scale=None, coef_vanishes=False):
+    def __init__(self, chunks, n_features, dtype, sw_sum, n_classes, fit_intercept, *,
+                 l2=0.0, l1=0.0, intercept_l2=0.0, intercept_l1=0.0, scale=None,
+                 coef_vanishes=False):
         self.chunks = _chunk_runner(chunks)
-        self.X = X
-        self.y = self.sample_weight = None  # they live in the chunks
+        self.dtype = np.dtype(dtype)
+        self.X = self.y = self.sample_weight = None  # they live in the chunks
         self._stored = None
-        self._set_objective(1 if coef_vanishes else X.shape[1], sw_sum, n_classes,
+        self._set_objective(1 if coef_vanishes else n_features, sw_sum, n_classes,
                             fit_intercept, l2, l1, intercept_l2, intercept_l1, scale,
                             coef_vanishes)
 

@@ -18,7 +18,7 @@ class FistaSolver(Solver):
     def solve(self, problem, theta0):
         opts = self.options
         # how finely f is resolved: float32 data evaluates the loss in float32
-        resolution = 1e3 * np.finfo(problem.X.dtype).eps
+        resolution = 1e3 * np.finfo(problem.dtype).eps
         lipschitz = problem.lipschitz_bound()
         x = theta0.copy()
         y = x.copy()

@@ -18,7 +18,7 @@ class LbfgsSolver(Solver):
         opts = self.options
         # scikit-learn's ftol in float64; in float32 the objective is only
         # resolved to ~1e-10 relative, and chasing the rounding costs line searches
-        ftol = 64 * EPS if problem.X.dtype == np.float64 else 1e-10
+        ftol = 64 * EPS if problem.dtype == np.float64 else 1e-10
         last = {}
 
         def fun(theta):

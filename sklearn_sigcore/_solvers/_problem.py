@@ -146,6 +146,7 @@ class LogisticProblem:
                  l2=0.0, l1=0.0, intercept_l2=0.0, intercept_l1=0.0, scale=None,
                  n_threads=None, coef_vanishes=False):
         self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.dtype = X.dtype
         self.n_threads = n_threads
         self.loss = LinearLoss(X, y, sample_weight, 1.0, int(n_classes), fit_intercept,
                                n_threads=n_threads)
