@@ -132,6 +132,8 @@ class LogisticProblem:
 
     Attributes
     ----------
+    dtype : numpy dtype
+        Of X: the precision the loss is evaluated in.
     factor : ndarray of shape (size,)
         θ times this is [V.ravel(), c]: the column scale per coefficient, 1
         for the intercept.
