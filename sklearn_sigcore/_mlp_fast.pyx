@@ -312,11 +312,14 @@ def adam_step(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1
                          <float>beta_1, <float>beta_2, <float>eps, <float>l2c)
 
 
-def _block_shape(Py_ssize_t n, Py_ssize_t cols, Py_ssize_t scratch):
+def _block_shape(Py_ssize_t n, Py_ssize_t cols, Py_ssize_t scratch, col):
+    """Rows of a block of n parameters in rows of `cols`, the buffers checked."""
     if cols <= 0 or n % cols:
         raise ValueError(f"a block of {n} parameters has no rows of {cols}")
     if scratch < cols:
         raise ValueError(f"the column buffers hold {scratch} values, need {cols}")
+    if col is not None and col.shape[0] < cols:
+        raise ValueError(f"col holds {col.shape[0]} values, need {cols}")
     return n // cols
 
 
@@ -334,9 +337,7 @@ def adam_block(floating_t[::1] params, const floating_t[::1] grad, floating_t[::
     cdef double total = 0.0
     if n == 0:
         return 0.0
-    rows = _block_shape(n, cols, sq.shape[0])
-    if col is not None and col.shape[0] < cols:
-        raise ValueError(f"col holds {col.shape[0]} values, need {cols}")
+    rows = _block_shape(n, cols, sq.shape[0], col)
     with nogil:
         sq[:cols] = 0
         if floating_t is double:
@@ -359,9 +360,7 @@ def sgd_block(floating_t[::1] params, const floating_t[::1] grad, floating_t[::1
     cdef double total = 0.0
     if n == 0:
         return 0.0
-    rows = _block_shape(n, cols, sq.shape[0])
-    if col is not None and col.shape[0] < cols:
-        raise ValueError(f"col holds {col.shape[0]} values, need {cols}")
+    rows = _block_shape(n, cols, sq.shape[0], col)
     with nogil:
         sq[:cols] = 0
         if floating_t is double:
