@@ -7,10 +7,14 @@ the work pays for them.
 """
 
 import contextlib
+import threading
 
 from threadpoolctl import ThreadpoolController
 
 _CONTROLLER = []
+# Per calling thread: the BLAS thread counts in force before each
+# blas_threads(limit) still open (outermost first).
+_OUTER = threading.local()
 
 
 def threadpool_controller():
@@ -20,9 +24,28 @@ def threadpool_controller():
     return _CONTROLLER[0]
 
 
+@contextlib.contextmanager
 def blas_threads(limit):
     """Context manager: BLAS limited to ``limit`` threads (None: no change)."""
     if limit is None:
-        return contextlib.nullcontext()
-    return threadpool_controller().limit(limits=limit, user_api="blas")
+        yield
+        return
+    controller = threadpool_controller()
+    counts = [lib.num_threads for lib in controller.lib_controllers if lib.user_api == "blas"]
+    stack = _OUTER.__dict__.setdefault("stack", [])
+    stack.append(max(counts, default=1))
+    try:
+        with controller.limit(limits=limit, user_api="blas"):
+            yield
+    finally:
+        stack.pop()
 
+
+def outer_blas_threads():
+    """Context manager: BLAS back at the thread count in force outside every
+    open :func:`blas_threads` (for one large call, such as a factorisation,
+    whose work dwarfs an OpenMP team's spin-down)."""
+    stack = getattr(_OUTER, "stack", None)
+    if not stack:
+        return contextlib.nullcontext()
+    return threadpool_controller().limit(limits=stack[0], user_api="blas")

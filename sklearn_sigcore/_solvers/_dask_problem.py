@@ -48,7 +48,7 @@ def _hessp_task(chunk, stored, V, c, K, fit_intercept):
 
 def _raw_hessian_task(chunk, stored, K, fit_intercept):
     X, _, sw = chunk
-    return raw_hessian(X, stored[3], sw, K, fit_intercept)
+    return raw_hessian(X, stored[3], sw, K, fit_intercept, n_threads=1)
 
 
 def _square_norms_task(chunk, d):

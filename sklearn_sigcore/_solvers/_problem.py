@@ -15,15 +15,13 @@ coordinate descent) read X as it is.
 import numpy as np
 import scipy.sparse as sp
 
+from sklearn_sigcore._hessian_fast import hessian_sums
 from sklearn_sigcore._linear_loss import LinearLoss
 
 # Columns whose curvature measure (column_scale) lies in
 # [2**-COLUMN_SCALE_RANGE, 2**COLUMN_SCALE_RANGE] are left alone (standardised
 # data: d = 1, the iterates and the tol criterion are those of the plain problem).
 COLUMN_SCALE_RANGE = 8
-
-# Rows per block of the Hessian's BLAS products.
-HESSIAN_BLOCK_ROWS = 2048
 
 
 def column_scale(X, l2=0.0):
@@ -193,7 +191,7 @@ class LogisticProblem:
         """Σ_i x̃_i x̃_iᵀ ⊗ C_i at the last stored point (θ = [W.ravel(), b] layout,
         before the column scale, 1/S and the penalty)."""
         return raw_hessian(self.X, self.loss.curvature, self.sample_weight, self.K,
-                           self.fit_intercept)
+                           self.fit_intercept, self.n_threads)
 
     def _weighted_square_norms(self, d):
         """Σ_i s_i ‖x_i ⊙ d‖²: the data term of the Lipschitz bound."""
@@ -277,52 +275,22 @@ def weighted_square_norms(X, d, sample_weight):
     return float(np.dot(sq, sample_weight)) if sample_weight is not None else float(sq.sum())
 
 
-def raw_hessian(X, curvature, sample_weight, K, fit_intercept):
+def raw_hessian(X, curvature, sample_weight, K, fit_intercept, n_threads=None):
     """Σ_i x̃_i x̃_iᵀ ⊗ C_i over rows x̃_i = [x_i, 1]: the loss Hessian sums,
-    laid out as θ = [W.ravel() (class-major), b]."""
-    n, p = X.shape
-    size = K * p + (K if fit_intercept else 0)
-    H = np.zeros((size, size))
-    if K == 1:
-        pairs = [(0, 0, lambda rows: curvature[rows].astype(np.float64))]
-    else:
-        P = curvature
-        sw = sample_weight
-
-        def pair(k, l):
-            def weights(rows):
-                pk = P[rows, k].astype(np.float64)
-                c = pk * ((k == l) - P[rows, l])
-                return c if sw is None else c * sw[rows]
-            return weights
-        pairs = [(k, l, pair(k, l)) for k in range(K) for l in range(k, K)]
-
-    def place(k, l, ww, wb, bb):
-        """Pair k <= l into the upper triangle (every θ_b comes after every θ_W)."""
-        H[k * p:(k + 1) * p, l * p:(l + 1) * p] += ww
-        if fit_intercept:
-            H[k * p:(k + 1) * p, K * p + l] += wb
-            if k != l:
-                H[l * p:(l + 1) * p, K * p + k] += wb
-            H[K * p + k, K * p + l] += bb
-
+    laid out as θ = [W.ravel() (class-major), b] (see :func:`hessian_sums`)."""
+    p = X.shape[1]
     if sp.issparse(X):
-        Xr = X.tocsr()
-        everything = slice(None)
-        for k, l, weights in pairs:
-            c = weights(everything)
-            ww = np.asarray((Xr.T @ Xr.multiply(c[:, None]).tocsr()).todense())
-            place(k, l, ww, np.asarray(Xr.T @ c).ravel(), c.sum())
-    else:
-        for start in range(0, n, HESSIAN_BLOCK_ROWS):
-            rows = slice(start, min(n, start + HESSIAN_BLOCK_ROWS))
-            Xb = np.asarray(X[rows], dtype=np.float64)
-            for k, l, weights in pairs:
-                c = weights(rows)
-                if k == l and np.all(c >= 0):
-                    Xs = Xb * np.sqrt(c)[:, None]
-                    ww = Xs.T @ Xs  # numpy takes BLAS syrk for Aᵀ A
-                else:
-                    ww = Xb.T @ (Xb * c[:, None])
-                place(k, l, ww, Xb.T @ c, c.sum())
-    return np.triu(H) + np.triu(H, 1).T
+        X = X.tocsr()
+        if X.indices.dtype != X.indptr.dtype:
+            index = np.promote_types(X.indices.dtype, X.indptr.dtype)
+            X = sp.csr_matrix((X.data, X.indices.astype(index), X.indptr.astype(index)),
+                              shape=X.shape)
+    H = hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads)
+    H = np.triu(H) + np.triu(H, 1).T
+    if fit_intercept:
+        # (class, column) layout, the intercept as column p, to θ's [W.ravel(), b]
+        q = p + 1
+        order = np.concatenate([np.arange(K * q).reshape(K, q)[:, :p].ravel(),
+                                np.arange(K) * q + p])
+        H = H[np.ix_(order, order)]
+    return H
