@@ -1,10 +1,17 @@
-"""The Newton-Cholesky Hessian sums against a direct dense formula."""
+"""newton-cholesky's pieces: the Hessian sums against a direct dense formula,
+the mixed-precision solve against float64 LAPACK, and the large-Hessian route
+end to end against scikit-learn."""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+from sklearn.linear_model import LogisticRegression
+
+from sklearn_sigcore import SigCoreLogisticRegression
+from sklearn_sigcore._solvers import _newton
+from sklearn_sigcore._solvers._newton import mixed_precision_solve
 from sklearn_sigcore._solvers._problem import raw_hessian
 
 
@@ -49,9 +56,9 @@ LAYOUTS = {
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_raw_hessian_matches_direct_sums(layout, K, fit_intercept, dtype, n_threads):
     rng = np.random.default_rng(K + 7 * fit_intercept)
-    n, p = 1100, 9  # several blocks of rows, one of them partial
+    n, p = 1100, 140  # several blocks of rows, one partial; CSR: two threads
     X = rng.normal(size=(n, p)) * rng.uniform(0.1, 3.0, p)
-    X[rng.random((n, p)) < 0.6] = 0.0
+    X[rng.random((n, p)) < 0.9] = 0.0
     X = LAYOUTS[layout](X.astype(dtype))
     sw = rng.uniform(0.2, 2.0, n).astype(dtype)
     if K == 1:
@@ -74,3 +81,44 @@ def test_raw_hessian_no_rows_and_empty_rows():
     assert_allclose(H, expected)
     H = raw_hessian(np.zeros((0, 4)), np.zeros(0), None, 3, True)
     assert H.shape == (15, 15) and not H.any()
+
+
+def spd_matrix(m, condition, seed):
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.normal(size=(m, m)))
+    return (Q * np.geomspace(1.0, 1.0 / condition, m)) @ Q.T
+
+
+@pytest.mark.parametrize("condition", [1e2, 1e5, 1e12])
+def test_mixed_precision_solve_has_float64_accuracy(condition):
+    """Refined from a float32 factorisation, or (too ill-conditioned for
+    float32) solved in float64: the backward error of a float64 solve."""
+    H = spd_matrix(300, condition, 0)
+    H = (H + H.T) / 2
+    rhs = np.random.default_rng(1).normal(size=300)
+    x = mixed_precision_solve(H, rhs)
+    backward = np.abs(H @ x - rhs).max() / (np.abs(H).sum(axis=1).max() * np.abs(x).max())
+    assert backward < 300 * np.finfo(np.float64).eps
+    assert_allclose(x, np.linalg.solve(H, rhs), rtol=condition * 1e-13)
+
+
+def test_mixed_precision_solve_singular_falls_back_to_least_squares():
+    H = np.zeros((4, 4))
+    H[:2, :2] = [[2.0, 1.0], [1.0, 2.0]]
+    rhs = np.array([1.0, 0.0, 0.0, 0.0])
+    assert_allclose(mixed_precision_solve(H, rhs), [2 / 3, -1 / 3, 0, 0], atol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_large_hessian_route_matches_scikit_learn(monkeypatch, n_classes):
+    """CSR X, Hessian wider than the mixed-precision threshold (lowered so the
+    test stays small): the coefficients of scikit-learn's newton-cholesky."""
+    monkeypatch.setattr(_newton, "MIXED_PRECISION_SIZE", 100)
+    rng = np.random.default_rng(n_classes)
+    X = sp.random(3000, 150, density=0.05, format="csr", random_state=rng)
+    y = rng.integers(0, n_classes, 3000)
+    y[np.asarray(X[:, :3].sum(axis=1)).ravel() > 0.2] = 0
+    ours = SigCoreLogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-7)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-5, atol=1e-7)

@@ -281,13 +281,8 @@ def raw_hessian(X, curvature, sample_weight, K, fit_intercept, n_threads=None):
     p = X.shape[1]
     if sp.issparse(X):
         X = X.tocsr()
-        if X.indices.dtype != X.indptr.dtype:
-            index = np.promote_types(X.indices.dtype, X.indptr.dtype)
-            X = sp.csr_matrix((X.data, X.indices.astype(index), X.indptr.astype(index)),
-                              shape=X.shape)
     H = hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads)
-    H = np.triu(H) + np.triu(H, 1).T
-    if fit_intercept:
+    if fit_intercept and K > 1:
         # (class, column) layout, the intercept as column p, to θ's [W.ravel(), b]
         q = p + 1
         order = np.concatenate([np.arange(K * q).reshape(K, q)[:, :p].ravel(),
