@@ -94,9 +94,9 @@ MODE_HESSP_MULTINOMIAL = HESSP_MULTINOMIAL
 
 BLOCK_ROWS = 256
 cdef Py_ssize_t MIN_WORK_PER_THREAD = 1 << 18   # elements of X per thread (~2 MB f64)
-# CSR: a second thread paid off at 10M non-zeros (26 -> 14 ms per pass) but
-# not at 2M (8.5 -> 8.0 ms, and a slower fit), measured on 2 cores.
-cdef Py_ssize_t MIN_NNZ_PER_THREAD = 1 << 22
+# CSR: with the out-of-line kernels of _linear_loss.h a second thread pays
+# off from about 1M non-zeros (2M: 4.9 -> 2.3 ms per pass, 2-core EPYC).
+cdef Py_ssize_t MIN_NNZ_PER_THREAD = 1 << 19
 # C-ordered X, K > 1: from this many features on, BLAS gemm computes the block
 # scores and gradients (the row loops of _linear_loss.h win below it: 50
 # features, K = 5; gemm wins at 1000 features, K = 10).

@@ -92,7 +92,7 @@ def test_threaded_scheduler_l1_and_elastic_net(l1_ratio):
     # FISTA takes hundreds of cheap iterations: on the threaded scheduler here
     X, y, sw = problem(3, seed=8)
     params = dict(solver="fista", penalty="elasticnet", l1_ratio=l1_ratio, C=0.3,
-                  tol=1e-8, max_iter=20000)
+                  tol=1e-10, max_iter=50000)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # penalty= on scikit-learn >= 1.8
         local = SigCoreLogisticRegression(**params).fit(X, y, sample_weight=sw)
