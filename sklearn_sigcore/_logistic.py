@@ -11,7 +11,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from sklearn_sigcore import kernels
 from sklearn_sigcore._dask import (
@@ -42,6 +47,7 @@ from sklearn_sigcore._solvers import (
     LogisticProblem,
     SolverOptions,
     column_scale,
+    column_square_sums,
     warn_not_converged,
 )
 from sklearn_sigcore._threads import blas_threads
@@ -344,6 +350,28 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             X.sum_duplicates()  # no-op when canonical; CSR/CSC kept in place
         return (X, y) if with_y else X
 
+    def _validate_fit_data(self, X, y):
+        """(X, y, column sums of squares or None) for a fit.
+
+        Dense X: the finiteness check rides on the column sums of squares the
+        column scale needs (NaN and inf make their column's sum non-finite),
+        one pass over X instead of two; a non-finite sum calls scikit-learn's
+        check, which raises its own error unless the sum merely overflowed.
+        """
+        if sp.issparse(X):
+            return (*self._validate_X(X, reset=True, y=y), None)
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
+                             dtype=[np.float64, np.float32], ensure_all_finite=False,
+                             accept_large_sparse=True, reset=True)
+        if sp.issparse(X):  # an array-like that validates to sparse: the usual route
+            return (*self._validate_X(X, reset=True, y=y), None)
+        if not (X.flags.c_contiguous or X.flags.f_contiguous):
+            X = np.ascontiguousarray(X)
+        square_sums = column_square_sums(X)
+        if not np.all(np.isfinite(square_sums)):
+            check_array(X, dtype=None, input_name="X", estimator=self)
+        return X, y, square_sums
+
     def _weights(self, X, y_encoded, classes, sample_weight, y):
         """Sample weights times class weights (None when all ones) and their sum."""
         dtype = X.dtype
@@ -424,9 +452,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             else:
                 if is_dask_collection(y) or is_dask_collection(sample_weight):
                     y, sample_weight = dask_compute(y, sample_weight)  # X is in memory
-                X, y = self._validate_X(X, reset=True, y=y)
+                X, y, square_sums = self._validate_fit_data(X, y)
                 problem, classes, solver_name = self._memory_problem(
-                    X, y, sample_weight, penalty, l1_share)
+                    X, y, sample_weight, penalty, l1_share, square_sums)
                 dtype = X.dtype
             K, p = problem.K, self.n_features_in_
             theta0 = np.zeros(problem.size)
@@ -458,8 +486,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
         return self
 
-    def _memory_problem(self, X, y, sample_weight, penalty, l1_share):
-        """(problem, classes, solver name) of a fit on in-memory X, y."""
+    def _memory_problem(self, X, y, sample_weight, penalty, l1_share, square_sums=None):
+        """(problem, classes, solver name) of a fit on in-memory X, y
+        (``square_sums``: X's column sums of squares, if known)."""
         if y.dtype.kind not in "biuU":  # 1-D ints, bools, strings are class labels
             check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
@@ -479,7 +508,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         terms = self._penalty_terms(penalty, l1_share, sw_sum, solver_name)
         if terms["coef_vanishes"]:  # the intercept alone: one zero column keeps the layout
             X = np.zeros((X.shape[0], 1), dtype=X.dtype)
-        scale = column_scale(X, terms["l2"]) if SOLVERS[solver_name].column_scaled else None
+        if terms["coef_vanishes"]:
+            square_sums = None
+        scale = (column_scale(X, terms["l2"], square_sums)
+                 if SOLVERS[solver_name].column_scaled else None)
         problem = LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
                                   scale=scale, n_threads=1 if serial else None, **terms)
         return problem, classes, solver_name

@@ -1,6 +1,7 @@
 """Bad input to SigCoreLogisticRegression: clear errors, and a fitted model left unchanged."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -165,3 +166,18 @@ def test_failed_partial_fit_leaves_model_unchanged(Xy):
     with pytest.raises(ValueError, match="at least 2 classes"):
         fresh.partial_fit(X, y, classes=[1])
     assert not hasattr(fresh, "classes_")
+
+
+def test_huge_finite_values_are_not_mistaken_for_infinity(Xy):
+    """Squares of 1e200 overflow: the finiteness test that rides on the column
+    sums of squares must fall back to scikit-learn's check and accept X."""
+    X, y = Xy
+    X = X.copy()
+    X[:, 0] *= 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = SigCoreLogisticRegression(tol=1e-8).fit(X, y)
+        probs = clf.predict_proba(X)
+    assert np.all(np.isfinite(clf.coef_)) and np.all(np.isfinite(probs))
+    assert np.isfinite(clf.coef_[0, 0] * 1e200)
+    assert clf.score(X, y) >= SigCoreLogisticRegression().fit(X[:, 1:], y).score(X[:, 1:], y)

@@ -24,11 +24,12 @@ from sklearn_sigcore._linear_loss import LinearLoss
 COLUMN_SCALE_RANGE = 8
 
 
-def column_scale(X, l2=0.0):
+def column_scale(X, l2=0.0, square_sums=None):
     """Power-of-two scales d (n_features,) that bring each coefficient's
     curvature near that of a standardised column, or None when every column is
-    already within range (see :func:`scale_from_rms`)."""
-    return scale_from_rms(column_rms(X), l2)
+    already within range (see :func:`scale_from_rms`); ``square_sums`` are
+    X's :func:`column_square_sums` when already known."""
+    return scale_from_rms(column_rms(X, square_sums), l2)
 
 
 def scale_from_rms(rms, l2=0.0):
@@ -52,15 +53,9 @@ def scale_from_rms(rms, l2=0.0):
     return np.ldexp(1.0, (-exponent).astype(np.int64))
 
 
-def column_rms(X):
-    """Root mean square of each column of X, without overflow or underflow.
-
-    One pass of squared sums; columns whose sum overflows or underflows are
-    summed again after dividing by their largest magnitude.
-    """
-    n, p = X.shape
-    if n == 0:
-        return np.zeros(p)
+def column_square_sums(X):
+    """Σ_i x_ij² of each column in float64, in one pass (inf or NaN where a
+    column holds a non-finite value, inf also where the sum overflows)."""
     if sp.issparse(X):
         if X.format not in ("csr", "csc"):
             X = X.tocsr()
@@ -69,10 +64,22 @@ def column_rms(X):
         # the squares on X's own index arrays, summed by one sparse product
         # (5-10x faster than bincount or the column-moments helpers)
         X_sq = type(X)((squares, X.indices, X.indptr), shape=X.shape)
-        sq = np.asarray(X_sq.T @ np.ones(n), dtype=np.float64).ravel()
-    else:
-        with np.errstate(over="ignore", under="ignore"):
-            sq = np.einsum("ij,ij->j", X, X, dtype=np.float64)
+        return np.asarray(X_sq.T @ np.ones(X.shape[0]), dtype=np.float64).ravel()
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        return np.einsum("ij,ij->j", X, X, dtype=np.float64)
+
+
+def column_rms(X, square_sums=None):
+    """Root mean square of each column of X, without overflow or underflow.
+
+    One pass of squared sums (or ``square_sums``, those sums already
+    computed); columns whose sum overflows or underflows are summed again
+    after dividing by their largest magnitude.
+    """
+    n, p = X.shape
+    if n == 0:
+        return np.zeros(p)
+    sq = column_square_sums(X) if square_sums is None else square_sums
     rms = np.sqrt(sq / n)
     redo = np.flatnonzero(~np.isfinite(sq) | (sq < 1e-250))
     if redo.size:
