@@ -18,5 +18,5 @@ SOLVERS = {cls.name: cls for cls in (LbfgsSolver, LiblinearSolver, NewtonCGSolve
                                      NewtonCholeskySolver, SagSolver, SagaSolver,
                                      FistaSolver)}
 
-__all__ = ["SOLVERS", "LogisticProblem", "SolverOptions", "column_scale", "column_square_sums",
-           "warn_not_converged"]
+__all__ = ["SOLVERS", "LogisticProblem", "SolverOptions", "column_scale",
+           "column_square_sums", "warn_not_converged"]

@@ -132,8 +132,8 @@ class NewtonCholeskySolver(NewtonSolver):
     The Hessian X^T D X is accumulated by :func:`hessian_sums`: dense X in
     blocks of rows, one symmetric rank-k update (BLAS syrk) per block on the
     loss pass's OpenMP threads with one-thread BLAS each (OpenMP's threads
-    left spinning would fight BLAS's for the cores); CSR X pair by pair of
-    each row's entries. Only a factorisation of at least
+    left spinning would fight BLAS's for the cores); CSR X row by row of the
+    Hessian from a CSC copy. Only a factorisation of at least
     ``MIXED_PRECISION_SIZE`` rows, long enough for a spinning team to
     matter little, runs with the BLAS threads in force outside the fit, in
     single precision refined to double (:func:`mixed_precision_solve`).
