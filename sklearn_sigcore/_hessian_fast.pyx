@@ -56,7 +56,7 @@ cdef inline void _syrk_lower_c(int width, int nb, double alpha, const double *M,
 
 cdef void _dense_block(const floating_t *X, bint f_order, Py_ssize_t n, Py_ssize_t p,
                        Py_ssize_t K, bint fit_b, Py_ssize_t start, Py_ssize_t nb,
-                       const floating_t *curv, const floating_t *sw,
+                       const floating_t *curv, const floating_t *sw, const double *d,
                        double *M, double *D, double *H) noexcept nogil:
     """Add the block's rows [start, start + nb) into H (m x m, upper, C order)."""
     cdef Py_ssize_t q = p + fit_b, m = K * q, i, j, k, r
@@ -71,7 +71,7 @@ cdef void _dense_block(const floating_t *X, bint f_order, Py_ssize_t n, Py_ssize
             root = 1.0 if sw == NULL else sqrt(<double> sw[i])
         for j in range(p):
             x = <double> (X[j * n + i] if f_order else X[i * p + j])
-            M[r * m + j] = root * x
+            M[r * m + j] = root * (x * d[j])
         if fit_b:
             M[r * m + p] = root
         if K > 1:
@@ -97,7 +97,7 @@ cdef void _dense_block(const floating_t *X, bint f_order, Py_ssize_t n, Py_ssize
 
 
 def _dense_hessian(const floating_t[:, ::1] Xc, bint f_order, const floating_t[::1] curv,
-                   const floating_t[::1] sw, Py_ssize_t K, bint fit_b,
+                   const floating_t[::1] sw, const double[::1] d, Py_ssize_t K, bint fit_b,
                    double[:, :, ::1] acc, Py_ssize_t block):
     cdef Py_ssize_t n = Xc.shape[1] if f_order else Xc.shape[0]
     cdef Py_ssize_t p = Xc.shape[0] if f_order else Xc.shape[1]
@@ -125,7 +125,8 @@ def _dense_hessian(const floating_t[:, ::1] Xc, bint f_order, const floating_t[:
                 M = bufs[t]
                 D = bufs[t] + block * m
                 _dense_block(&Xc[0, 0], f_order, n, p, K, fit_b, start,
-                             min(block, n - start), &curv[0], swp, M, D, &acc[t, 0, 0])
+                             min(block, n - start), &curv[0], swp, &d[0], M, D,
+                             &acc[t, 0, 0])
     finally:
         for t in range(nt):
             free(bufs[t])
@@ -135,8 +136,8 @@ def _dense_hessian(const floating_t[:, ::1] Xc, bint f_order, const floating_t[:
 def _csr_hessian(const floating_t[::1] data, const index_t[::1] indices,
                  const index_t[::1] indptr, const floating_t[::1] cdata,
                  const index_t[::1] crows, const index_t[::1] cptr, Py_ssize_t p,
-                 const floating_t[::1] curv, const floating_t[::1] sw, Py_ssize_t K,
-                 bint fit_b, double[:, ::1] H, int n_threads):
+                 const floating_t[::1] curv, const floating_t[::1] sw, const double[::1] d,
+                 Py_ssize_t K, bint fit_b, double[:, ::1] H, int n_threads):
     """The same sums over CSR rows, H's upper triangle row by row: row (k, j)
     takes the rows of X holding column j (from the CSC copy) and adds their
     entries, so its writes stay in one row of H (row-major pairs scattered
@@ -154,7 +155,7 @@ def _csr_hessian(const floating_t[::1] data, const index_t[::1] indices,
                 row = &H[r, 0]
                 for t in range(cptr[j], cptr[j + 1]):
                     i = crows[t]
-                    xij = <double> cdata[t]
+                    xij = <double> cdata[t] * d[j]
                     P = &curv[i * K]
                     lo = indptr[i]
                     hi = indptr[i + 1]
@@ -168,7 +169,7 @@ def _csr_hessian(const floating_t[::1] data, const index_t[::1] indices,
                         for a in range(lo, hi):
                             g = l * q + indices[a]
                             if g >= r:
-                                row[g] += cw * <double> data[a]
+                                row[g] += cw * (<double> data[a] * d[indices[a]])
                         if fit_b:
                             if l >= k:
                                 row[l * q + p] += cw
@@ -202,8 +203,8 @@ def _mirror_upper(double[:, ::1] H):
                         H[j, i] = H[i, j]
 
 
-def hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads=None):
-    """Σ_i C_i ⊗ x̃_i x̃_iᵀ in the (class, column) layout.
+def hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads=None, scale=None):
+    """Σ_i C_i ⊗ x̃_i x̃_iᵀ in the (class, column) layout, x̃_i = [x_i ⊙ d, 1].
 
     Parameters
     ----------
@@ -218,6 +219,9 @@ def hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads=None):
     fit_intercept : bool
     n_threads : int or None
         Threads (None: OpenMP's default).
+    scale : ndarray of shape (n_features,) or None
+        The column scale d (None: 1), applied to each entry before it is
+        multiplied (X times 1e155 has squares beyond float64, X ⊙ d not).
 
     Returns
     -------
@@ -231,6 +235,7 @@ def hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads=None):
     sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype)
     if K == 1:
         sw = None
+    d = np.ones(p) if scale is None else np.ascontiguousarray(scale, dtype=np.float64)
     nt = openmp_effective_n_threads(n_threads)
     if hasattr(X, "indptr"):
         H = np.zeros((m, m))
@@ -239,7 +244,7 @@ def hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads=None):
         _csr_hessian(X.data, X.indices.astype(index, copy=False),
                      X.indptr.astype(index, copy=False), Xc.data,
                      Xc.indices.astype(index, copy=False), Xc.indptr.astype(index, copy=False),
-                     p, curv, sw, K, bool(fit_intercept), H, max(1, min(nt, p // 64)))
+                     p, curv, sw, d, K, bool(fit_intercept), H, max(1, min(nt, p // 64)))
     else:
         f_order = not X.flags.c_contiguous and X.flags.f_contiguous
         Xc = X.T if f_order else np.ascontiguousarray(X)
@@ -248,7 +253,7 @@ def hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads=None):
         acc = np.zeros((nt, m, m))
         # each thread's syrk on one BLAS thread (a no-op inside a fit's limit)
         with blas_threads(1 if nt > 1 else None):
-            _dense_hessian(Xc, f_order, curv, sw, K, bool(fit_intercept), acc, BLOCK_ROWS)
+            _dense_hessian(Xc, f_order, curv, sw, d, K, bool(fit_intercept), acc, BLOCK_ROWS)
         # BLAS filled its lower triangle (column order): the upper one of this C view
         H = acc[0]
         for t in range(1, nt):

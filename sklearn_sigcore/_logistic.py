@@ -46,6 +46,7 @@ from sklearn_sigcore._solvers import (
     SOLVERS,
     LogisticProblem,
     SolverOptions,
+    column_rms,
     column_scale,
     column_square_sums,
     warn_not_converged,
@@ -505,10 +506,11 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         solver_name = (choose_solver(X, penalty) if self.solver == "auto"
                        else self.solver)
         serial = _work(X, len(classes)) < SERIAL_WORK
-        terms = self._penalty_terms(penalty, l1_share, sw_sum, solver_name)
+        terms = self._penalty_terms(
+            penalty, l1_share, sw_sum, solver_name,
+            lambda: float(column_rms(X, square_sums).max(initial=0.0)))
         if terms["coef_vanishes"]:  # the intercept alone: one zero column keeps the layout
             X = np.zeros((X.shape[0], 1), dtype=X.dtype)
-        if terms["coef_vanishes"]:
             square_sums = None
         scale = (column_scale(X, terms["l2"], square_sums)
                  if SOLVERS[solver_name].column_scaled else None)
@@ -516,14 +518,21 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                                   scale=scale, n_threads=1 if serial else None, **terms)
         return problem, classes, solver_name
 
-    def _penalty_terms(self, penalty, l1_share, sw_sum, solver_name):
-        """The penalties of the α = 1 problem (see the class docstring)."""
+    def _penalty_terms(self, penalty, l1_share, sw_sum, solver_name, largest_rms=None):
+        """The penalties of the α = 1 problem (see the class docstring);
+        ``largest_rms()`` gives the largest column RMS of X, asked for only
+        when a penalty is past PENALTY_CAP."""
         alpha = float(self.alpha)
         l2, l1 = self._regularisation(penalty, l1_share, sw_sum)
         l2, l1 = l2 / alpha / alpha, l1 / alpha
-        # C α² below ~1e-300: the coefficients' optimum underflows to 0 and
-        # only the intercept is fitted (see _fitted_attributes)
+        # C α² below ~1e-300 (relative to X's scale): the coefficients'
+        # optimum underflows to 0 and only the intercept is fitted (see
+        # _fitted_attributes); columns of RMS r bear a penalty r² times larger
         vanishing = not (l2 < PENALTY_CAP and l1 < PENALTY_CAP)
+        if vanishing and largest_rms is not None and np.isfinite(l2) and np.isfinite(l1):
+            with np.errstate(over="ignore"):
+                r = max(1.0, largest_rms())
+                vanishing = not (l2 < PENALTY_CAP * r * r and l1 < PENALTY_CAP * r)
         intercept_l2 = intercept_l1 = 0.0
         if solver_name == "liblinear" and self.fit_intercept and not vanishing:
             B = float(self.intercept_scaling)

@@ -122,3 +122,23 @@ def test_large_hessian_route_matches_scikit_learn(monkeypatch, n_classes):
     ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
     assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-7)
     assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "csr"])
+@pytest.mark.parametrize("K", [1, 3])
+def test_raw_hessian_applies_the_column_scale_before_multiplying(layout, K):
+    """Entries of 1e160 have squares beyond float64; scaled by d = 2^-531 first,
+    the sums are those of X ⊙ d."""
+    rng = np.random.default_rng(K)
+    n, p = 700, 6
+    X = rng.normal(size=(n, p))
+    X[rng.random((n, p)) < 0.5] = 0.0
+    d = np.ldexp(1.0, rng.integers(-3, 4, p))
+    d[0] = np.ldexp(1.0, -531)
+    X[:, 0] *= 1e160
+    e = rng.exponential(size=(n, K))
+    curvature = (e / e.sum(axis=1, keepdims=True)) if K > 1 else 0.25 * e[:, 0]
+    H = raw_hessian(LAYOUTS[layout](X), curvature, None, K, True, scale=d)
+    expected = reference_hessian(X * d, curvature, None, K, True)
+    assert np.all(np.isfinite(H))
+    assert_allclose(H, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())

@@ -135,7 +135,8 @@ def test_sparsify_densify(binary, three_classes, n_classes):
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton-cholesky", "fista", "auto"])
-@pytest.mark.parametrize("case", ["X*1e150", "X*1e-150", "alpha=1e300", "alpha=1e-300"])
+@pytest.mark.parametrize("case", ["X*1e150", "X*1e155", "X*1e-150", "alpha=1e300",
+                                  "alpha=1e-300"])
 def test_any_alpha_and_scale_of_X_reach_the_optimum(binary, solver, case):
     """σ(α(w·x + b)) at extreme α or X·s is the α = 1 model on X with
     coefficients and C scaled: the same probabilities, no warning.
@@ -147,6 +148,8 @@ def test_any_alpha_and_scale_of_X_reach_the_optimum(binary, solver, case):
     scale, alpha, C, reference_C = {
         # X·s at C is X at C·s² (the penalty is on w)
         "X*1e150": (1e150, 1.0, 0.5e-300, 0.5), "X*1e-150": (1e-150, 1.0, 0.5e300, 0.5),
+        # C·S below 1e-300, yet the coefficients do not vanish: X's scale makes up for it
+        "X*1e155": (1e155, 1.0, 0.5e-310, 0.5),
         "alpha=1e300": (1.0, 1e300, 1.0, np.inf), "alpha=1e-300": (1.0, 1e-300, 1.0, None),
     }[case]
     if reference_C is None:  # the intercept-only model: the class frequencies

@@ -11,12 +11,12 @@ from ._fista import FistaSolver
 from ._lbfgs import LbfgsSolver
 from ._liblinear import LiblinearSolver
 from ._newton import NewtonCGSolver, NewtonCholeskySolver
-from ._problem import LogisticProblem, column_scale, column_square_sums
+from ._problem import LogisticProblem, column_rms, column_scale, column_square_sums
 from ._sag import SagaSolver, SagSolver
 
 SOLVERS = {cls.name: cls for cls in (LbfgsSolver, LiblinearSolver, NewtonCGSolver,
                                      NewtonCholeskySolver, SagSolver, SagaSolver,
                                      FistaSolver)}
 
-__all__ = ["SOLVERS", "LogisticProblem", "SolverOptions", "column_scale",
+__all__ = ["SOLVERS", "LogisticProblem", "SolverOptions", "column_rms", "column_scale",
            "column_square_sums", "warn_not_converged"]

@@ -46,9 +46,9 @@ def _hessp_task(chunk, stored, V, c, K, fit_intercept):
     return loss.hessp(V, c)
 
 
-def _raw_hessian_task(chunk, stored, K, fit_intercept):
+def _raw_hessian_task(chunk, stored, K, fit_intercept, scale):
     X, _, sw = chunk
-    return raw_hessian(X, stored[3], sw, K, fit_intercept, n_threads=1)
+    return raw_hessian(X, stored[3], sw, K, fit_intercept, n_threads=1, scale=scale)
 
 
 def _square_norms_task(chunk, d):
@@ -160,7 +160,7 @@ class DaskLogisticProblem(LogisticProblem):
         return self._total(self.chunks.fetch(results))
 
     def raw_hessian(self):
-        results = self.chunks.run(_raw_hessian_task, self.K, self.fit_intercept,
+        results = self.chunks.run(_raw_hessian_task, self.K, self.fit_intercept, self.scale,
                                   kept=self._require_stored())
         return self._total(self.chunks.fetch(results))
 

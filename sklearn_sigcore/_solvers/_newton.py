@@ -215,12 +215,9 @@ def hessian(problem):
     matrix definite without changing the Newton step.
     """
     K, p, fit_b = problem.K, problem.p, problem.fit_intercept
-    H = problem.raw_hessian()  # a new array: scaled in place
+    H = problem.raw_hessian()  # a new array, in θ coordinates: scaled in place
     factor = problem.factor
     H *= problem.inv_s
-    if problem.scale is not None:
-        H *= factor
-        H *= factor[:, None]
     H[np.diag_indices_from(H)] += problem.l2_vec
     if K > 1:
         size = H.shape[0]

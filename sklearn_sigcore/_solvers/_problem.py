@@ -195,10 +195,10 @@ class LogisticProblem:
         return self.loss.hessp(V, c)
 
     def raw_hessian(self):
-        """Σ_i x̃_i x̃_iᵀ ⊗ C_i at the last stored point (θ = [W.ravel(), b] layout,
-        before the column scale, 1/S and the penalty)."""
+        """Σ_i x̃_i x̃_iᵀ ⊗ C_i at the last stored point, x̃_i = [x_i ⊙ d, 1]
+        (θ = [W.ravel(), b] layout, before 1/S and the penalty)."""
         return raw_hessian(self.X, self.loss.curvature, self.sample_weight, self.K,
-                           self.fit_intercept, self.n_threads)
+                           self.fit_intercept, self.n_threads, self.scale)
 
     def _weighted_square_norms(self, d):
         """Σ_i s_i ‖x_i ⊙ d‖²: the data term of the Lipschitz bound."""
@@ -282,13 +282,14 @@ def weighted_square_norms(X, d, sample_weight):
     return float(np.dot(sq, sample_weight)) if sample_weight is not None else float(sq.sum())
 
 
-def raw_hessian(X, curvature, sample_weight, K, fit_intercept, n_threads=None):
-    """Σ_i x̃_i x̃_iᵀ ⊗ C_i over rows x̃_i = [x_i, 1]: the loss Hessian sums,
-    laid out as θ = [W.ravel() (class-major), b] (see :func:`hessian_sums`)."""
+def raw_hessian(X, curvature, sample_weight, K, fit_intercept, n_threads=None, scale=None):
+    """Σ_i x̃_i x̃_iᵀ ⊗ C_i over rows x̃_i = [x_i ⊙ d, 1] (d: ``scale``): the
+    loss Hessian sums in θ coordinates, laid out as θ = [W.ravel()
+    (class-major), b] (see :func:`hessian_sums`)."""
     p = X.shape[1]
     if sp.issparse(X):
         X = X.tocsr()
-    H = hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads)
+    H = hessian_sums(X, curvature, sample_weight, K, fit_intercept, n_threads, scale)
     if fit_intercept and K > 1:
         # (class, column) layout, the intercept as column p, to θ's [W.ravel(), b]
         q = p + 1
