@@ -142,3 +142,23 @@ def test_raw_hessian_applies_the_column_scale_before_multiplying(layout, K):
     expected = reference_hessian(X * d, curvature, None, K, True)
     assert np.all(np.isfinite(H))
     assert_allclose(H, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("case", ["binary", "multinomial", "sparse"])
+def test_newton_cholesky_stops_where_scikit_learn_does(case):
+    """scikit-learn's test (after a step: max |gradient| <= tol and half the
+    step's squared Newton decrement <= tol): the same iterations, the same
+    objective, at scikit-learn's default tol."""
+    rng = np.random.default_rng(4)
+    if case == "sparse":
+        X = sp.random(4000, 300, density=0.02, format="csr", random_state=rng)
+        y = (X @ rng.normal(size=300) * 3 + rng.logistic(size=4000) > 0).astype(int)
+    else:
+        X = rng.normal(size=(4000, 12))
+        scores = X @ rng.normal(size=(12, 4 if case == "multinomial" else 1))
+        y = (np.argmax(scores + rng.gumbel(size=scores.shape), axis=1)
+             if case == "multinomial" else (scores[:, 0] + rng.logistic(size=4000) > 0))
+    ours = SigCoreLogisticRegression(solver="newton-cholesky").fit(X, y)
+    ref = LogisticRegression(solver="newton-cholesky").fit(X, y)
+    assert ours.n_iter_[0] == ref.n_iter_[0]
+    assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-7, atol=1e-9)

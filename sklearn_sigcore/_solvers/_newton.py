@@ -22,7 +22,16 @@ MAX_REFINEMENTS = 10
 
 
 class NewtonSolver(Solver):
-    """The template: subclasses define ``inner_solve``."""
+    """The template: subclasses define ``inner_solve``.
+
+    Convergence as scikit-learn's solver of the same name decides it: max
+    |gradient| <= tol at the current point, tested before a direction is
+    computed (newton-cg), or after each step together with half the squared
+    Newton decrement of the step just taken (``decrement_test``,
+    newton-cholesky: no Hessian is formed at the final point).
+    """
+
+    decrement_test = False
 
     def solve(self, problem, theta0):
         opts = self.options
@@ -32,14 +41,11 @@ class NewtonSolver(Solver):
         n_iter = 0  # Newton steps taken
         converged = stopped = False
         while n_iter < opts.max_iter:
-            direction = None
-            if self.gradient_size(grad) <= tol:
-                direction = self.inner_solve(problem, theta, grad)
-                if self.decrement_converged(grad, direction):
-                    converged = True
-                    break
-            if direction is None:
-                direction = self.inner_solve(problem, theta, grad)
+            if not self.decrement_test and self.gradient_size(grad) <= tol:
+                converged = True
+                break
+            direction = self.inner_solve(problem, theta, grad)
+            decrement = 0.5 * float(-np.dot(grad, direction))
             step = self.line_search(problem, theta, value, grad, direction)
             if step is None:
                 break  # no decrease possible: at machine precision
@@ -48,10 +54,15 @@ class NewtonSolver(Solver):
             if opts.report(n_iter, theta, value):
                 stopped = True
                 break
+            if self.decrement_test and self.gradient_size(grad) <= tol \
+                    and decrement <= opts.tol:
+                converged = True
+                break
             if decrease <= 64 * EPS * max(abs(value), 1.0) and step_size < 1e-10:
                 break
         else:
-            converged = self.gradient_size(grad) <= tol and opts.max_iter > 0
+            converged = (not self.decrement_test and self.gradient_size(grad) <= tol
+                         and opts.max_iter > 0)
         if not (converged or stopped):
             self.warn()
         return theta, n_iter
@@ -64,10 +75,6 @@ class NewtonSolver(Solver):
     def gradient_size(grad):
         """The gradient's size the convergence test uses: its largest component."""
         return np.max(np.abs(grad))
-
-    def decrement_converged(self, grad, direction):
-        """Beyond the gradient test: the Newton decrement test (Cholesky)."""
-        return True
 
     @staticmethod
     def line_search(problem, theta, value, grad, direction):
@@ -137,11 +144,12 @@ class NewtonCholeskySolver(NewtonSolver):
     ``MIXED_PRECISION_SIZE`` rows, long enough for a spinning team to
     matter little, runs with the BLAS threads in force outside the fit, in
     single precision refined to double (:func:`mixed_precision_solve`).
-    Converged when max |gradient| <= tol and half the squared Newton
-    decrement is too.
+    Converged when, after a step, max |gradient| <= tol and half the
+    squared Newton decrement of that step is too (scikit-learn's test).
     """
 
     name = "newton-cholesky"
+    decrement_test = True
 
     def inner_solve(self, problem, theta, grad):
         H = hessian(problem)
@@ -154,9 +162,6 @@ class NewtonCholeskySolver(NewtonSolver):
         if not np.all(np.isfinite(direction)):
             direction = -grad
         return direction
-
-    def decrement_converged(self, grad, direction):
-        return 0.5 * float(-np.dot(grad, direction)) <= self.options.tol
 
 
 def cholesky_solve(H, rhs):
