@@ -59,7 +59,9 @@ from sklearn_sigcore._threads import blas_threads
 # fight over the cores).  Above it the fused pass takes an OpenMP thread per
 # 2**18 elements; BLAS stays at one thread around it either way.
 SERIAL_WORK = 1 << 22
-# (2M non-zeros, 200000 x 5000 at 0.2 %: a pass on two threads took 2.3 ms, on one 4.9)
+# (binary, 2M non-zeros, 200000 x 5000 at 0.2 %: a pass on two threads took
+# 2.3 ms, on one 4.9; with 10 classes counting non-zeros x 4 x K sent
+# 10000-row fits to threads and made them slower)
 SPARSE_ELEMENT_COST = 4
 
 # Penalty strengths of the α = 1 problem above this: the coefficients vanish.
@@ -75,11 +77,14 @@ def _softmax_threads(Z):
 
 
 def _work(X, n_classes):
-    """Elements of X times score columns: the size of one pass. A sparse
-    non-zero counts as SPARSE_ELEMENT_COST dense elements (index read,
-    gather and scatter)."""
-    n = X.nnz * SPARSE_ELEMENT_COST if sp.issparse(X) else X.shape[0] * X.shape[1]
-    return n * (1 if n_classes <= 2 else n_classes)
+    """Elements of X times score columns: the size of one pass. With one
+    score column a sparse non-zero counts as SPARSE_ELEMENT_COST dense
+    elements (its index read, gather and scatter); with several, those
+    costs are shared by the columns."""
+    K = 1 if n_classes <= 2 else n_classes
+    if sp.issparse(X):
+        return X.nnz * (SPARSE_ELEMENT_COST if K == 1 else K)
+    return X.shape[0] * X.shape[1] * K
 
 
 class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin,
