@@ -1,6 +1,7 @@
 # The Newton-Cholesky solver's Hessian sums H = Σ_i C_i ⊗ x̃_i x̃_iᵀ over the
-# rows x̃_i = [x_i, 1] (the 1 only with an intercept), in the layout (k, j):
-# entry k * q + j is class k's coefficient of column j (q = p + intercept).
+# rows x̃_i = [x_i ⊙ d, 1] (d the column scale of the solver's coordinates;
+# the 1 only with an intercept), in the layout (k, j): entry k * q + j is
+# class k's coefficient of column j (q = p + intercept).
 #
 #   binary:      C_i = c_i (the weighted curvature the loss pass stored)
 #   multinomial: C_i = s_i (diag(P_i) - P_i P_iᵀ), written as A - B with
