@@ -342,9 +342,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         strength = 1.0 / (self.C * sw_sum)
         return (1.0 - l1_share) * strength, l1_share * strength
 
-    def _validate_X(self, X, reset, y="no_validation"):
+    def _validate_X(self, X, reset, y="no_validation", ensure_all_finite=True):
         kwargs = dict(accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-                      accept_large_sparse=True, reset=reset)
+                      accept_large_sparse=True, reset=reset,
+                      ensure_all_finite=ensure_all_finite)
         with_y = not (isinstance(y, str) and y == "no_validation")
         if with_y:
             X, y = validate_data(self, X, y, **kwargs)
@@ -364,15 +365,12 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         one pass over X instead of two; a non-finite sum calls scikit-learn's
         check, which raises its own error unless the sum merely overflowed.
         """
+        checked = sp.issparse(X)
+        X, y = self._validate_X(X, reset=True, y=y, ensure_all_finite=checked)
         if sp.issparse(X):
-            return (*self._validate_X(X, reset=True, y=y), None)
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
-                             dtype=[np.float64, np.float32], ensure_all_finite=False,
-                             accept_large_sparse=True, reset=True)
-        if sp.issparse(X):  # an array-like that validates to sparse: the usual route
-            return (*self._validate_X(X, reset=True, y=y), None)
-        if not (X.flags.c_contiguous or X.flags.f_contiguous):
-            X = np.ascontiguousarray(X)
+            if not checked:  # an array-like that validated to sparse
+                check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
+            return X, y, None
         square_sums = column_square_sums(X)
         if not np.all(np.isfinite(square_sums)):
             check_array(X, dtype=None, input_name="X", estimator=self)
