@@ -369,11 +369,14 @@ static void sc_sigmoid_array_f32(const float *x, float *out, ptrdiff_t n, double
  * Binary log-loss of u = alpha * z and its derivatives with respect to z:
  *   loss = log1p(exp(u)) - y u,  grad = alpha (sigma(u) - y),
  *   hess = alpha**2 sigma(u) sigma(-u)            (hess may be NULL)
- * each multiplied by the sample weight w[i] when w is not NULL.  The NULL
- * tests are hoisted out of the loop (one loop per case) so that GCC
- * vectorises it.
+ * each multiplied by the sample weight w[i] when w is not NULL.  Each case
+ * (weights or not, Hessian or not) is a function of its own, so that the
+ * NULL tests are out of the loop and GCC vectorises every case: as four
+ * loops of one function, GCC 12 left the unweighted Hessian loop scalar
+ * in some translation units (12x slower).
  */
 #define SC_BINARY_LOSS_BODY(T, PRECISE, WI, HESS)                             \
+    ptrdiff_t i;                                                              \
     SC_IVDEP                                                                  \
     for (i = 0; i < n; i++) {                                                 \
         double u = alpha * (double)z[i], yi = (double)y[i];                   \
@@ -391,21 +394,32 @@ static void sc_sigmoid_array_f32(const float *x, float *out, ptrdiff_t n, double
 
 #define SC_BINARY_HESS(T) hess[i] = (T)(((wi * alpha * alpha * inv) * inv * m) * s2)
 
+#define SC_BINARY_LOSS_CASE(NAME, T, PRECISE, WI, HESS)                       \
+SC_DISPATCH static void NAME(const T *z, const T *y, const T *w, double alpha,\
+                             T *loss, T *grad, T *hess, ptrdiff_t n)          \
+{                                                                             \
+    (void)w; (void)hess;                                                      \
+    SC_BINARY_LOSS_BODY(T, PRECISE, WI, HESS)                                 \
+}
+
 #define SC_BINARY_LOSS(SUFFIX, T, PRECISE)                                    \
-SC_DISPATCH static void sc_binary_loss_##SUFFIX(                              \
+SC_BINARY_LOSS_CASE(sc_binary_loss_plain_##SUFFIX, T, PRECISE, 1.0, (void)0)  \
+SC_BINARY_LOSS_CASE(sc_binary_loss_w_##SUFFIX, T, PRECISE, (double)w[i], (void)0)\
+SC_BINARY_LOSS_CASE(sc_binary_loss_h_##SUFFIX, T, PRECISE, 1.0, SC_BINARY_HESS(T))\
+SC_BINARY_LOSS_CASE(sc_binary_loss_wh_##SUFFIX, T, PRECISE, (double)w[i],     \
+                    SC_BINARY_HESS(T))                                        \
+static void sc_binary_loss_##SUFFIX(                                          \
     const T *z, const T *y, const T *w, double alpha,                         \
     T *loss, T *grad, T *hess, ptrdiff_t n)                                   \
 {                                                                             \
-    ptrdiff_t i;                                                              \
-    if (w == NULL && hess == NULL) {                                          \
-        SC_BINARY_LOSS_BODY(T, PRECISE, 1.0, (void)0)                         \
-    } else if (hess == NULL) {                                                \
-        SC_BINARY_LOSS_BODY(T, PRECISE, (double)w[i], (void)0)                \
-    } else if (w == NULL) {                                                   \
-        SC_BINARY_LOSS_BODY(T, PRECISE, 1.0, SC_BINARY_HESS(T))               \
-    } else {                                                                  \
-        SC_BINARY_LOSS_BODY(T, PRECISE, (double)w[i], SC_BINARY_HESS(T))      \
-    }                                                                         \
+    if (w == NULL && hess == NULL)                                            \
+        sc_binary_loss_plain_##SUFFIX(z, y, w, alpha, loss, grad, hess, n);   \
+    else if (hess == NULL)                                                    \
+        sc_binary_loss_w_##SUFFIX(z, y, w, alpha, loss, grad, hess, n);       \
+    else if (w == NULL)                                                       \
+        sc_binary_loss_h_##SUFFIX(z, y, w, alpha, loss, grad, hess, n);       \
+    else                                                                      \
+        sc_binary_loss_wh_##SUFFIX(z, y, w, alpha, loss, grad, hess, n);      \
 }
 
 SC_BINARY_LOSS(f64, double, 1)
