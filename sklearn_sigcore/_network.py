@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._activations import ACTIVATIONS, UNIT_GAIN_KERNELS
-from ._mlp_fast import axpy, gain_split
+from ._mlp_fast import axpy, exp_gains
 
 __all__ = ["Layout", "Network", "glorot_init", "input_rms", "auto_init", "layer_gain",
            "AUTO_GAIN", "AUTO_TARGET_STD"]
@@ -164,6 +164,23 @@ class Network:
         self._clipped = []
         self._gain_span = (slice(layout.gain_slices[0].start, layout.size)
                            if layout.gain_slices else None)
+        if self.learned == "unit" and layout.gain_slices:
+            # refresh_gains writes the unit gains (float64, and float32's
+            # hi / lo split) into these buffers; the per-layer views stay
+            n_gains = layout.size - self._gain_span.start
+            self._theta = params[self._gain_span]
+            self._gain_buffer = np.empty(n_gains)
+            self._gains = layout.per_layer(self._gain_buffer)
+            if self.dtype == np.float32:
+                self._split_buffers = (np.empty(n_gains, np.float32),
+                                       np.empty(n_gains, np.float32))
+                self._unit_gains = layout.per_layer(self._split_buffers[0])
+                self._gain_splits = list(zip(self._unit_gains,
+                                             layout.per_layer(self._split_buffers[1])))
+            else:
+                self._split_buffers = (None, None)
+                self._unit_gains = self._gains
+                self._gain_splits = [None] * len(self._gains)
         self.refresh_gains()
 
     @property
@@ -185,23 +202,13 @@ class Network:
             if not self.layout.gain_slices:     # no hidden layer
                 self._gains = []
                 return
-            gains = self.layout.gain_array(self.params)
-            self._gains = self.layout.per_layer(gains)
-            # in the network's dtype, for the passes; float32's split once
-            # for all layers, not per call of the fused forward kernel
-            if self.dtype == np.float32:
-                hi, lo = gain_split(gains)
-                self._unit_gains = self.layout.per_layer(hi)
-                self._gain_splits = list(zip(self._unit_gains, self.layout.per_layer(lo)))
+            if exp_gains(self._theta, self._gain_buffer, *self._split_buffers,
+                         limit=LOG_GAIN_LIMIT):
+                # units whose theta is clipped: flat there (none, nearly always)
+                self._clipped = [np.abs(self.params[s]) > LOG_GAIN_LIMIT
+                                 for s in self.layout.gain_slices]
             else:
-                self._unit_gains = self._gains
-                self._gain_splits = [None] * len(self._gains)
-            # units whose theta is clipped: flat there (none, nearly always)
-            slices = self.layout.gain_slices
-            if np.abs(self.params[slices[0].start:]).max() <= LOG_GAIN_LIMIT:
-                self._clipped = [None] * len(slices)
-            else:
-                self._clipped = [np.abs(self.params[s]) > LOG_GAIN_LIMIT for s in slices]
+                self._clipped = [None] * len(self.layout.gain_slices)
 
     def buffers(self, m):
         """Activation, delta and scratch buffers for a batch of m rows."""
@@ -372,6 +379,8 @@ class Network:
 
     def hidden_gains(self):
         """Per hidden layer: the gain (float) or, for 'unit', the array of unit gains."""
+        if self.learned == "unit":
+            return [g.copy() for g in self._gains]      # views of the gain buffer
         return list(self._gains) if self.learned else list(self.alphas)
 
 
