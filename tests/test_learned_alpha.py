@@ -110,6 +110,36 @@ def test_gain_gradients_match_finite_differences(activation, learn, target):
     assert np.any(np.abs(theta_grad) > 1e-4)     # the gains do get a gradient
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unit_gains_clip_at_the_limit_and_stay_flat_there(dtype):
+    # theta beyond +-LOG_GAIN_LIMIT: the unit uses the clipped gain exp(+-limit)
+    # and gets no gain gradient; the others are exp(theta), as NumPy computes it
+    from sklearn_sigcore._network import LOG_GAIN_LIMIT
+
+    rng = np.random.RandomState(3)
+    X, y = rng.standard_normal((10, 4)).astype(dtype), rng.randint(0, 3, 10).astype(dtype)
+    layout = Layout([4, 5, 3, 3], "unit")
+    params = (rng.standard_normal(layout.size) * 0.5).astype(dtype)
+    first, second = layout.gain_slices
+    params[first.start] = 30.0          # clipped to the upper limit
+    params[second.start + 1] = -25.0    # clipped to the lower limit
+    net = Network(layout, params.copy(), [1.0, 1.0], "sigmoid", MultinomialHead(3), 1)
+    theta = params[first.start:].astype(np.float64)
+    expected = np.exp(np.clip(theta, -LOG_GAIN_LIMIT, LOG_GAIN_LIMIT))
+    gains = net.hidden_gains()
+    assert_allclose(np.concatenate(gains), expected, rtol=1e-15)
+    assert gains[0][0] == pytest.approx(np.exp(LOG_GAIN_LIMIT), rel=1e-15)
+    # the hidden layer computes sigma(g (z + b)) with those gains
+    coefs, intercepts = layout.views(params.astype(np.float64))
+    h1 = expit(gains[0] * (X.astype(np.float64) @ coefs[0] + intercepts[0]))
+    acts = net.forward(X, [np.empty((10, u), dtype) for u in (5, 3, 3)])
+    assert_allclose(acts[0], h1, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-7)
+    w = np.full(10, 0.1, dtype=dtype)
+    net.loss_grad(X, y, w, 0.0, net.buffers(10))
+    assert net.grad[first.start] == 0 and net.grad[second.start + 1] == 0
+    assert np.count_nonzero(net.grad[first.start:]) == layout.size - first.start - 2
+
+
 def test_layer_gains_with_fixed_values_are_the_fixed_network():
     # learn_alpha='layer' at theta = log(alpha) computes the fixed network's loss
     rng = np.random.RandomState(2)
