@@ -34,14 +34,16 @@ cdef extern from "_sigcore_math.h" nogil:
                                  float *loss, float *grad, Py_ssize_t n, Py_ssize_t K) noexcept
     double sc_sum_f64(const double *x, Py_ssize_t n) noexcept
     double sc_sum_f32(const float *x, Py_ssize_t n) noexcept
-    void sc_softmax_row_f64(const double *x, double *out, Py_ssize_t n, double alpha,
-                            int take_log) noexcept
-    void sc_softmax_row_f32(const float *x, float *out, Py_ssize_t n, double alpha,
-                            int take_log, double *work) noexcept
+    void sc_softmax_block_f64(const double *x, double *out, Py_ssize_t rows, Py_ssize_t K,
+                              double alpha, int take_log, double *work) noexcept
+    void sc_softmax_block_f32(const float *x, float *out, Py_ssize_t rows, Py_ssize_t K,
+                              double alpha, int take_log, double *work) noexcept
 
 cdef enum:
     # Below this many elements per thread, threads cost more than they save.
     MIN_ELEMENTS_PER_THREAD = 32768
+    # Entries of a block of softmax rows (its scratch, 4 doubles each, stays in L2).
+    SOFTMAX_BLOCK_ELEMENTS = 4096
 
 cpdef enum UnaryKind:
     SIGMOID = 0
@@ -125,22 +127,30 @@ def unary(UnaryKind kind, const floating_t[::1] x, floating_t[::1] out, double a
 
 def softmax_rows(const floating_t[:, ::1] x, floating_t[:, ::1] out, double alpha,
                  bint take_log, int n_threads):
-    """Softmax (or log-softmax) of alpha * x along each row; out may be x."""
-    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1], i
+    """Softmax (or log-softmax) of alpha * x along each row; out may be x.
+
+    Threads take blocks of about SOFTMAX_BLOCK_ELEMENTS entries (whole rows),
+    each with its own scratch (see sc_softmax_block_f64).
+    """
+    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1], b, start, nb
+    cdef Py_ssize_t block_rows = max(1, SOFTMAX_BLOCK_ELEMENTS // max(n_cols, 1))
+    cdef Py_ssize_t n_blocks = (n_rows + block_rows - 1) // block_rows
     cdef int nt = _threads_for(n_rows * n_cols, n_threads, MIN_ELEMENTS_PER_THREAD)
     cdef double[:, ::1] work
     if n_rows == 0 or n_cols == 0:
         return
-    if floating_t is double:
-        with nogil:
-            for i in prange(n_rows, num_threads=nt, schedule="static"):
-                sc_softmax_row_f64(&x[i, 0], &out[i, 0], n_cols, alpha, take_log)
-    else:
-        work = np.empty((nt, n_cols))   # one double row of scratch per thread
-        with nogil:
-            for i in prange(n_rows, num_threads=nt, schedule="static"):
-                sc_softmax_row_f32(&x[i, 0], &out[i, 0], n_cols, alpha, take_log,
-                                   &work[threadid(), 0])
+    nt = min(nt, n_blocks)
+    work = np.empty((nt, 4 * block_rows * n_cols + n_cols))
+    with nogil:
+        for b in prange(n_blocks, num_threads=nt, schedule="static"):
+            start = b * block_rows
+            nb = min(block_rows, n_rows - start)
+            if floating_t is double:
+                sc_softmax_block_f64(&x[start, 0], &out[start, 0], nb, n_cols, alpha,
+                                     take_log, &work[threadid(), 0])
+            else:
+                sc_softmax_block_f32(&x[start, 0], &out[start, 0], nb, n_cols, alpha,
+                                     take_log, &work[threadid(), 0])
 
 
 cdef double binary_loss_gradient_ptr(

@@ -578,4 +578,71 @@ static void sc_softmax_row_f32(const float *x, float *out, ptrdiff_t n,
     for (k = 0; k < n; k++) out[k] = (float)work[k];
 }
 
+/*
+ * Rows of a block at once: the formulas of sc_softmax_row_f64 (same sums in
+ * the same order), with the scaled differences and their exp computed in
+ * passes over the whole block, which GCC vectorises (a row of ten classes
+ * gave the vectoriser too little, and the baseline build's fma is a libm
+ * call).  Rows whose maximum is NaN or infinite go to the row function.
+ * work: 4 * rows * K doubles (plus K more for float32).  out may be x.
+ */
+SC_DISPATCH static void sc_softmax_exp_parts(const double *d, double *m, double *s2,
+                                             ptrdiff_t n)
+{
+    ptrdiff_t i;
+    SC_IVDEP
+    for (i = 0; i < n; i++) m[i] = sc_exp_parts(d[i], &s2[i]);
+}
+
+#define SC_SOFTMAX_BLOCK(SUFFIX, T, ROW_CALL)                                 \
+SC_DISPATCH static void sc_softmax_block_##SUFFIX(const T *x, T *out,         \
+    ptrdiff_t rows, ptrdiff_t K, double alpha, int take_log, double *work)    \
+{                                                                             \
+    double *d = work, *c = work + rows * K, *m = work + 2 * rows * K;         \
+    double *s2 = work + 3 * rows * K, *row = work + 4 * rows * K;             \
+    ptrdiff_t i, k;                                                           \
+    (void)row;                                                                \
+    for (i = 0; i < rows; i++) {                                              \
+        const T *xi = x + i * K;                                              \
+        double xmax = (double)xi[0];                                          \
+        int special = 0;                                                      \
+        for (k = 1; k < K; k++) {                                             \
+            if (xi[k] != xi[k]) { special = 1; break; }                       \
+            if ((double)xi[k] > xmax) xmax = (double)xi[k];                   \
+        }                                                                     \
+        if (special || xmax != xmax || isinf(xmax)) {                         \
+            ROW_CALL;                                                         \
+            for (k = 0; k < K; k++) d[i * K + k] = NAN;   /* marks the row */ \
+            continue;                                                         \
+        }                                                                     \
+        for (k = 0; k < K; k++)                                               \
+            d[i * K + k] = sc_scaled_difference((double)xi[k], xmax, alpha,   \
+                                                &c[i * K + k]);               \
+    }                                                                         \
+    sc_softmax_exp_parts(d, m, s2, rows * K);                                 \
+    for (i = 0; i < rows; i++) {                                              \
+        const double *di = d + i * K, *ci = c + i * K, *mi = m + i * K;       \
+        const double *si = s2 + i * K;                                        \
+        const T *xi = x + i * K;                                              \
+        T *oi = out + i * K;                                                  \
+        ptrdiff_t kmax = 0;                                                   \
+        double rest = 0.0;                                                    \
+        if (di[0] != di[0]) continue;             /* done by the row function */\
+        for (k = 1; k < K; k++) if (xi[k] > xi[kmax]) kmax = k;               \
+        for (k = 0; k < K; k++)                                               \
+            if (k != kmax) rest += (mi[k] * si[k]) * (1.0 + ci[k]);           \
+        if (take_log) {                                                       \
+            double log_total = log1p(rest);                                   \
+            for (k = 0; k < K; k++) oi[k] = (T)((di[k] - log_total) + ci[k]); \
+        } else {                                                              \
+            double inv = 1.0 / (1.0 + rest);                                  \
+            for (k = 0; k < K; k++)                                           \
+                oi[k] = (T)(((mi[k] * inv) * si[k]) * (1.0 + ci[k]));         \
+        }                                                                     \
+    }                                                                         \
+}
+
+SC_SOFTMAX_BLOCK(f64, double, sc_softmax_row_f64(xi, out + i * K, K, alpha, take_log))
+SC_SOFTMAX_BLOCK(f32, float, sc_softmax_row_f32(xi, out + i * K, K, alpha, take_log, row))
+
 #endif /* SIGCORE_MATH_H */

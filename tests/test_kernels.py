@@ -298,6 +298,35 @@ def test_softmax_accuracy(dtype, bound, alpha, take_log):
         assert _ulps(got, _mp_softmax_row(row, alpha, take_log), dtype) <= bound
 
 
+@pytest.mark.parametrize("dtype, bound", [(np.float64, 4), (np.float32, 1)])
+@pytest.mark.parametrize("take_log", [False, True])
+def test_softmax_many_rows_with_special_rows_inside_blocks(dtype, bound, take_log):
+    # rows are computed a block at a time: ordinary rows keep the accuracy of
+    # a single row, and rows with NaN / infinities in the middle of a block
+    # get their limits without disturbing their neighbours
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((1500, 7)) * rng.choice([0.1, 1.0, 30.0], (1500, 1)))
+    special = {3: [np.inf, 0, 1, np.inf, 2, 3, 4], 700: [np.nan] + [0.0] * 6,
+               701: [-np.inf] * 7, 1499: [3e38, -3e38, 0, 0, 0, 0, 0]}
+    for i, row in special.items():
+        x[i] = row
+    x = x.astype(dtype)
+    function = kernels.log_softmax if take_log else kernels.softmax
+    got = function(x, 0.7)
+    for i in list(rng.choice(1500, 40, replace=False)) + [2, 4, 699, 702, 1498]:
+        if i not in special:
+            assert _ulps(got[i], _mp_softmax_row(x[i], 0.7, take_log), dtype) <= bound
+    for i in special:
+        np.testing.assert_array_equal(got[i], function(x[i], 0.7))
+    if take_log:
+        expected = [-np.log(2), -np.inf, -np.inf, -np.log(2)] + [-np.inf] * 3
+        np.testing.assert_array_equal(got[3], np.array(expected).astype(dtype))
+    else:
+        np.testing.assert_array_equal(got[3], [0.5, 0, 0, 0.5, 0, 0, 0])
+        np.testing.assert_array_equal(got[701], np.full(7, 1 / 7).astype(dtype))
+    assert np.isnan(got[700]).all()
+
+
 def test_softmax_limits():
     x = np.array([[np.inf, 0.0, np.inf], [-np.inf, -np.inf, -np.inf], [1.0, np.nan, 0.0],
                   [1e308, -1e308, 0.0]])
