@@ -138,7 +138,7 @@ def main():
                              "yes" if same else "NO", f"{error:.1e}"])
     _common.print_table(["model", "rows", "threads", "ours predict_proba (ms)",
                          "onnxruntime (ms)", "onnx / ours", "scikit-learn (ms)",
-                         "same labels", "max |proba diff|"], rows)
+                         "same labels", "max difference of probabilities"], rows)
     _common.print_load()
 
 
