@@ -122,8 +122,18 @@ def limit_threads(n):
 
 
 # ------------------------------------------------------------------- timing
+# Idle seconds before each timed call with round_robin(..., quiet=True).
+# OpenBLAS's threads keep spinning for about 0.1-0.2 s after their last call
+# (an OpenMP team for some milliseconds): a fit started inside that window
+# shares the cores with them, so in a round robin each contender would be
+# billed for the one timed before it.  Both sides start from a quiet machine
+# instead (the README's limitations say what a fit pays right after another
+# library's threaded call).
+QUIET_SECONDS = 0.3
+
+
 def round_robin(contenders, min_repeats=3, max_repeats=50, budget=0.0, warmup=0.5,
-                slow=np.inf):
+                slow=np.inf, quiet=False):
     """Median seconds of each contender, timed in turn within every repeat.
 
     contenders: list of (name, fn, context) where fn() runs one fit and
@@ -134,7 +144,8 @@ def round_robin(contenders, min_repeats=3, max_repeats=50, budget=0.0, warmup=0.
     Timing(None, None, message, 0). Repeats go on until min_repeats are done and
     `budget` seconds spent, at most max_repeats. A first round shorter than
     `warmup` seconds is a warm-up and not counted. A contender whose first call
-    took more than `slow` seconds is not called again (repeats=1).
+    took more than `slow` seconds is not called again (repeats=1). With
+    `quiet`, each call waits QUIET_SECONDS first (untimed).
 
     Returns {name: Timing(median seconds or None, last result, error or None,
     repeats counted)}.
@@ -147,6 +158,8 @@ def round_robin(contenders, min_repeats=3, max_repeats=50, budget=0.0, warmup=0.
         spent = 0.0
         for entry in list(live):
             name, fn, context = entry
+            if quiet:
+                time.sleep(QUIET_SECONDS)
             with (context() if context else contextlib.nullcontext()):
                 start = time.perf_counter()
                 try:

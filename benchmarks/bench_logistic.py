@@ -259,7 +259,7 @@ def mode_solvers(args):
             res = common.round_robin(
                 [("sk", lambda: sklearn_model(solver, C, l1).fit(X, y), None),
                  ("us", lambda: ours_model(solver, C, l1).fit(X, y), None)],
-                args.repeats, args.repeats, slow=args.slow)
+                args.repeats, args.repeats, slow=args.slow, quiet=True)
             (t_sk, sk, err_sk, n_sk), (t_us, us, err_us, _) = res["sk"], res["us"]
             if err_us:
                 notes[solver] = err_us.splitlines()[0][:160]
@@ -275,7 +275,8 @@ def mode_solvers(args):
                          *obj, f"{n_iter(sk)} / {n_iter(us)}"])
             common.progress(f"{name} {solver}: sklearn {t_sk:.3f} s, ours {common.fmt(t_us)}")
     print(f"Each solver at scikit-learn's defaults (tol=1e-4, max_iter=100), ours with the "
-          f"same solver name, alpha=1; median of {args.repeats}\n")
+          f"same solver name, alpha=1; median of {args.repeats}, each fit after "
+          f"{common.QUIET_SECONDS:g} s idle\n")
     common.print_table(["case", "solver", "sklearn s", "ours s", "ours / sklearn (goal ≤ 0.5)",
                         "objective sklearn", "objective ours", "iterations sklearn / ours"],
                        rows)
@@ -308,7 +309,8 @@ def mode_defaults(args):
                        for s in SOLVERS if sklearn_accepts(s, K, l1)]
         if glum is not None and K == 2:
             contenders.append(("glum", lambda: glum_model(C, len(y), l1).fit(X, y), None))
-        res = common.round_robin(contenders, args.repeats, args.repeats, slow=args.slow)
+        res = common.round_robin(contenders, args.repeats, args.repeats, slow=args.slow,
+                                 quiet=True)
         sk_times = {s: r.seconds for s, r in res.items() if s in SOLVERS and r.seconds}
         fastest = min(sk_times, key=sk_times.get)
         obj = {s: objective(X, y, r.result, C, l1)   # liblinear too: the problem posed
@@ -338,7 +340,8 @@ def mode_defaults(args):
                   for s, r in res.items() if r.error]
     print(f"Ours with default settings (no solver argument) vs the fastest scikit-learn "
           f"solver accepting the case (each timed, default tol and max_iter) and glum "
-          f"(binary cases); median of {args.repeats}, all timed in turn\n")
+          f"(binary cases); median of {args.repeats}, all timed in turn, each fit after "
+          f"{common.QUIET_SECONDS:g} s idle\n")
     common.print_table(["case", "ours s", "fastest sklearn s", "glum s",
                         "ours / fastest sklearn", "ours / glum", "objective ours",
                         "objective fastest sklearn", "objective glum",

@@ -30,6 +30,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_limits
 
+from _common import QUIET_SECONDS
 from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor, _diagnostics
 
 HIDDEN = (256, 128)
@@ -85,6 +86,7 @@ def gemm_limit(n, shapes, dtype, repeats):
                    for a, b in shapes]
     times = []
     for _ in range(repeats):
+        time.sleep(QUIET_SECONDS)
         t0 = time.perf_counter()
         for m in sizes:
             for i, (x, w, z, gw, d, dx) in enumerate(mats[m]):
@@ -98,6 +100,7 @@ def gemm_limit(n, shapes, dtype, repeats):
 
 def time_per_epoch(make, X, y, epochs):
     model = make(epochs)
+    time.sleep(QUIET_SECONDS)       # see _common.QUIET_SECONDS
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         t0 = time.perf_counter()
@@ -150,7 +153,7 @@ def run(args):
     y_reg = (t - t.mean()) / t.std()
     print(f"make_classification({n}, 100, n_informative=40, n_classes=10); adam, batch "
           f"{BATCH}, hidden {HIDDEN}; {epochs} epochs, best of {repeats} interleaved "
-          "repeats\n")
+          f"repeats, each run after {QUIET_SECONDS:g} s idle\n")
 
     common = dict(batch_size=BATCH, random_state=0, tol=0, n_iter_no_change=1000)
     tasks = {
