@@ -355,6 +355,29 @@ def _csr_pass(const floating_t[::1] data, const index_t[::1] indices,
                                    &Gacc[t, 0], &gbacc[t, 0])
 
 
+def csr_column_square_sums(const floating_t[::1] data, const index_t[::1] indices,
+                           Py_ssize_t n_columns, n_threads=None):
+    """Σ data[j]² per column index indices[j] (float64): a CSR matrix's column
+    sums of squares in one pass over its non-zeros (threads from
+    MIN_NNZ_PER_THREAD on, each with its own sums).  Non-finite entries make
+    their column's sum non-finite; squares may overflow to inf."""
+    cdef Py_ssize_t nnz = data.shape[0], j, start, stop
+    cdef int t, nt = openmp_effective_n_threads(n_threads)
+    cdef double v
+    nt = <int> max(1, min(nt, nnz // MIN_NNZ_PER_THREAD))
+    cdef double[:, ::1] sums = np.zeros((nt, n_columns))
+    if indices.shape[0] != nnz:
+        raise ValueError("data and indices differ in length")
+    with nogil:
+        for t in prange(nt, num_threads=nt, schedule="static"):
+            start = nnz * t // nt
+            stop = nnz * (t + 1) // nt
+            for j in range(start, stop):
+                v = data[j]
+                sums[t, indices[j]] += v * v
+    return np.asarray(sums).sum(axis=0) if nt > 1 else np.asarray(sums[0])
+
+
 class LinearLoss:
     """Raw sums of the sigmoid-core log-loss of a linear model over (X, y).
 

@@ -358,22 +358,18 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         return (X, y) if with_y else X
 
     def _validate_fit_data(self, X, y):
-        """(X, y, column sums of squares or None) for a fit.
+        """(X, y, column sums of squares) for a fit.
 
-        Dense X: the finiteness check rides on the column sums of squares the
-        column scale needs (NaN and inf make their column's sum non-finite),
-        one pass over X instead of two; a non-finite sum calls scikit-learn's
-        check, which raises its own error unless the sum merely overflowed.
+        The finiteness check rides on the column sums of squares the column
+        scale needs (NaN and inf make their column's sum non-finite), one pass
+        over X (or its non-zeros) instead of two; a non-finite sum calls
+        scikit-learn's check, which raises its own error unless the sum merely
+        overflowed.
         """
-        checked = sp.issparse(X)
-        X, y = self._validate_X(X, reset=True, y=y, ensure_all_finite=checked)
-        if sp.issparse(X):
-            if not checked:  # an array-like that validated to sparse
-                check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
-            return X, y, None
+        X, y = self._validate_X(X, reset=True, y=y, ensure_all_finite=False)
         square_sums = column_square_sums(X)
         if not np.all(np.isfinite(square_sums)):
-            check_array(X, dtype=None, input_name="X", estimator=self)
+            check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
         return X, y, square_sums
 
     def _weights(self, X, y_encoded, classes, sample_weight, y):

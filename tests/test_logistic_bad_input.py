@@ -168,12 +168,15 @@ def test_failed_partial_fit_leaves_model_unchanged(Xy):
     assert not hasattr(fresh, "classes_")
 
 
-def test_huge_finite_values_are_not_mistaken_for_infinity(Xy):
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+def test_huge_finite_values_are_not_mistaken_for_infinity(Xy, fmt):
     """Squares of 1e200 overflow: the finiteness test that rides on the column
     sums of squares must fall back to scikit-learn's check and accept X."""
     X, y = Xy
     X = X.copy()
     X[:, 0] *= 1e200
+    if fmt != "dense":
+        X = sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clf = SigCoreLogisticRegression(tol=1e-8).fit(X, y)
@@ -181,3 +184,13 @@ def test_huge_finite_values_are_not_mistaken_for_infinity(Xy):
     assert np.all(np.isfinite(clf.coef_)) and np.all(np.isfinite(probs))
     assert np.isfinite(clf.coef_[0, 0] * 1e200)
     assert clf.score(X, y) >= SigCoreLogisticRegression().fit(X[:, 1:], y).score(X[:, 1:], y)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_non_finite_csr_values_get_scikit_learns_error(Xy, value):
+    X, y = Xy
+    X = sp.csr_matrix(X)
+    X.data[7] = value
+    what = "NaN" if np.isnan(value) else "infinity"
+    with pytest.raises(ValueError, match=f"Input X contains {what}"):
+        SigCoreLogisticRegression().fit(X, y)

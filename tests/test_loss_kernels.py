@@ -5,6 +5,7 @@ import pytest
 from scipy.special import log_softmax as scipy_log_softmax
 
 from sklearn_sigcore._kernels import binary_loss_gradient, multinomial_loss_gradient
+from sklearn_sigcore._linear_loss import csr_column_square_sums
 
 
 def _binary(z, y, w, alpha, n_threads=2, with_hess=True):
@@ -119,3 +120,27 @@ def test_thread_count_gives_same_per_sample_values():
     for a, b in zip(serial[1:], parallel[1:]):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(serial[0], parallel[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_csr_column_square_sums(dtype, index_dtype, n_threads):
+    # enough non-zeros for two threads to share them (one per 2**19, see
+    # _linear_loss); a NaN, an inf and a value whose square overflows keep to
+    # their own columns
+    rng = np.random.default_rng(0)
+    nnz = (1 << 20) + 17
+    data = rng.standard_normal(nnz).astype(dtype)
+    indices = rng.integers(0, 300, nnz).astype(index_dtype)
+    data[:3] = [np.nan, np.inf, 3e38 if dtype == np.float32 else 1e200]
+    indices[:3] = [297, 298, 299]
+    indices[3:][indices[3:] >= 297] = 0
+    expected = np.zeros(300)
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.add.at(expected, indices, data.astype(np.float64) ** 2)
+    got = csr_column_square_sums(data, indices, 300, n_threads)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got[:297], expected[:297], rtol=1e-12)
+    assert np.isnan(got[297]) and got[298] == np.inf
+    assert got[299] == (np.inf if dtype == np.float64 else float(data[2]) ** 2)

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sklearn_sigcore._hessian_fast import hessian_sums
-from sklearn_sigcore._linear_loss import LinearLoss
+from sklearn_sigcore._linear_loss import LinearLoss, csr_column_square_sums
 
 # Columns whose curvature measure (column_scale) lies in
 # [2**-COLUMN_SCALE_RANGE, 2**COLUMN_SCALE_RANGE] are left alone (standardised
@@ -59,6 +59,10 @@ def column_square_sums(X):
     if sp.issparse(X):
         if X.format not in ("csr", "csc"):
             X = X.tocsr()
+        if X.format == "csr" and X.data.dtype in (np.float32, np.float64):
+            # one threaded pass over the non-zeros (200000 x 5000 at 0.2 %:
+            # 1 ms, against 5 ms for the sparse product below)
+            return csr_column_square_sums(X.data, X.indices, X.shape[1], None)
         with np.errstate(over="ignore", under="ignore"):
             squares = X.data.astype(np.float64) ** 2
         # the squares on X's own index arrays, summed by one sparse product
