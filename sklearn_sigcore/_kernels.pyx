@@ -34,6 +34,10 @@ cdef extern from "_sigcore_math.h" nogil:
                                  float *loss, float *grad, Py_ssize_t n, Py_ssize_t K) noexcept
     double sc_sum_f64(const double *x, Py_ssize_t n) noexcept
     double sc_sum_f32(const float *x, Py_ssize_t n) noexcept
+    void sc_softmax_row_f64(const double *x, double *out, Py_ssize_t n, double alpha,
+                            int take_log) noexcept
+    void sc_softmax_row_f32(const float *x, float *out, Py_ssize_t n, double alpha,
+                            int take_log, double *work) noexcept
     void sc_softmax_block_f64(const double *x, double *out, Py_ssize_t rows, Py_ssize_t K,
                               double alpha, int take_log, double *work) noexcept
     void sc_softmax_block_f32(const float *x, float *out, Py_ssize_t rows, Py_ssize_t K,
@@ -130,15 +134,27 @@ def softmax_rows(const floating_t[:, ::1] x, floating_t[:, ::1] out, double alph
     """Softmax (or log-softmax) of alpha * x along each row; out may be x.
 
     Threads take blocks of about SOFTMAX_BLOCK_ELEMENTS entries (whole rows),
-    each with its own scratch (see sc_softmax_block_f64).
+    each with its own scratch (see sc_softmax_block_f64); rows longer than a
+    block go to the row function one by one (scratch: one float32 row).
     """
-    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1], b, start, nb
-    cdef Py_ssize_t block_rows = max(1, SOFTMAX_BLOCK_ELEMENTS // max(n_cols, 1))
-    cdef Py_ssize_t n_blocks = (n_rows + block_rows - 1) // block_rows
+    cdef Py_ssize_t n_rows = x.shape[0], n_cols = x.shape[1], b, i, start, nb
+    cdef Py_ssize_t block_rows = min(n_rows, SOFTMAX_BLOCK_ELEMENTS // max(n_cols, 1))
+    cdef Py_ssize_t n_blocks
     cdef int nt = _threads_for(n_rows * n_cols, n_threads, MIN_ELEMENTS_PER_THREAD)
     cdef double[:, ::1] work
     if n_rows == 0 or n_cols == 0:
         return
+    if block_rows == 0:     # long rows
+        work = np.empty((nt, n_cols if floating_t is float else 1))
+        with nogil:
+            for i in prange(n_rows, num_threads=nt, schedule="static"):
+                if floating_t is double:
+                    sc_softmax_row_f64(&x[i, 0], &out[i, 0], n_cols, alpha, take_log)
+                else:
+                    sc_softmax_row_f32(&x[i, 0], &out[i, 0], n_cols, alpha, take_log,
+                                       &work[threadid(), 0])
+        return
+    n_blocks = (n_rows + block_rows - 1) // block_rows
     nt = min(nt, n_blocks)
     work = np.empty((nt, 4 * block_rows * n_cols + n_cols))
     with nogil:

@@ -359,12 +359,13 @@ def csr_column_square_sums(const floating_t[::1] data, const index_t[::1] indice
                            Py_ssize_t n_columns, n_threads=None):
     """Σ data[j]² per column index indices[j] (float64): a CSR matrix's column
     sums of squares in one pass over its non-zeros (threads from
-    MIN_NNZ_PER_THREAD on, each with its own sums).  Non-finite entries make
-    their column's sum non-finite; squares may overflow to inf."""
+    MIN_NNZ_PER_THREAD on, each with its own sums, which together hold no
+    more values than the non-zeros).  Non-finite entries make their column's
+    sum non-finite; squares may overflow to inf."""
     cdef Py_ssize_t nnz = data.shape[0], j, start, stop
     cdef int t, nt = openmp_effective_n_threads(n_threads)
     cdef double v
-    nt = <int> max(1, min(nt, nnz // MIN_NNZ_PER_THREAD))
+    nt = <int> max(1, min(nt, nnz // MIN_NNZ_PER_THREAD, nnz // max(n_columns, 1)))
     cdef double[:, ::1] sums = np.zeros((nt, n_columns))
     if indices.shape[0] != nnz:
         raise ValueError("data and indices differ in length")

@@ -327,6 +327,25 @@ def test_softmax_many_rows_with_special_rows_inside_blocks(dtype, bound, take_lo
     assert np.isnan(got[700]).all()
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-13), (np.float32, 1e-6)])
+def test_softmax_rows_longer_than_a_block(dtype, rtol):
+    # rows of more than 4096 entries go to the row function one by one
+    from scipy.special import log_softmax as scipy_log_softmax
+    from scipy.special import softmax as scipy_softmax
+
+    x = np.random.default_rng(5).standard_normal((3, 5000)) * 4
+    x[1, 17] = np.nan
+    x = x.astype(dtype)
+    for function, reference in [(kernels.softmax, scipy_softmax),
+                                (kernels.log_softmax, scipy_log_softmax)]:
+        got = function(x, 1.5)
+        assert got.dtype == dtype
+        for i in (0, 2):
+            np.testing.assert_allclose(got[i], reference(1.5 * x[i].astype(np.float64)),
+                                       rtol=rtol)
+        assert np.isnan(got[1]).all()
+
+
 def test_softmax_limits():
     x = np.array([[np.inf, 0.0, np.inf], [-np.inf, -np.inf, -np.inf], [1.0, np.nan, 0.0],
                   [1e308, -1e308, 0.0]])

@@ -122,13 +122,15 @@ def test_unit_gains_clip_at_the_limit_and_stay_flat_there(dtype):
     params = (rng.standard_normal(layout.size) * 0.5).astype(dtype)
     first, second = layout.gain_slices
     params[first.start] = 30.0          # clipped to the upper limit
-    params[second.start + 1] = -25.0    # clipped to the lower limit
+    params[first.start + 1] = -30.0     # and to the lower one: gain 1e-10, σ' > 0
+    params[second.start + 1] = -25.0
     net = Network(layout, params.copy(), [1.0, 1.0], "sigmoid", MultinomialHead(3), 1)
     theta = params[first.start:].astype(np.float64)
     expected = np.exp(np.clip(theta, -LOG_GAIN_LIMIT, LOG_GAIN_LIMIT))
     gains = net.hidden_gains()
     assert_allclose(np.concatenate(gains), expected, rtol=1e-15)
     assert gains[0][0] == pytest.approx(np.exp(LOG_GAIN_LIMIT), rel=1e-15)
+    assert gains[0][1] == pytest.approx(np.exp(-LOG_GAIN_LIMIT), rel=1e-15)
     # the hidden layer computes sigma(g (z + b)) with those gains
     coefs, intercepts = layout.views(params.astype(np.float64))
     h1 = expit(gains[0] * (X.astype(np.float64) @ coefs[0] + intercepts[0]))
@@ -136,8 +138,17 @@ def test_unit_gains_clip_at_the_limit_and_stay_flat_there(dtype):
     assert_allclose(acts[0], h1, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-7)
     w = np.full(10, 0.1, dtype=dtype)
     net.loss_grad(X, y, w, 0.0, net.buffers(10))
-    assert net.grad[first.start] == 0 and net.grad[second.start + 1] == 0
-    assert np.count_nonzero(net.grad[first.start:]) == layout.size - first.start - 2
+    # the units at the lower limit are not saturated: only the clipping
+    # makes their gain gradient zero (the unit at the upper one saturates)
+    clipped = [first.start, first.start + 1, second.start + 1]
+    assert all(net.grad[i] == 0 for i in clipped)
+    assert np.count_nonzero(net.grad[first.start:]) == layout.size - first.start - 3
+    theta_unclipped = params.astype(np.float64)
+    theta_unclipped[first.start + 1] = -LOG_GAIN_LIMIT
+    free = Network(layout, theta_unclipped.astype(dtype), [1.0, 1.0], "sigmoid",
+                   MultinomialHead(3), 1)
+    free.loss_grad(X, y, w, 0.0, free.buffers(10))
+    assert free.grad[first.start + 1] != 0      # at the limit itself, not clipped
 
 
 def test_layer_gains_with_fixed_values_are_the_fixed_network():
