@@ -163,7 +163,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         that name solves, with scikit-learn's errors for penalties it does not
         accept; all are our own implementations on the fused kernels:
 
-        * ``'lbfgs'``: scipy's L-BFGS-B on the fused loss and gradient (L2, none);
+        * ``'lbfgs'``: L-BFGS on the fused loss and gradient, scipy's L-BFGS-B
+          algorithm (no bounds) run by our C loop (L2, none);
         * ``'newton-cg'``: inexact Newton, conjugate gradients on
           Hessian-vector products (L2, none);
         * ``'newton-cholesky'``: Newton with the full Hessian (multinomial

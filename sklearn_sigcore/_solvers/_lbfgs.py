@@ -1,4 +1,4 @@
-"""L-BFGS (scipy's L-BFGS-B) on the fused loss and gradient."""
+"""L-BFGS (scipy's L-BFGS-B algorithm, our loop) on the fused loss and gradient."""
 
 import numpy as np
 
