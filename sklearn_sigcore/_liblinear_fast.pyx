@@ -738,11 +738,13 @@ cdef void _l1_newglmnet(
     const data_t *data, const index_t *indices, const index_t *indptr,
     const data_t *rdata, const index_t *rindices, const index_t *rindptr,
     bint has_rows, Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
-    const double *y, const double *cost, Py_ssize_t n_kept, double eps, int max_iter,
-    uint64_t *rng, double *w, L1Work *wk, int *n_iter, bint *converged,
+    bint free_bias, const double *y, const double *cost, Py_ssize_t n_kept, double eps,
+    int max_iter, uint64_t *rng, double *w, L1Work *wk, int *n_iter, bint *converged,
 ) noexcept nogil:
     cdef:
         Py_ssize_t nf = n_features + (bias > 0)
+        # the constant feature's index when its weight has no L1 term, else -1
+        Py_ssize_t free_j = n_features if free_bias and bias > 0 else -1
         Py_ssize_t j, s, i, t, active, qp_active, next_j
         double gmax_old = INFINITY, gmax_new, gnorm1_new, gnorm1_init = -1.0
         double qp_gmax_old, qp_gmax_new, qp_gnorm1_new
@@ -774,7 +776,10 @@ cdef void _l1_newglmnet(
         s = 0
         while s < active:
             j = wk.index[s]
-            violation = _l1_violation(w[j], wk.grad[j], gmax_old / l)
+            if j == free_j:
+                violation = fabs(wk.grad[j])
+            else:
+                violation = _l1_violation(w[j], wk.grad[j], gmax_old / l)
             if violation < 0:  # shrink: w_j = 0 well inside its subdifferential
                 active -= 1
                 t = wk.index[s]
@@ -816,7 +821,10 @@ cdef void _l1_newglmnet(
                 next_j = -1
                 gp = gj + 1.0
                 gn = gj - 1.0
-                violation = _l1_violation(wk.wpd[j], gj, qp_gmax_old / l)
+                if j == free_j:
+                    violation = fabs(gj)
+                else:
+                    violation = _l1_violation(wk.wpd[j], gj, qp_gmax_old / l)
                 if violation < 0:
                     qp_active -= 1
                     t = wk.index[s]
@@ -826,7 +834,9 @@ cdef void _l1_newglmnet(
                 s += 1
 
                 # Minimiser of the one-variable model with its |.| term.
-                if gp < hj * wk.wpd[j]:
+                if j == free_j:
+                    z = -gj / hj
+                elif gp < hj * wk.wpd[j]:
                     z = -gp / hj
                 elif gn > hj * wk.wpd[j]:
                     z = -gn / hj
@@ -872,7 +882,8 @@ cdef void _l1_newglmnet(
         w_norm_new = 0.0
         for j in range(nf):
             delta += wk.grad[j] * (wk.wpd[j] - w[j])
-            w_norm_new += fabs(wk.wpd[j])
+            if j != free_j:
+                w_norm_new += fabs(wk.wpd[j])
         delta += w_norm_new - w_norm
 
         for n_search in range(L1_MAX_LINESEARCH):
@@ -887,7 +898,8 @@ cdef void _l1_newglmnet(
             w_norm_new = 0.0
             for j in range(nf):
                 wk.wpd[j] = 0.5 * (w[j] + wk.wpd[j])
-                w_norm_new += fabs(wk.wpd[j])
+                if j != free_j:
+                    w_norm_new += fabs(wk.wpd[j])
             delta *= 0.5
             for i in range(n_samples):
                 wk.xtd[i] *= 0.5
@@ -921,7 +933,7 @@ cdef void _l1_newglmnet(
 def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
             const index_t[::1] indptr, const data_t[::1] rdata,
             const index_t[::1] rindices, const index_t[::1] rindptr,
-            Py_ssize_t n_features, double bias,
+            Py_ssize_t n_features, double bias, bint free_bias,
             const double[::1] y, const double[::1] cost, Py_ssize_t n_kept,
             double eps, int max_iter, uint64_t seed, double[::1] w):
     """Run :func:`_l1_newglmnet` on columns of X (dense F-ordered when indptr is empty).
@@ -967,7 +979,7 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
             rptr_ptr = &rindptr[0]
     with nogil:
         _l1_newglmnet(&data[0], ind_ptr, ptr_ptr, rdata_ptr, rind_ptr, rptr_ptr,
-                      has_rows, n_samples, n_features, bias,
+                      has_rows, n_samples, n_features, bias, free_bias,
                       &y[0], &cost[0], n_kept, eps, max_iter, &rng, &w[0], &wk,
                       &n_iter, &converged)
     return n_iter, converged
@@ -1114,7 +1126,8 @@ def liblinear_l2r_dual(X, y, cost, double bias, double tol, int max_iter, seed):
     return w, n_iter, bool(converged)
 
 
-def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed):
+def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed,
+                         bint free_bias=False):
     """L1-regularised binary logistic regression by newGLMNET.
 
     Minimises ``||w||_1 + sum_i cost_i log(1 + exp(-y_i w.x~_i))`` with
@@ -1154,6 +1167,10 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
         Cap on the outer (Newton) iterations.
     seed : int
         Seed of the random permutations of the features.
+    free_bias : bool, default=False
+        Leave the constant feature's weight out of the L1 norm (an
+        unpenalised intercept, as the other solvers fit it): its coordinate
+        takes plain Newton steps on the model and is never shrunk.
 
     Returns
     -------
@@ -1185,6 +1202,6 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
     n_pos = int(np.count_nonzero(y[kept] > 0))
     eps = tol * max(min(n_pos, n_kept - n_pos), 1) / max(n_kept, 1)
     n_iter, converged = _l1_fit(data, indices, indptr, rdata, rindices, rindptr,
-                                n_features, bias, y, cost, n_kept, eps, max_iter,
+                                n_features, bias, free_bias, y, cost, n_kept, eps, max_iter,
                                 _seed64(seed), w)
     return w, n_iter, bool(converged)

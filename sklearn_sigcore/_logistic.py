@@ -43,6 +43,7 @@ from sklearn_sigcore._logistic_params import (
 from sklearn_sigcore._persistence import PersistenceMixin
 from sklearn_sigcore._progress import CallbackSupportMixin, FitCallbacks
 from sklearn_sigcore._solvers import (
+    ALL_SOLVERS,
     SOLVERS,
     LogisticProblem,
     SolverOptions,
@@ -179,8 +180,11 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         * ``'fista'``: accelerated proximal gradient (every penalty);
         * ``'auto'`` (default) picks by problem, always reaching the same
           optimum: L2 / none: 'lbfgs' (measured fastest or within 10 % of
-          the Newton solvers nearly everywhere); L1 / elastic-net: 'saga'
-          when n_samples >= n_features, else 'fista'.
+          the Newton solvers nearly everywhere); L1, two classes: liblinear's
+          newGLMNET coordinate descent with the intercept unpenalised (no
+          name of its own; stops on liblinear's rule at ``tol`` and, like
+          liblinear, ignores ``warm_start``); L1 with more classes, elastic-net:
+          'saga' when n_samples >= n_features, else 'fista'.
     max_iter : int >= 0, default=100
         Maximum number of solver iterations (epochs for 'sag' / 'saga').
         ``max_iter=0`` runs none: the coefficients are the starting point
@@ -477,7 +481,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 warn_not_converged(solver_name, 0, "no iteration was run")
                 theta, n_iter = theta0, 0
             else:
-                theta, n_iter = SOLVERS[solver_name](options).solve(problem, theta0)
+                theta, n_iter = ALL_SOLVERS[solver_name](options).solve(problem, theta0)
 
         for name, value in self._fitted_attributes(problem, theta, classes, dtype,
                                                    n_iter).items():
@@ -503,7 +507,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             )
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
         target, K = self._targets(y_encoded, len(classes), X.dtype)
-        solver_name = (choose_solver(X, penalty) if self.solver == "auto"
+        solver_name = (choose_solver(X, penalty, len(classes)) if self.solver == "auto"
                        else self.solver)
         serial = _work(X, len(classes)) < SERIAL_WORK
         terms = self._penalty_terms(
@@ -513,7 +517,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             X = np.zeros((X.shape[0], 1), dtype=X.dtype)
             square_sums = None
         scale = (column_scale(X, terms["l2"], square_sums)
-                 if SOLVERS[solver_name].column_scaled else None)
+                 if ALL_SOLVERS[solver_name].column_scaled else None)
         problem = LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
                                   scale=scale, n_threads=1 if serial else None, **terms)
         return problem, classes, solver_name

@@ -305,6 +305,39 @@ def test_matches_sklearn_l1_elasticnet(penalty, l1_ratio, n_classes, sparse, sol
             objective(X, y, ref.coef_, ref.intercept_, **f) + 1e-12
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_auto_binary_l1_coordinate_descent(fit_intercept, sparse):
+    """'auto' on binary L1 (newGLMNET, intercept unpenalised) against
+    scikit-learn's saga, with sample and class weights and an alpha."""
+    X, y = data(2, n=300, p=10, seed=3)
+    X = sp.csr_matrix(X) if sparse else X
+    sw = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
+    C, alpha = 0.05, 2.0
+    opts = dict(fit_intercept=fit_intercept, class_weight={0: 1.0, 1: 2.5})
+    # the (alpha, C) -> (1, C alpha) identity of L1: scikit-learn fits alpha = 1
+    ref = sklearn_model("l1", C=C * alpha, tol=1e-12, max_iter=100_000, random_state=0,
+                        **opts).fit(X, y, sample_weight=sw)
+    ours = ours_model("l1", C=C, alpha=alpha, **opts, **TIGHT).fit(X, y, sample_weight=sw)
+    assert rel_diff(alpha * ours.coef_, ref.coef_) < 1e-4
+    assert_array_equal(ours.coef_ == 0, np.abs(ref.coef_) < 1e-8)
+    assert 0 < (ours.coef_ == 0).sum() < X.shape[1]
+    if fit_intercept:
+        assert alpha * ours.intercept_[0] == pytest.approx(ref.intercept_[0], rel=1e-4)
+    f = dict(C=C * alpha, l1_ratio=1.0, sample_weight=sw_total(sw, y, opts))
+    assert objective(X, y, alpha * ours.coef_, alpha * ours.intercept_, **f) <= \
+        objective(X, y, ref.coef_, ref.intercept_, **f) + 1e-12
+
+
+def test_auto_binary_l1_vanishing_penalty():
+    X, y = data(2, n=300, p=10, seed=4)
+    # C alpha underflows: no coefficient survives, the intercept is the log-odds
+    tiny = ours_model("l1", C=1e-300, alpha=1e-300, **TIGHT).fit(X, y)
+    assert not tiny.coef_.any()
+    p = y.mean()
+    assert 1e-300 * tiny.intercept_[0] == pytest.approx(np.log(p / (1 - p)), rel=1e-6)
+
+
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_dense_layouts_and_csc_agree(order):
     X, y = data(3)

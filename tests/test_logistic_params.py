@@ -168,3 +168,13 @@ def test_any_alpha_and_scale_of_X_reach_the_optimum(binary, solver, case):
         assert_allclose(clf.coef_ * scale, reference.coef_, rtol=1e-4)
     if alpha < 1:
         assert_array_equal(clf.coef_, 0.0)
+
+
+def test_auto_rule():
+    """'auto' by penalty, classes and shape (the documented rule)."""
+    from sklearn_sigcore._logistic_params import choose_solver
+    tall, wide = np.zeros((50, 5)), np.zeros((5, 50))
+    assert choose_solver(tall, "l2", 3) == choose_solver(wide, None, 2) == "lbfgs"
+    assert choose_solver(wide, "l1", 2) == choose_solver(tall, "l1", 2) == "coordinate descent"
+    assert choose_solver(tall, "l1", 3) == choose_solver(tall, "elasticnet", 2) == "saga"
+    assert choose_solver(wide, "elasticnet", 2) == choose_solver(wide, "l1", 3) == "fista"

@@ -6,6 +6,10 @@ B·w_b is penalised as (b/B)² or |b|/B. The estimator builds that problem
 (intercept_l2 = l2/B², intercept_l1 = l1/B); this solver takes it to its
 optimum: dual coordinate descent (dual=True) or our Newton-CG on the primal
 (L2), liblinear's newGLMNET coordinate descent (L1). Binary only.
+
+The same newGLMNET with the intercept a free coordinate solves this package's
+own binary L1 objective: :class:`CoordinateDescentSolver`, what
+``solver='auto'`` takes there.
 """
 
 import numpy as np
@@ -13,6 +17,7 @@ import numpy as np
 from sklearn_sigcore._liblinear_fast import liblinear_l1r_primal, liblinear_l2r_dual
 
 from ._base import Solver
+from ._lbfgs import LbfgsSolver
 from ._newton import NewtonCGSolver
 
 
@@ -33,23 +38,53 @@ class LiblinearSolver(Solver):
             return np.zeros(problem.size), 0
         if not (problem.l1 or opts.dual):
             return _PrimalNewton(opts).solve(problem, theta0)
-        strength = problem.l1 if problem.l1 else problem.l2
-        # liblinear's scaling: divide the objective by the penalty strength
-        cost = (np.ones(problem.X.shape[0]) if problem.sample_weight is None
-                else np.asarray(problem.sample_weight, dtype=np.float64))
-        cost = cost * (problem.inv_s / strength)
-        y = 2.0 * np.asarray(problem.y, dtype=np.float64) - 1.0
         B = opts.intercept_scaling if problem.fit_intercept else -1.0
         kernel = liblinear_l1r_primal if problem.l1 else liblinear_l2r_dual
-        w, n_iter, converged = kernel(problem.X, y, cost, B, opts.tol, opts.max_iter,
-                                      opts.seed)
-        V = w[None, :problem.p]
-        c = np.array([B * w[problem.p]]) if problem.fit_intercept else None
-        theta = problem.theta_of(V, c)
-        if not converged:
-            self.warn()
-        opts.report(int(n_iter), theta)
-        return theta, int(n_iter)
+        return _run_kernel(self, kernel, problem, B)
+
+
+class CoordinateDescentSolver(Solver):
+    """'auto' for binary L1: newGLMNET on this package's objective.
+
+    The liblinear solver's L1 coordinate descent with the intercept a free
+    coordinate (no L1 term, never shrunk), so it reaches the optimum the
+    other solvers reach; liblinear's stopping rule at ``tol``. It starts
+    from zero, as liblinear does: its stopping rule is relative to the first
+    iteration's violation, so a warm start near the optimum would not stop
+    any sooner.
+    """
+
+    name = "coordinate descent"
+    penalties = ("l1",)
+    multiclass = False
+    column_scaled = False
+    scales_out = False
+
+    def solve(self, problem, theta0):
+        if not problem.l1:      # C α underflowed: only the intercept is fitted
+            return LbfgsSolver(self.options).solve(problem, theta0)
+        B = 1.0 if problem.fit_intercept else -1.0
+        return _run_kernel(self, liblinear_l1r_primal, problem, B, free_bias=True)
+
+
+def _run_kernel(solver, kernel, problem, B, **options):
+    """Run a liblinear kernel on ``problem`` (binary), bias feature of value B."""
+    opts = solver.options
+    strength = problem.l1 if problem.l1 else problem.l2
+    # liblinear's scaling: divide the objective by the penalty strength
+    cost = (np.ones(problem.X.shape[0]) if problem.sample_weight is None
+            else np.asarray(problem.sample_weight, dtype=np.float64))
+    cost = cost * (problem.inv_s / strength)
+    y = 2.0 * np.asarray(problem.y, dtype=np.float64) - 1.0
+    w, n_iter, converged = kernel(problem.X, y, cost, B, opts.tol, opts.max_iter,
+                                  opts.seed, **options)
+    V = w[None, :problem.p]
+    c = np.array([B * w[problem.p]]) if problem.fit_intercept else None
+    theta = problem.theta_of(V, c)
+    if not converged:
+        solver.warn()
+    opts.report(int(n_iter), theta)
+    return theta, int(n_iter)
 
 
 class _PrimalNewton(NewtonCGSolver):
