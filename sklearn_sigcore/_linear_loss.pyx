@@ -7,8 +7,8 @@
 # cache.  Threads take blocks dynamically (robust on a busy machine), each
 # thread with its own gradient accumulator, summed at the end; the block
 # losses are summed in block order.  Dense C- and F-ordered X and CSR X have Cython paths;
-# anything else (CSC, and CSR with several classes on one thread) goes through
-# scipy's sparse products with the same kernels (two passes, but no copy of X).
+# anything else (CSC) goes through scipy's sparse products with the same kernels
+# (two passes, but no copy of X).
 #
 # The sums returned are raw: sum_i s_i l_i, sum_i s_i dl_i/dz x_i, ...; the
 # estimator scales them (1 / S) and adds the penalty.
@@ -429,11 +429,6 @@ class LinearLoss:
                 raise ValueError("dense X must be C- or F-contiguous")
         self.n_threads = int(max(1, min(n_threads, max_threads,
                                         max(1, self.n_samples // self.block))))
-        if self._route == "csr" and self.K > 1 and self.n_threads == 1:
-            # one thread, K > 1: scipy's two CSR products beat the fused row
-            # loops (24 vs 38 ms per pass, 100000 x 100 at 20 non-zeros a
-            # row, K = 10)
-            self._route = "scipy"
         nt, B, K = self.n_threads, self.block, self.K
         dt = self.dtype
         self._Z = np.empty((nt, B * K), dtype=dt)
@@ -462,7 +457,13 @@ class LinearLoss:
                 indices, indptr = X.indices, X.indptr
                 if indices.dtype != indptr.dtype:  # pragma: no cover - scipy keeps them equal
                     indices = indices.astype(indptr.dtype)
+                # the CSR kernels read W and write G feature-major (p x K),
+                # handed over in arrays of shape (K, p)
+                args = (np.ascontiguousarray(W.T).reshape(K, p),) + args[1:]
                 _csr_pass(X.data, indices, indptr, p, *args)
+                return (float(losses.sum()),
+                        np.ascontiguousarray(Gacc.sum(axis=0).reshape(p, K).T),
+                        gbacc.sum(axis=0))
         G = Gacc.sum(axis=0).reshape(K, p)
         gb = gbacc.sum(axis=0)
         return float(losses.sum()), G, gb

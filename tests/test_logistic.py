@@ -126,6 +126,27 @@ def test_linear_loss_matches_reference(layout, K, dtype, fit_intercept, p):
         assert_allclose(gb, ref[2], rtol=rtol * 10, atol=rtol * 10 * np.abs(ref[2]).max())
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["csr32", "csr64"])
+def test_csr_loss_with_more_classes_than_a_class_block(dtype, layout):
+    """The CSR kernels take the classes 32 at a time (here 40)."""
+    rng = np.random.default_rng(7)
+    n, p, K = 600, 50, 40
+    X = rng.normal(size=(n, p))
+    X[rng.random((n, p)) < 0.7] = 0.0
+    y = rng.integers(0, K, n).astype(float)
+    sw = rng.uniform(0.0, 2.0, n)
+    W, b = rng.normal(size=(K, p)), rng.normal(size=K)
+    ref = reference_sums(X, y, sw, 0.6, W, b)
+    loss = LinearLoss(LAYOUTS[layout](X.astype(dtype)), y.astype(dtype), sw.astype(dtype),
+                      0.6, K, True, block_rows=64)
+    total, G, gb = loss.loss_gradient(W, b)
+    rtol = 1e-11 if dtype == np.float64 else 2e-5
+    assert_allclose(total, ref[0], rtol=rtol)
+    assert_allclose(G, ref[1], rtol=rtol * 10, atol=rtol * 10 * np.abs(ref[1]).max())
+    assert_allclose(gb, ref[2], rtol=rtol * 10, atol=rtol * 10 * np.abs(ref[2]).max())
+
+
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 @pytest.mark.parametrize("K", [1, 4])
 @pytest.mark.parametrize("p", [5, 260])  # (260: the BLAS route for several classes)
