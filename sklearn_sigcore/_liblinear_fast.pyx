@@ -25,8 +25,12 @@ which vectorise poorly anyway, so they are plain Cython.
 from libc.math cimport fabs, log, fmin, fmax, INFINITY
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
+from cython.parallel cimport prange, threadid
+
 import numpy as np
 import scipy.sparse as sp
+
+from sklearn_sigcore._kernels import openmp_effective_n_threads
 
 cdef extern from *:
     """
@@ -626,6 +630,36 @@ cdef struct L1Work:
     double *xtd       # x~_i.(wpd - w)
     double *g         # d loss_i / d margin_i
     double *h         # d^2 loss_i / d margin_i^2
+    int n_threads     # threads of the row pass of _grad_hess
+    double *partial   # n_threads x 2 x n_features sums of that pass
+
+
+cdef void _rows_grad_hess(const data_t *rdata, const index_t *rindices,
+                          const index_t *rindptr, Py_ssize_t lo, Py_ssize_t hi,
+                          Py_ssize_t n_features, const double *g, const double *h,
+                          double *grad, double *hdiag) noexcept nogil:
+    """grad += X[lo:hi]'g, hdiag += (X*X)[lo:hi]'h, one row at a time."""
+    cdef const data_t *val
+    cdef const index_t *idx
+    cdef Py_ssize_t nnz, i, j, k
+    cdef double gi, hi_, x
+    for i in range(lo, hi):
+        gi = g[i]
+        hi_ = h[i]
+        if gi == 0 and hi_ == 0:
+            continue
+        nnz = _lane(rdata, rindices, rindptr, n_features, i, &val, &idx)
+        if idx == NULL:
+            if data_t is float:
+                ll_row_grad_hess_f32(gi, hi_, val, grad, hdiag, nnz)
+            else:
+                ll_row_grad_hess_f64(gi, hi_, val, grad, hdiag, nnz)
+        else:
+            for k in range(nnz):
+                j = idx[k]
+                x = val[k]
+                grad[j] += gi * x
+                hdiag[j] += hi_ * x * x
 
 
 cdef void _grad_hess(const data_t *data, const index_t *indices,
@@ -637,33 +671,38 @@ cdef void _grad_hess(const data_t *data, const index_t *indices,
 
     X'g and (X*X)'h.  Read by rows when the caller's X has a row layout:
     each row is one pass into small per-feature sums, where by columns every
-    entry gathers g_i and h_i from all over the sample arrays.
+    entry gathers g_i and h_i from all over the sample arrays.  The row pass
+    runs on ``wk.n_threads`` threads, each summing its rows apart.
     """
     cdef const data_t *val
     cdef const index_t *idx
-    cdef Py_ssize_t nnz, i, j, k
-    cdef double gi, hi, x
-    if has_rows:
+    cdef Py_ssize_t nnz, j, c, t, lo, hi
+    cdef Py_ssize_t nt = wk.n_threads, n_chunks = 8 * wk.n_threads
+    cdef double *part
+    if has_rows and nt > 1:
+        for j in range(nt * 2 * n_features):
+            wk.partial[j] = 0.0
+        for c in prange(n_chunks, num_threads=nt, schedule="dynamic"):
+            t = threadid()
+            lo = c * n_samples // n_chunks
+            hi = (c + 1) * n_samples // n_chunks
+            part = wk.partial + t * 2 * n_features
+            _rows_grad_hess(rdata, rindices, rindptr, lo, hi, n_features, wk.g, wk.h,
+                            part, part + n_features)
         for j in range(n_features):
             wk.grad[j] = 0.0
             wk.hdiag[j] = 0.0
-        for i in range(n_samples):
-            gi = wk.g[i]
-            hi = wk.h[i]
-            if gi == 0 and hi == 0:
-                continue
-            nnz = _lane(rdata, rindices, rindptr, n_features, i, &val, &idx)
-            if idx == NULL:
-                if data_t is float:
-                    ll_row_grad_hess_f32(gi, hi, val, wk.grad, wk.hdiag, nnz)
-                else:
-                    ll_row_grad_hess_f64(gi, hi, val, wk.grad, wk.hdiag, nnz)
-            else:
-                for k in range(nnz):
-                    j = idx[k]
-                    x = val[k]
-                    wk.grad[j] += gi * x
-                    wk.hdiag[j] += hi * x * x
+        for t in range(nt):
+            part = wk.partial + t * 2 * n_features
+            for j in range(n_features):
+                wk.grad[j] += part[j]
+                wk.hdiag[j] += part[n_features + j]
+    elif has_rows:
+        for j in range(n_features):
+            wk.grad[j] = 0.0
+            wk.hdiag[j] = 0.0
+        _rows_grad_hess(rdata, rindices, rindptr, 0, n_samples, n_features, wk.g, wk.h,
+                        wk.grad, wk.hdiag)
     else:
         for j in range(n_features):
             nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
@@ -935,11 +974,12 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
             const index_t[::1] rindices, const index_t[::1] rindptr,
             Py_ssize_t n_features, double bias, bint free_bias,
             const double[::1] y, const double[::1] cost, Py_ssize_t n_kept,
-            double eps, int max_iter, uint64_t seed, double[::1] w):
+            double eps, int max_iter, uint64_t seed, double[::1] w, int n_threads):
     """Run :func:`_l1_newglmnet` on columns of X (dense F-ordered when indptr is empty).
 
     rdata, rindices, rindptr: X by rows (dense C-ordered when rindptr is empty),
-    or rdata empty when X has no row layout at hand.
+    or rdata empty when X has no row layout at hand; n_threads: threads of
+    the row pass.
     """
     cdef:
         Py_ssize_t n_samples = y.shape[0]
@@ -949,6 +989,7 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         double[::1] hdiag = np.empty(nf)
         Py_ssize_t[::1] index = np.empty(nf, dtype=np.intp)
         double[:, ::1] per_sample = np.empty((4, n_samples))
+        double[::1] partial = np.empty(n_threads * 2 * n_features if n_threads > 1 else 1)
         L1Work wk
         const index_t *ind_ptr = NULL
         const index_t *ptr_ptr = NULL
@@ -969,6 +1010,8 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
     wk.xtd = &per_sample[1, 0]
     wk.g = &per_sample[2, 0]
     wk.h = &per_sample[3, 0]
+    wk.n_threads = n_threads
+    wk.partial = &partial[0]
     if indptr.shape[0] > 0:
         ind_ptr = &indices[0]
         ptr_ptr = &indptr[0]
@@ -987,6 +1030,10 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
 
 # ---------------------------------------------------------------------------
 # Python layer: checks, the layout each solver reads, the mapping of tol.
+
+# Stored entries of X per thread of the L1 solver's row pass (a pass over
+# fewer is not worth waking a thread for).
+ROW_PASS_GRAIN = 1 << 19
 
 # Samples whose cost is at most this are left out, as liblinear leaves out
 # zero-weight samples; it keeps the dual variables' floor a normal double.
@@ -1127,7 +1174,7 @@ def liblinear_l2r_dual(X, y, cost, double bias, double tol, int max_iter, seed):
 
 
 def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed,
-                         bint free_bias=False):
+                         bint free_bias=False, n_threads=None):
     """L1-regularised binary logistic regression by newGLMNET.
 
     Minimises ``||w||_1 + sum_i cost_i log(1 + exp(-y_i w.x~_i))`` with
@@ -1171,6 +1218,10 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
         Leave the constant feature's weight out of the L1 norm (an
         unpenalised intercept, as the other solvers fit it): its coordinate
         takes plain Newton steps on the model and is never shrunk.
+    n_threads : int or None, default=None
+        Most threads for the pass over the rows that gives each iteration's
+        gradient (None: the OpenMP default); one per ROW_PASS_GRAIN stored
+        entries of X at most.  The coordinate descent itself is sequential.
 
     Returns
     -------
@@ -1201,7 +1252,9 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
     n_kept = int(np.count_nonzero(kept))
     n_pos = int(np.count_nonzero(y[kept] > 0))
     eps = tol * max(min(n_pos, n_kept - n_pos), 1) / max(n_kept, 1)
+    n_threads = max(1, min(openmp_effective_n_threads(n_threads),
+                           rdata.shape[0] // ROW_PASS_GRAIN))
     n_iter, converged = _l1_fit(data, indices, indptr, rdata, rindices, rindptr,
                                 n_features, bias, free_bias, y, cost, n_kept, eps, max_iter,
-                                _seed64(seed), w)
+                                _seed64(seed), w, n_threads)
     return w, n_iter, bool(converged)

@@ -138,6 +138,35 @@ def test_l1_penalises_the_intercept():
         assert rel_diff(w, ref) < 1e-4
 
 
+def test_l1_free_bias_is_the_unpenalised_intercept():
+    """free_bias: on the data above, where the penalised intercept stays 0, the
+    intercept is the one scikit-learn's saga (intercept unpenalised) finds."""
+    X, y = data(n=300, p=5, seed=5)
+    X = X + 1.0
+    C = 0.02
+    w, _, converged = liblinear_l1r_primal(X, signs(y), costs(y, C), 1.0, seed=0,
+                                           free_bias=True, **TIGHT)
+    ref = LogisticRegression(solver="saga", random_state=0, tol=1e-12, max_iter=100_000,
+                             **penalty_params("l1", C)).fit(X, y)
+    assert converged and w[-1] != 0
+    assert_array_equal(w[:-1] == 0, np.abs(ref.coef_.ravel()) < 1e-8)
+    assert rel_diff(w, np.r_[ref.coef_.ravel(), ref.intercept_]) < 1e-4
+
+
+def test_l1_row_pass_threads_agree():
+    """Two threads for the gradient's row pass (two grains of non-zeros)."""
+    rng = np.random.default_rng(2)
+    X = sp.random(8000, 1000, density=0.15, format="csr", random_state=2)
+    assert X.nnz >= 2 * 2 ** 19
+    y = np.where(X @ rng.normal(size=1000) + rng.logistic(size=8000) > 0, 1.0, -1.0)
+    runs = [liblinear_l1r_primal(X, y, costs(y, 0.05), 1.0, 1e-8, 1000, 0, n_threads=nt)
+            for nt in (1, 2)]
+    (w1, it1, ok1), (w2, it2, ok2) = runs
+    assert ok1 and ok2
+    assert_array_equal(w1 == 0, w2 == 0)
+    assert rel_diff(w2, w1) < 1e-7
+
+
 def test_dual_reaches_the_primal_optimum():
     # a poorly conditioned problem (large C, intercept_scaling 10)
     X, y = data(n=300, p=12, seed=5)

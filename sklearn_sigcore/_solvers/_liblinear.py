@@ -39,8 +39,10 @@ class LiblinearSolver(Solver):
         if not (problem.l1 or opts.dual):
             return _PrimalNewton(opts).solve(problem, theta0)
         B = opts.intercept_scaling if problem.fit_intercept else -1.0
-        kernel = liblinear_l1r_primal if problem.l1 else liblinear_l2r_dual
-        return _run_kernel(self, kernel, problem, B)
+        if problem.l1:
+            return _run_kernel(self, liblinear_l1r_primal, problem, B,
+                               n_threads=problem.n_threads)
+        return _run_kernel(self, liblinear_l2r_dual, problem, B)
 
 
 class CoordinateDescentSolver(Solver):
@@ -64,7 +66,8 @@ class CoordinateDescentSolver(Solver):
         if not problem.l1:      # C α underflowed: only the intercept is fitted
             return LbfgsSolver(self.options).solve(problem, theta0)
         B = 1.0 if problem.fit_intercept else -1.0
-        return _run_kernel(self, liblinear_l1r_primal, problem, B, free_bias=True)
+        return _run_kernel(self, liblinear_l1r_primal, problem, B, free_bias=True,
+                           n_threads=problem.n_threads)
 
 
 def _run_kernel(solver, kernel, problem, B, **options):
