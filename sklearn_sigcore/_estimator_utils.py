@@ -153,8 +153,9 @@ def minimize_lbfgs(fun, x0, *, max_iter, gtol, max_fun=15000, ftol=SCIPY_FTOL, m
         fun, x0, max_iter=max_iter, gtol=gtol, ftol=ftol, maxls=maxls, max_fun=max_fun,
         on_iteration=on_iteration)
     stopped = status == STOPPED
-    return LbfgsResult(x, None if stopped else value, n_iter, status == CONVERGENCE, message,
-                       stopped)
+    # a stop on request is not a failure to converge (no warning)
+    return LbfgsResult(x, None if stopped else value, n_iter,
+                       status in (CONVERGENCE, STOPPED), message, stopped)
 
 
 def warn_not_converged(solver, max_iter, detail="", stacklevel=5):
