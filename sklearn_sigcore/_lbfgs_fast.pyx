@@ -140,6 +140,16 @@ cdef inline double cubic_gamma(double theta, double a, double b) noexcept nogil:
     return s * sqrt(fmax(0.0, (theta / s) * (theta / s) - (a / s) * (b / s)))
 
 
+cdef inline double cubic_minimiser(double stp, double fp, double dp,
+                                   double s, double fs, double ds) noexcept nogil:
+    """Minimiser of the cubic with values and slopes fp, dp at stp and fs, ds at s."""
+    cdef double theta = 3.0 * (fs - fp) / (stp - s) + ds + dp
+    cdef double gamma = cubic_gamma(theta, ds, dp)
+    if stp > s:
+        gamma = -gamma
+    return stp + (((gamma - dp) + theta) / (((gamma - dp) + gamma) + ds)) * (s - stp)
+
+
 cdef void safeguarded_step(double* stx, double* fx, double* dx, double* sty, double* fy,
                            double* dy, double* stp_io, double fp, double dp, bint* brackt,
                            double stpmin, double stpmax) noexcept nogil:
@@ -165,14 +175,7 @@ cdef void safeguarded_step(double* stx, double* fx, double* dx, double* sty, dou
         brackt[0] = True
     elif opposite:
         # lower value, slopes of opposite sign: bracketed; cubic or secant
-        theta = 3.0 * (fx[0] - fp) / (stp - stx[0]) + dx[0] + dp
-        gamma = cubic_gamma(theta, dx[0], dp)
-        if stp > stx[0]:
-            gamma = -gamma
-        p = (gamma - dp) + theta
-        q = ((gamma - dp) + gamma) + dx[0]
-        r = p / q
-        stpc = stp + r * (stx[0] - stp)
+        stpc = cubic_minimiser(stp, fp, dp, stx[0], fx[0], dx[0])
         stpq = stp + (dp / (dp - dx[0])) * (stx[0] - stp)
         stpf = stpc if fabs(stpc - stp) > fabs(stpq - stp) else stpq
         brackt[0] = True
@@ -203,14 +206,7 @@ cdef void safeguarded_step(double* stx, double* fx, double* dx, double* sty, dou
             stpf = fmin(fmax(stpf, stpmin), stpmax)
     elif brackt[0]:
         # lower value, same sign, slope not decreasing: cubic towards sty
-        theta = 3.0 * (fp - fy[0]) / (sty[0] - stp) + dy[0] + dp
-        gamma = cubic_gamma(theta, dy[0], dp)
-        if stp > sty[0]:
-            gamma = -gamma
-        p = (gamma - dp) + theta
-        q = ((gamma - dp) + gamma) + dy[0]
-        r = p / q
-        stpf = stp + r * (sty[0] - stp)
+        stpf = cubic_minimiser(stp, fp, dp, sty[0], fy[0], dy[0])
     elif stp > stx[0]:
         stpf = stpmax
     else:
