@@ -35,6 +35,7 @@ from sklearn.linear_model import LogisticRegression
 
 import _common as common
 from sklearn_sigcore import SigCoreLogisticRegression
+from sklearn_sigcore._logistic import SERIAL_WORK, _work
 
 try:
     import glum
@@ -215,10 +216,10 @@ def mode_sweep(args):
                 last[key] = "skipped"
                 continue
             X, y = sweep_data(n, p, K, fmt == "CSR")
-            # Where fits run threaded (our rule: 2^22 elements of X times score
-            # columns), the BLAS threads of the fit before spin into the next
-            # one: start each fit after an idle pause there (fewer repeats).
-            quiet = (4 * X.nnz if fmt == "CSR" else n * p) * (K if K > 2 else 1) >= 1 << 22
+            # Where fits run threaded (the estimator's rule), the BLAS threads
+            # of the fit before spin into the next one: start each fit after
+            # an idle pause there (fewer repeats).
+            quiet = _work(X, K) >= SERIAL_WORK
             res = common.round_robin(
                 [("sk", lambda: sklearn_model().fit(X, y), None),
                  ("us", lambda: ours_model().fit(X, y), None)],
@@ -239,7 +240,8 @@ def mode_sweep(args):
     done.sort(key=lambda r: (r[3].split()[0], r[2], r[1], r[0]))
     print("Ours (default solver) vs LogisticRegression() (lbfgs), C=1, tol=1e-4, "
           "max_iter=100 both; median over repeats until 1 s spent (3 to 100); "
-          f"² : at least 2^22 elements of X times score columns (fits run threaded), "
+          "² : work of 2^22 or more (elements of X times score columns, the estimator's "
+          f"threading rule: fits run threaded), "
           f"each fit after {common.QUIET_SECONDS} s idle, 3 to 7 repeats\n")
     common.print_table(["n_samples", "n_features", "classes", "format", "sklearn s", "ours s",
                         "ratio", "objective gap", "iterations sklearn / ours", "repeats",

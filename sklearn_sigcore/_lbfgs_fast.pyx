@@ -25,7 +25,7 @@ A trial point whose value or slope is not finite (which L-BFGS-B does not
 guard against) halves the step towards the best point of the search.
 """
 
-from libc.math cimport fabs, sqrt, fmin, fmax, isfinite
+from libc.math cimport fabs, sqrt, fmin, fmax, isfinite, isnan
 from scipy.linalg.cython_blas cimport daxpy, ddot, dnrm2, dscal
 
 import numpy as np
@@ -246,9 +246,12 @@ cdef void two_loop(double[:, ::1] S, double[:, ::1] Y, double[::1] rho, double[:
 
 
 cdef double max_abs(double[::1] v) noexcept nogil:
+    """max |v_i|, or NaN if an entry is NaN (a NaN gradient is not small)."""
     cdef double out = 0.0
     cdef Py_ssize_t i
     for i in range(v.shape[0]):
+        if isnan(v[i]):
+            return v[i]
         out = fmax(out, fabs(v[i]))
     return out
 
@@ -256,11 +259,14 @@ cdef double max_abs(double[::1] v) noexcept nogil:
 def _evaluate(fun, x):
     value, grad = fun(x)
     # a copy: ``fun`` may return the same buffer at every call
-    return float(value), np.array(grad, dtype=np.float64)
+    grad = np.array(grad, dtype=np.float64)
+    if grad.shape != x.shape:
+        raise ValueError(f"the gradient has shape {grad.shape}; x has shape {x.shape}")
+    return float(value), grad
 
 
-def lbfgs(fun, x0, *, int max_iter, double gtol, double ftol, int maxls=20,
-          long max_fun=15000, int memory=10, on_iteration=None):
+def lbfgs(fun, x0, *, Py_ssize_t max_iter, double gtol, double ftol, int maxls=20,
+          Py_ssize_t max_fun=15000, int memory=10, on_iteration=None):
     """Minimise ``fun(x) -> (value, gradient)`` from ``x0`` (see the module docstring).
 
     ``on_iteration(n_iter, x)`` runs after every iteration; True stops the run
@@ -281,6 +287,8 @@ def lbfgs(fun, x0, *, int max_iter, double gtol, double ftol, int maxls=20,
     >>> bool(np.abs(x).max() < 1e-8), status, message
     (True, 0, 'CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL')
     """
+    if memory < 1 or maxls < 1:
+        raise ValueError(f"memory and maxls must be >= 1, got {memory} and {maxls}")
     cdef double[::1] x = np.array(x0, dtype=np.float64).ravel()
     cdef int n = x.shape[0], one = 1
     cdef double f, f_new, gd, gd_old, gd_new, stp, dnorm, f_old, dr, rr, h0 = 1.0
@@ -289,8 +297,8 @@ def lbfgs(fun, x0, *, int max_iter, double gtol, double ftol, int maxls=20,
     cdef double[:, ::1] Y = np.empty((memory, n))
     cdef double[::1] rho = np.empty(memory), a = np.empty(memory)
     cdef double[::1] d = np.empty(n)
-    cdef int head = 0, count = 0, n_iter = 0, n_eval, task, slot, i
-    cdef long n_fun = 1
+    cdef int head = 0, count = 0, n_eval, task, slot, i
+    cdef Py_ssize_t n_iter = 0, n_fun = 1
     cdef LineSearch ls
     ls.stpmin = 0.0
     ls.stpmax = STEP_MAX

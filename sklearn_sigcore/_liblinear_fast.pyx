@@ -9,10 +9,13 @@ per-sample costs c_i, the two problems are
   ``solve_l2r_lr_dual``), reading the rows of X;
 * L1: min_w  ||w||_1 + sum_i c_i log(1 + exp(-y_i w.x~_i)),
   by newGLMNET (Yuan, Ho & Lin 2012; liblinear's ``solve_l1r_lr``),
-  reading the columns of X.
+  reading the columns of X for the coordinate descent and, when X comes by
+  rows (CSR, C order), the rows for each iteration's gradient (on OpenMP
+  threads for large X).
 
 The weight of the constant feature is penalised like any other, as in
-scikit-learn's bundled liblinear.  Stopping rules, iteration caps and the
+scikit-learn's bundled liblinear (the L1 solver can leave it out of the
+norm: ``free_bias``, this package's own objective).  Stopping rules, iteration caps and the
 treatment of zero-cost samples follow that liblinear (see the docstrings);
 the random permutations come from our own generator, so iterates differ from
 scikit-learn's while the optimum is the same.
@@ -25,7 +28,8 @@ which vectorise poorly anyway, so they are plain Cython.
 from libc.math cimport fabs, log, fmin, fmax, INFINITY
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
-from cython.parallel cimport prange, threadid
+from cpython.ref cimport PyObject
+from cython.parallel cimport prange
 
 import numpy as np
 import scipy.sparse as sp
@@ -631,6 +635,7 @@ cdef struct L1Work:
     double *g         # d loss_i / d margin_i
     double *h         # d^2 loss_i / d margin_i^2
     int n_threads     # threads of the row pass of _grad_hess
+    bint reporting    # call on_iteration after each outer iteration
     double *partial   # n_threads x 2 x n_features sums of that pass
 
 
@@ -676,17 +681,18 @@ cdef void _grad_hess(const data_t *data, const index_t *indices,
     """
     cdef const data_t *val
     cdef const index_t *idx
-    cdef Py_ssize_t nnz, j, c, t, lo, hi
-    cdef Py_ssize_t nt = wk.n_threads, n_chunks = 8 * wk.n_threads
+    cdef Py_ssize_t nnz, j, t, lo, hi
+    cdef Py_ssize_t nt = wk.n_threads
     cdef double *part
     if has_rows and nt > 1:
-        for j in range(nt * 2 * n_features):
-            wk.partial[j] = 0.0
-        for c in prange(n_chunks, num_threads=nt, schedule="dynamic"):
-            t = threadid()
-            lo = c * n_samples // n_chunks
-            hi = (c + 1) * n_samples // n_chunks
+        # one fixed range of rows per part, summed in part order: the same
+        # sums at every run (the iterates follow thresholds)
+        for t in prange(nt, num_threads=nt, schedule="static", chunksize=1):
+            lo = t * n_samples // nt
+            hi = (t + 1) * n_samples // nt
             part = wk.partial + t * 2 * n_features
+            for j in range(2 * n_features):
+                part[j] = 0.0
             _rows_grad_hess(rdata, rindices, rindptr, lo, hi, n_features, wk.g, wk.h,
                             part, part + n_features)
         for j in range(n_features):
@@ -779,6 +785,7 @@ cdef void _l1_newglmnet(
     bint has_rows, Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
     bint free_bias, const double *y, const double *cost, Py_ssize_t n_kept, double eps,
     int max_iter, uint64_t *rng, double *w, L1Work *wk, int *n_iter, bint *converged,
+    PyObject *on_iteration,
 ) noexcept nogil:
     cdef:
         Py_ssize_t nf = n_features + (bias > 0)
@@ -966,7 +973,14 @@ cdef void _l1_newglmnet(
             inner_eps *= 0.25
         newton_iter += 1
         gmax_old = gmax_new
+        if wk.reporting and _report(on_iteration, newton_iter):
+            converged[0] = True     # stopped on request: not a failure
+            break
     n_iter[0] = newton_iter
+
+
+cdef bint _report(PyObject *on_iteration, int n_iter) noexcept with gil:
+    return (<object> on_iteration)(n_iter)
 
 
 def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
@@ -974,12 +988,13 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
             const index_t[::1] rindices, const index_t[::1] rindptr,
             Py_ssize_t n_features, double bias, bint free_bias,
             const double[::1] y, const double[::1] cost, Py_ssize_t n_kept,
-            double eps, int max_iter, uint64_t seed, double[::1] w, int n_threads):
+            double eps, int max_iter, uint64_t seed, double[::1] w, int n_threads,
+            on_iteration):
     """Run :func:`_l1_newglmnet` on columns of X (dense F-ordered when indptr is empty).
 
     rdata, rindices, rindptr: X by rows (dense C-ordered when rindptr is empty),
     or rdata empty when X has no row layout at hand; n_threads: threads of
-    the row pass.
+    the row pass; on_iteration: None or a _Reporter.
     """
     cdef:
         Py_ssize_t n_samples = y.shape[0]
@@ -1011,6 +1026,7 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
     wk.g = &per_sample[2, 0]
     wk.h = &per_sample[3, 0]
     wk.n_threads = n_threads
+    wk.reporting = on_iteration is not None
     wk.partial = &partial[0]
     if indptr.shape[0] > 0:
         ind_ptr = &indices[0]
@@ -1024,8 +1040,25 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         _l1_newglmnet(&data[0], ind_ptr, ptr_ptr, rdata_ptr, rind_ptr, rptr_ptr,
                       has_rows, n_samples, n_features, bias, free_bias,
                       &y[0], &cost[0], n_kept, eps, max_iter, &rng, &w[0], &wk,
-                      &n_iter, &converged)
+                      &n_iter, &converged, <PyObject *> on_iteration)
+    if on_iteration is not None and on_iteration.error is not None:
+        raise on_iteration.error
     return n_iter, converged
+
+
+class _Reporter:
+    """``on_iteration(n_iter, w)`` made safe to call from the C loop: an
+    exception stops the loop and is raised once the loop has returned."""
+
+    def __init__(self, on_iteration, w):
+        self.on_iteration, self.w, self.error = on_iteration, w, None
+
+    def __call__(self, n_iter):
+        try:
+            return bool(self.on_iteration(n_iter, self.w))
+        except BaseException as exc:    # re-raised by _l1_fit
+            self.error = exc
+            return True
 
 
 # ---------------------------------------------------------------------------
@@ -1174,7 +1207,7 @@ def liblinear_l2r_dual(X, y, cost, double bias, double tol, int max_iter, seed):
 
 
 def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed,
-                         bint free_bias=False, n_threads=None):
+                         bint free_bias=False, n_threads=None, on_iteration=None):
     """L1-regularised binary logistic regression by newGLMNET.
 
     Minimises ``||w||_1 + sum_i cost_i log(1 + exp(-y_i w.x~_i))`` with
@@ -1221,7 +1254,13 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
     n_threads : int or None, default=None
         Most threads for the pass over the rows that gives each iteration's
         gradient (None: the OpenMP default); one per ROW_PASS_GRAIN stored
-        entries of X at most.  The coordinate descent itself is sequential.
+        entries of X, and per 4 x n_features of them, at most.  Each thread
+        sums a fixed range of rows, so the result does not depend on the
+        timing.  The coordinate descent itself is sequential.
+    on_iteration : callable, default=None
+        ``on_iteration(n_iter, w)`` after every outer iteration, with the
+        current weights (read them, do not keep them); True stops the run
+        there, which counts as converged.
 
     Returns
     -------
@@ -1231,8 +1270,8 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
     n_iter : int
         Outer iterations run.
     converged : bool
-        Whether a stopping rule was met (False when ``max_iter`` outer
-        iterations ran without meeting one).
+        Whether a stopping rule was met or ``on_iteration`` asked to stop
+        (False when ``max_iter`` outer iterations ran without either).
 
     Examples
     --------
@@ -1252,9 +1291,12 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
     n_kept = int(np.count_nonzero(kept))
     n_pos = int(np.count_nonzero(y[kept] > 0))
     eps = tol * max(min(n_pos, n_kept - n_pos), 1) / max(n_kept, 1)
+    # each thread zeroes and hands back 2 x n_features partial sums per pass
     n_threads = max(1, min(openmp_effective_n_threads(n_threads),
-                           rdata.shape[0] // ROW_PASS_GRAIN))
+                           rdata.shape[0] // ROW_PASS_GRAIN,
+                           rdata.shape[0] // (4 * max(n_features, 1))))
     n_iter, converged = _l1_fit(data, indices, indptr, rdata, rindices, rindptr,
                                 n_features, bias, free_bias, y, cost, n_kept, eps, max_iter,
-                                _seed64(seed), w, n_threads)
+                                _seed64(seed), w, n_threads,
+                                None if on_iteration is None else _Reporter(on_iteration, w))
     return w, n_iter, bool(converged)

@@ -96,11 +96,11 @@ BLOCK_ROWS = 256
 cdef Py_ssize_t MIN_WORK_PER_THREAD = 1 << 18   # elements of X per thread (~2 MB f64)
 # CSR, binary: with the out-of-line kernels of _linear_loss.h a second thread
 # pays off from about 1M non-zeros (2M: 4.9 -> 2.3 ms per pass, 2-core EPYC).
-# Several classes: from 4M non-zeros x classes per thread (10000 rows, 20 or
-# 100 features, 10 classes: threads made the fit 1.2-1.4x slower than one
-# thread on the scipy route).
+# Several classes (feature-major kernels): two threads halve a pass from
+# 0.4M non-zeros x classes on (measured alone); 2M per thread gives the
+# estimator's threaded fits (from 4M, its SERIAL_WORK) two threads.
 cdef Py_ssize_t MIN_NNZ_PER_THREAD = 1 << 19
-cdef Py_ssize_t MIN_NNZ_CLASSES_PER_THREAD = 1 << 22
+cdef Py_ssize_t MIN_NNZ_CLASSES_PER_THREAD = 1 << 21
 # C-ordered X, K > 1: from this many features on, BLAS gemm computes the block
 # scores and gradients (the row loops of _linear_loss.h win below it: 50
 # features, K = 5; gemm wins at 1000 features, K = 10).

@@ -62,7 +62,8 @@ from sklearn_sigcore._threads import blas_threads
 SERIAL_WORK = 1 << 22
 # (binary, 2M non-zeros, 200000 x 5000 at 0.2 %: a pass on two threads took
 # 2.3 ms, on one 4.9; with 10 classes counting non-zeros x 4 x K sent
-# 10000-row fits to threads and made them slower)
+# 10000-row fits to threads and made them slower — measured with the
+# class-major CSR kernels, before the feature-major ones of _linear_loss.h)
 SPARSE_ELEMENT_COST = 4
 
 # Penalty strengths of the α = 1 problem above this: the coefficients vanish.

@@ -155,3 +155,13 @@ def test_a_failed_line_search_ends_abnormally_at_the_last_good_point(maxls):
     assert "ABNORMAL" in message
     assert_allclose(x, x0)
     assert value == 3.0
+
+
+def test_bad_gradient_shape_and_nan_gradient():
+    with pytest.raises(ValueError, match="gradient has shape"):
+        lbfgs(lambda x: (float(x @ x), np.ones(5)), np.ones(3), max_iter=10, gtol=1e-8,
+              ftol=0.0)
+    # a NaN gradient at the start is not "small": the run does not report convergence
+    _, _, n_iter, status, _ = lbfgs(lambda x: (0.0, np.full(3, np.nan)), np.ones(3),
+                                    max_iter=10, gtol=1e-8, ftol=0.0)
+    assert status != CONVERGENCE and n_iter == 0

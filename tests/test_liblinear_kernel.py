@@ -272,3 +272,32 @@ def test_degenerate_problems(fit):
     assert converged and w[-1] > 0
     with pytest.raises(ValueError, match="shape"):
         fit(X, ys[:-1], np.ones(50), 1.0, 1e-4, 100, 0)
+
+
+def test_l1_on_iteration_sees_each_iteration_and_can_stop():
+    X, y = data(n=300, p=8, seed=1)
+    seen = []
+
+    def on_iteration(n_iter, w):
+        seen.append((n_iter, w.copy()))
+        return n_iter == 3
+
+    w, n_iter, converged = liblinear_l1r_primal(X, signs(y), costs(y, 0.5), 1.0, 1e-10, 100,
+                                                0, on_iteration=on_iteration)
+    assert [k for k, _ in seen] == [1, 2, 3]
+    assert (n_iter, converged) == (3, True)
+    assert_array_equal(w, seen[-1][1])
+    # the same three iterations as a run capped at three
+    capped, _, _ = liblinear_l1r_primal(X, signs(y), costs(y, 0.5), 1.0, 1e-10, 3, 0)
+    assert_array_equal(w, capped)
+
+
+def test_l1_on_iteration_errors_propagate():
+    X, y = data(n=100, p=4, seed=1)
+
+    def on_iteration(n_iter, w):
+        raise KeyError("from the callback")
+
+    with pytest.raises(KeyError, match="from the callback"):
+        liblinear_l1r_primal(X, signs(y), costs(y, 0.5), 1.0, 1e-10, 100, 0,
+                             on_iteration=on_iteration)

@@ -16,8 +16,14 @@ ESTIMATORS = [
     SigCoreMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
     SigCoreMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, solver="sgd", early_stopping=True,
                          random_state=0),
+    # binary L1 'auto' and liblinear L1: coordinate descent reporting from its C loop
+    SigCoreLogisticRegression(penalty="l1", C=0.5, tol=1e-8, random_state=0),
+    SigCoreLogisticRegression(solver="liblinear", penalty="l1", C=0.5, tol=1e-8,
+                              random_state=0),
 ]
-IDS = ["logistic-lbfgs", "logistic-newton-cg", "logistic-fista", "mlp-adam", "mlp-sgd-early-stopping"]
+IDS = ["logistic-lbfgs", "logistic-newton-cg", "logistic-fista", "mlp-adam", "mlp-sgd-early-stopping",
+       "logistic-auto-l1", "logistic-liblinear-l1"]
+STOPPABLE = [i for i, name in enumerate(IDS) if name != "mlp-sgd-early-stopping"]
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -105,7 +111,8 @@ class _StopAfter:
 
 
 @needs_callbacks
-@pytest.mark.parametrize("estimator", ESTIMATORS[:4], ids=IDS[:4])
+@pytest.mark.parametrize("estimator", [ESTIMATORS[i] for i in STOPPABLE],
+                         ids=[IDS[i] for i in STOPPABLE])
 def test_callback_can_stop_the_fit(estimator, recwarn):
     estimator.set_params(verbose=0, max_iter=50).set_callbacks(_StopAfter(3)).fit(X, y)
     assert estimator.n_iter_ == 3

@@ -40,7 +40,7 @@ class LiblinearSolver(Solver):
             return _PrimalNewton(opts).solve(problem, theta0)
         B = opts.intercept_scaling if problem.fit_intercept else -1.0
         if problem.l1:
-            return _run_kernel(self, liblinear_l1r_primal, problem, B,
+            return _run_kernel(self, liblinear_l1r_primal, problem, B, per_iteration=True,
                                n_threads=problem.n_threads)
         return _run_kernel(self, liblinear_l2r_dual, problem, B)
 
@@ -64,14 +64,17 @@ class CoordinateDescentSolver(Solver):
 
     def solve(self, problem, theta0):
         if not problem.l1:      # C α underflowed: only the intercept is fitted
+            # (the estimator's _penalty_terms zeroes l1 and the columns)
             return LbfgsSolver(self.options).solve(problem, theta0)
         B = 1.0 if problem.fit_intercept else -1.0
-        return _run_kernel(self, liblinear_l1r_primal, problem, B, free_bias=True,
-                           n_threads=problem.n_threads)
+        return _run_kernel(self, liblinear_l1r_primal, problem, B, per_iteration=True,
+                           free_bias=True, n_threads=problem.n_threads)
 
 
-def _run_kernel(solver, kernel, problem, B, **options):
-    """Run a liblinear kernel on ``problem`` (binary), bias feature of value B."""
+def _run_kernel(solver, kernel, problem, B, per_iteration=False, **options):
+    """Run a liblinear kernel on ``problem`` (binary), bias feature of value B;
+    ``per_iteration``: the kernel takes ``on_iteration`` (reports and stop
+    requests after every iteration), else the run is reported once."""
     opts = solver.options
     strength = problem.l1 if problem.l1 else problem.l2
     # liblinear's scaling: divide the objective by the penalty strength
@@ -79,14 +82,20 @@ def _run_kernel(solver, kernel, problem, B, **options):
             else np.asarray(problem.sample_weight, dtype=np.float64))
     cost = cost * (problem.inv_s / strength)
     y = 2.0 * np.asarray(problem.y, dtype=np.float64) - 1.0
+
+    def theta_of(w):
+        c = np.array([B * w[problem.p]]) if problem.fit_intercept else None
+        return problem.theta_of(w[None, :problem.p], c)
+
+    if per_iteration and opts.reporting:
+        options["on_iteration"] = lambda n_iter, w: opts.report(n_iter, theta_of(w))
     w, n_iter, converged = kernel(problem.X, y, cost, B, opts.tol, opts.max_iter,
                                   opts.seed, **options)
-    V = w[None, :problem.p]
-    c = np.array([B * w[problem.p]]) if problem.fit_intercept else None
-    theta = problem.theta_of(V, c)
+    theta = theta_of(w)
     if not converged:
         solver.warn()
-    opts.report(int(n_iter), theta)
+    if "on_iteration" not in options:
+        opts.report(int(n_iter), theta)
     return theta, int(n_iter)
 
 
