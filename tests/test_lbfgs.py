@@ -58,7 +58,9 @@ def test_same_iterates_as_scipy(name, gtol, ftol):
     assert_allclose(x, ref.x, rtol=1e-9, atol=1e-12)
     assert value == pytest.approx(ref.fun, rel=1e-12, abs=1e-12 * fun(x0)[0])
     assert message.startswith("CONVERGENCE")
-    assert message.split(":")[1].split()[0] == str(ref.message).split(":")[1].split()[0]
+    # the same stopping rule fired (scipy < 1.15 spells it with underscores, in bytes)
+    ref_message = ref.message.decode() if isinstance(ref.message, bytes) else ref.message
+    assert ("GRADIENT" in message) == ("GRADIENT" in ref_message)
 
 
 def test_iteration_limit_as_scipy():
