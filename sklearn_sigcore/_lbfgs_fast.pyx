@@ -310,11 +310,8 @@ def lbfgs(fun, x0, *, Py_ssize_t max_iter, double gtol, double ftol, int maxls=2
     if max_iter <= 0:
         return np.asarray(x), f, 0, LIMIT, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
     while True:
-        if count:
-            two_loop(S, Y, rho, a, head, count, h0, g, d)
-        else:
-            for i in range(n):
-                d[i] = -g[i]
+        # with an empty memory (h0 = 1): steepest descent
+        two_loop(S, Y, rho, a, head, count, h0, g, d)
         gd = ddot(&n, &g[0], &one, &d[0], &one)
         dnorm = dnrm2(&n, &d[0], &one)
         stp = fmin(1.0 / dnorm, STEP_MAX) if n_iter == 0 else 1.0

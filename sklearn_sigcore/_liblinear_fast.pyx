@@ -15,10 +15,10 @@ per-sample costs c_i, the two problems are
 
 The weight of the constant feature is penalised like any other, as in
 scikit-learn's bundled liblinear (the L1 solver can leave it out of the
-norm: ``free_bias``, this package's own objective).  Stopping rules, iteration caps and the
-treatment of zero-cost samples follow that liblinear (see the docstrings);
-the random permutations come from our own generator, so iterates differ from
-scikit-learn's while the optimum is the same.
+norm: ``free_bias``, this package's own objective).  Stopping rules,
+iteration caps and the treatment of zero-cost samples follow that liblinear
+(see the docstrings); the random permutations come from our own generator, so
+iterates differ from scikit-learn's while the optimum is the same.
 
 The dense kernels are C with GCC ``target_clones`` (baseline x86-64 plus AVX2
 and AVX-512 versions picked at load time); the sparse ones gather and scatter,

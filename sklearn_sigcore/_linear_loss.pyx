@@ -445,6 +445,11 @@ class LinearLoss:
         losses = np.zeros(max(1, -(-self.n_samples // self.block)), dtype=np.float64)
         if aux is not None:
             aux = aux.reshape(-1)
+        # the CSR kernels read W and write G feature-major (p x K), handed
+        # over in arrays of shape (K, p)
+        feature_major = self._route == "csr"
+        if feature_major:
+            W = np.ascontiguousarray(W.T).reshape(K, p)
         args = (W, b, self.y, self.sample_weight, self.alpha, mode, aux,
                 self._Z, self._Gz, self._L, self._Gt, Gacc, gbacc, losses, self.block)
         if self.n_samples > 0:
@@ -457,14 +462,9 @@ class LinearLoss:
                 indices, indptr = X.indices, X.indptr
                 if indices.dtype != indptr.dtype:  # pragma: no cover - scipy keeps them equal
                     indices = indices.astype(indptr.dtype)
-                # the CSR kernels read W and write G feature-major (p x K),
-                # handed over in arrays of shape (K, p)
-                args = (np.ascontiguousarray(W.T).reshape(K, p),) + args[1:]
                 _csr_pass(X.data, indices, indptr, p, *args)
-                return (float(losses.sum()),
-                        np.ascontiguousarray(Gacc.sum(axis=0).reshape(p, K).T),
-                        gbacc.sum(axis=0))
-        G = Gacc.sum(axis=0).reshape(K, p)
+        G = Gacc.sum(axis=0)
+        G = np.ascontiguousarray(G.reshape(p, K).T) if feature_major else G.reshape(K, p)
         gb = gbacc.sum(axis=0)
         return float(losses.sum()), G, gb
 

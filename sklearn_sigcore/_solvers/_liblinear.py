@@ -94,7 +94,7 @@ def _run_kernel(solver, kernel, problem, B, per_iteration=False, **options):
     theta = theta_of(w)
     if not converged:
         solver.warn()
-    if "on_iteration" not in options:
+    if not per_iteration:
         opts.report(int(n_iter), theta)
     return theta, int(n_iter)
 
