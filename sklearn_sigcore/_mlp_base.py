@@ -29,6 +29,7 @@ from ._estimator_utils import (
     warn_not_converged,
 )
 from ._network import Layout, Network, auto_init, glorot_init, input_rms, layer_gain
+from ._mlp_fast import gather_rows
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._persistence import PersistenceMixin
 from ._progress import FitCallbacks
@@ -381,6 +382,7 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         recorder = EpochRecorder(len(net.coefs), net.saturation)
         sample_idx = np.arange(n)
         sparse_X = sp.issparse(X_tr)
+        c_rows = not sparse_X and X_tr.flags.c_contiguous
         weight_cache = {}
         l2 = self.l2
         state.n_iter = 0
@@ -404,6 +406,9 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                         idx = sample_idx[start:stop]
                         if sparse_X:
                             Xb = X_tr[idx]
+                        elif c_rows:
+                            Xb = buf["x"]
+                            gather_rows(X_tr, idx, Xb)
                         else:
                             Xb = buf["x"]
                             # mode='clip' (the indices are valid): 'raise'

@@ -553,3 +553,30 @@ def test_fused_bias_sigmoid_is_the_kernel_bit_for_bit(alpha, dtype):
     bias_sigmoid(z, b, alpha)
     assert z.dtype == dtype
     assert_array_equal(z, expected)
+
+
+@pytest.mark.parametrize("n_features", [1, 7, 16, 100])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gather_rows_is_fancy_indexing(n_features, dtype):
+    # The shuffled mini-batch copy (with prefetches of the rows ahead).
+    from sklearn_sigcore._mlp_fast import gather_rows
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, n_features)).astype(dtype)
+    for n_rows in (0, 1, 15, 17, 200):
+        idx = rng.permutation(500)[:n_rows]
+        out = np.empty((n_rows, n_features), dtype=dtype)
+        gather_rows(X, idx, out)
+        assert_array_equal(out, X[idx])
+
+
+def test_fortran_ordered_input_trains_the_same_network(digits_split):
+    # C-ordered X takes the prefetching row copy, any other layout np.take.
+    X_train, _, y_train, _ = digits_split
+    kw = dict(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        c = SigCoreMLPClassifier(**kw).fit(np.ascontiguousarray(X_train), y_train)
+        f = SigCoreMLPClassifier(**kw).fit(np.asfortranarray(X_train), y_train)
+    for a, b in zip(c.coefs_, f.coefs_):
+        assert_array_equal(a, b)
