@@ -5,9 +5,11 @@ float32 / float64 buffers:
 
 * ``forward(z, b, alpha, n_threads)`` overwrites z = W h (without the
   intercept b, which it adds, or None) with h = f(alpha (z + b));
-* ``backward(h, delta, alpha, scratch)`` multiplies delta (the gradient with
-  respect to h) by d h / d z = alpha f'(alpha z), computed from the stored
-  output h alone (so the pre-activation need not be kept).
+* ``backward(h, delta, alpha, scratch, colsum=None)`` multiplies delta (the
+  gradient with respect to h) by d h / d z = alpha f'(alpha z), computed from
+  the stored output h alone (so the pre-activation need not be kept), and
+  writes the column sums of the result into `colsum` if given (the layer's
+  intercept gradient: the fused kernels sum in the same pass).
 
 ``saturated_fraction(h)`` measures how much of a layer sits where the
 activation's slope vanishes (see ``SATURATION_DOC``).
@@ -83,40 +85,49 @@ def _identity_forward(z, b, alpha, n_threads):
 
 
 # --------------------------------------------------------------- backward
-def _sigmoid_backward(h, delta, alpha, scratch):
+def _column_sums(delta, colsum):
+    if colsum is not None:
+        np.add.reduce(delta, axis=0, out=colsum)
+
+
+def _sigmoid_backward(h, delta, alpha, scratch, colsum=None):
     # d/dz sigma(alpha z) = alpha h (1 - h), one fused pass
-    sigmoid_backward(_flat(h), _flat(delta), alpha)
+    sigmoid_backward(h, delta, alpha, colsum)
 
 
-def _tanh_backward(h, delta, alpha, scratch):
+def _tanh_backward(h, delta, alpha, scratch, colsum=None):
     # d/dz tanh(alpha z) = alpha (1 - h^2)
-    tanh_backward(_flat(h), _flat(delta), alpha)
+    tanh_backward(h, delta, alpha, colsum)
 
 
-def _relu_backward(h, delta, alpha, scratch):
+def _relu_backward(h, delta, alpha, scratch, colsum=None):
     delta[h <= 0] = 0
     if alpha != 1.0:
         delta *= delta.dtype.type(alpha)
+    _column_sums(delta, colsum)
 
 
-def _leaky_relu_backward(h, delta, alpha, scratch):
+def _leaky_relu_backward(h, delta, alpha, scratch, colsum=None):
     np.copyto(scratch, alpha)
     scratch[h <= 0] = alpha * LEAKY_SLOPE
     delta *= scratch
+    _column_sums(delta, colsum)
 
 
-def _elu_backward(h, delta, alpha, scratch):
+def _elu_backward(h, delta, alpha, scratch, colsum=None):
     # f'(u) = 1 for u > 0, exp(u) = h + 1 otherwise
     np.add(h, 1, out=scratch)
     np.minimum(scratch, 1, out=scratch)
     if alpha != 1.0:
         scratch *= scratch.dtype.type(alpha)
     delta *= scratch
+    _column_sums(delta, colsum)
 
 
-def _identity_backward(h, delta, alpha, scratch):
+def _identity_backward(h, delta, alpha, scratch, colsum=None):
     if alpha != 1.0:
         delta *= delta.dtype.type(alpha)
+    _column_sums(delta, colsum)
 
 
 # ------------------------------------------------------------- saturation

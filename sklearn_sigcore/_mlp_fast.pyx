@@ -119,19 +119,37 @@ cdef extern from *:
     MLP_SGD_BLOCK(f64, double)
     MLP_SGD_BLOCK(f32, float)
 
-    #define MLP_LOOPS(SUFFIX, T)                                                \\
-    MLP_DISPATCH static void mlp_sigmoid_backward_##SUFFIX(                     \\
-        const T *MLP_RESTRICT h, T *MLP_RESTRICT d, ptrdiff_t n, T a)          \\
+    /* delta *= f'(alpha z) from the output h, on rows x cols; when colsum
+       is not NULL it receives the column sums of the new delta (the layer's
+       intercept gradient) from the same pass, row after row (the order of
+       NumPy's sum over axis 0). */
+    #define MLP_BACKWARD_LOOP(NAME, T, SLOPE)                                   \\
+    MLP_DISPATCH static void NAME(const T *MLP_RESTRICT h, T *MLP_RESTRICT d,   \\
+        ptrdiff_t rows, ptrdiff_t cols, T a, T *MLP_RESTRICT colsum)            \\
     {                                                                           \\
-        ptrdiff_t i;                                                            \\
-        for (i = 0; i < n; i++) d[i] *= a * (h[i] - h[i] * h[i]);               \\
-    }                                                                           \\
-    MLP_DISPATCH static void mlp_tanh_backward_##SUFFIX(                        \\
-        const T *MLP_RESTRICT h, T *MLP_RESTRICT d, ptrdiff_t n, T a)          \\
-    {                                                                           \\
-        ptrdiff_t i;                                                            \\
-        for (i = 0; i < n; i++) d[i] *= a * ((T)1 - h[i] * h[i]);               \\
+        ptrdiff_t i, j;                                                         \\
+        if (colsum == NULL) {                                                   \\
+            for (i = 0; i < rows * cols; i++) {                                 \\
+                T x = h[i];                                                     \\
+                d[i] *= a * (SLOPE);                                            \\
+            }                                                                   \\
+            return;                                                             \\
+        }                                                                       \\
+        for (j = 0; j < cols; j++) colsum[j] = 0;                               \\
+        for (i = 0; i < rows; i++) {                                            \\
+            const T *hi = h + i * cols;                                         \\
+            T *di = d + i * cols;                                               \\
+            for (j = 0; j < cols; j++) {                                        \\
+                T x = hi[j];                                                    \\
+                T v = di[j] * (a * (SLOPE));                                    \\
+                di[j] = v;                                                      \\
+                colsum[j] += v;                                                 \\
+            }                                                                   \\
+        }                                                                       \\
     }
+    #define MLP_LOOPS(SUFFIX, T)                                                \\
+    MLP_BACKWARD_LOOP(mlp_sigmoid_backward_##SUFFIX, T, x - x * x)              \\
+    MLP_BACKWARD_LOOP(mlp_tanh_backward_##SUFFIX, T, (T)1 - x * x)
 
     MLP_LOOPS(f64, double)
     MLP_LOOPS(f32, float)
@@ -266,14 +284,14 @@ cdef extern from *:
                               double alpha) noexcept nogil
     void mlp_bias_sigmoid_f32(float *z, const float *b, Py_ssize_t rows, Py_ssize_t cols,
                               double alpha) noexcept nogil
-    void mlp_sigmoid_backward_f64(const double *h, double *d, Py_ssize_t n,
-                                  double a) noexcept nogil
-    void mlp_sigmoid_backward_f32(const float *h, float *d, Py_ssize_t n,
-                                  float a) noexcept nogil
-    void mlp_tanh_backward_f64(const double *h, double *d, Py_ssize_t n,
-                               double a) noexcept nogil
-    void mlp_tanh_backward_f32(const float *h, float *d, Py_ssize_t n,
-                               float a) noexcept nogil
+    void mlp_sigmoid_backward_f64(const double *h, double *d, Py_ssize_t rows,
+                                  Py_ssize_t cols, double a, double *colsum) noexcept nogil
+    void mlp_sigmoid_backward_f32(const float *h, float *d, Py_ssize_t rows,
+                                  Py_ssize_t cols, float a, float *colsum) noexcept nogil
+    void mlp_tanh_backward_f64(const double *h, double *d, Py_ssize_t rows,
+                               Py_ssize_t cols, double a, double *colsum) noexcept nogil
+    void mlp_tanh_backward_f32(const float *h, float *d, Py_ssize_t rows,
+                               Py_ssize_t cols, float a, float *colsum) noexcept nogil
     int mlp_have_fma() noexcept nogil
     void mlp_bias_sigmoid_cols_f64(double *z, const double *b, const double *g,
                                    Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
@@ -504,28 +522,50 @@ def axpy(floating_t[::1] y, const floating_t[::1] x, double a):
             y[i] += s * x[i]
 
 
-def sigmoid_backward(const floating_t[::1] h, floating_t[::1] delta, double alpha):
-    """delta *= alpha h (1 - h): the derivative of sigma(alpha z) from its output h."""
-    cdef Py_ssize_t n = h.shape[0]
-    if n == 0:
+def sigmoid_backward(const floating_t[:, ::1] h, floating_t[:, ::1] delta, double alpha,
+                     floating_t[::1] colsum=None):
+    """delta *= alpha h (1 - h): the derivative of sigma(alpha z) from its output h.
+
+    `colsum`, if given, receives the column sums of the new delta.
+    """
+    _backward(h, delta, alpha, colsum, False)
+
+
+def tanh_backward(const floating_t[:, ::1] h, floating_t[:, ::1] delta, double alpha,
+                  floating_t[::1] colsum=None):
+    """delta *= alpha (1 - h^2): the derivative of tanh(alpha z) from its output h.
+
+    `colsum`, if given, receives the column sums of the new delta.
+    """
+    _backward(h, delta, alpha, colsum, True)
+
+
+cdef _backward(const floating_t[:, ::1] h, floating_t[:, ::1] delta, double alpha,
+               floating_t[::1] colsum, bint tanh):
+    cdef Py_ssize_t rows = h.shape[0], cols = h.shape[1]
+    cdef floating_t *sums = NULL
+    if delta.shape[0] != rows or delta.shape[1] != cols:
+        raise ValueError("h and delta differ in shape")
+    if colsum is not None:
+        if colsum.shape[0] != cols:
+            raise ValueError("colsum needs one entry per column")
+        sums = &colsum[0] if cols else NULL
+    if rows == 0 or cols == 0:
+        if sums != NULL:
+            colsum[:] = 0
         return
     with nogil:
         if floating_t is double:
-            mlp_sigmoid_backward_f64(&h[0], &delta[0], n, alpha)
+            if tanh:
+                mlp_tanh_backward_f64(&h[0, 0], &delta[0, 0], rows, cols, alpha, sums)
+            else:
+                mlp_sigmoid_backward_f64(&h[0, 0], &delta[0, 0], rows, cols, alpha, sums)
         else:
-            mlp_sigmoid_backward_f32(&h[0], &delta[0], n, <float>alpha)
-
-
-def tanh_backward(const floating_t[::1] h, floating_t[::1] delta, double alpha):
-    """delta *= alpha (1 - h^2): the derivative of tanh(alpha z) from its output h."""
-    cdef Py_ssize_t n = h.shape[0]
-    if n == 0:
-        return
-    with nogil:
-        if floating_t is double:
-            mlp_tanh_backward_f64(&h[0], &delta[0], n, alpha)
-        else:
-            mlp_tanh_backward_f32(&h[0], &delta[0], n, <float>alpha)
+            if tanh:
+                mlp_tanh_backward_f32(&h[0, 0], &delta[0, 0], rows, cols, <float>alpha, sums)
+            else:
+                mlp_sigmoid_backward_f32(&h[0, 0], &delta[0, 0], rows, cols, <float>alpha,
+                                         sums)
 
 
 def gather_rows(const floating_t[:, ::1] X, const Py_ssize_t[::1] idx,

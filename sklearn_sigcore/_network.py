@@ -164,6 +164,8 @@ class Network:
         self._clipped = []
         self._gain_span = (slice(layout.gain_slices[0].start, layout.size)
                            if layout.gain_slices else None)
+        self._intercept_span = slice(layout.intercept_slices[0].start,
+                                     layout.intercept_slices[-1].stop)
         if self.learned == "unit" and layout.gain_slices:
             # refresh_gains writes the unit gains (float64, and float32's
             # hi / lo split) into these buffers; the per-layer views stay
@@ -260,9 +262,9 @@ class Network:
         scaled), `l2c` is l2 / (sum of the raw batch weights); the L2 term
         acts on the weights only (not on intercepts or gains).  Without
         `optimizer`, self.grad receives the full gradient.  With one, each
-        layer is updated as soon as its gradient is known (and its weights
-        are no longer needed by backpropagation), the learned log-gains
-        last; self.grad then holds the gradient of the loss without the L2
+        layer's weights are updated as soon as their gradient is known (and
+        backpropagation no longer needs them); the learned log-gains, or
+        without them every intercept, in one step last; self.grad then holds the gradient of the loss without the L2
         term, which the optimizer adds.  The step's pass over a layer's
         weights also gives their squared norm and the gains' gradient.
         `grad_norms`, a list, receives the norm of each layer's weight
@@ -289,7 +291,8 @@ class Network:
                 coef_grad[...] = safe_sparse_dot(prev.T, d)
             else:
                 np.matmul(prev.T, d, out=coef_grad)
-            np.matmul(ones, d, out=self.intercept_grads[i])
+            if i == last:       # a hidden layer's come from _backward_hidden
+                np.matmul(ones, d, out=self.intercept_grads[i])
             gains_here = self.learned and i < last
             if gains_here and optimizer is None:
                 self._gain_grad(i)
@@ -313,7 +316,8 @@ class Network:
             sq_norm += optimizer.step_block(self.params, self.grad, layout.coef_slices[i][0],
                                             fan_out, l2c, self._sq, col)
             if col is None:
-                optimizer.step_slice(self.params, self.grad, layout.intercept_slices[i])
+                if self._gain_span is not None:
+                    optimizer.step_slice(self.params, self.grad, layout.intercept_slices[i])
             else:
                 optimizer.step_block(self.params, self.grad, layout.intercept_slices[i],
                                      fan_out, 0.0, self._sq, col)
@@ -321,6 +325,10 @@ class Network:
         if optimizer is not None and self._gain_span is not None:
             # the log-gains close the vector: one step for every layer's
             optimizer.step_slice(self.params, self.grad, self._gain_span)
+        elif optimizer is not None:
+            # without gains, the intercepts of every layer (side by side in
+            # the vector) in one step
+            optimizer.step_slice(self.params, self.grad, self._intercept_span)
         if grad_norms is not None:
             grad_norms.extend(norms[::-1])
         if l2c:
@@ -331,15 +339,18 @@ class Network:
         return float(loss)
 
     def _backward_hidden(self, j, acts, deltas, buf):
-        """deltas[j] <- d L / d z_j from d L / d h_j."""
+        """deltas[j] <- d L / d z_j from d L / d h_j; intercept_grads[j] <- its column sums."""
         d = deltas[j]
+        sums = self.intercept_grads[j]
         if self.unit_kernels is not None:
             self.unit_kernels[1](acts[j], d, self._unit_gains[j])
+            np.matmul(buf["ones"], d, out=sums)
         elif self.learned == "unit":
             self.backward_act(acts[j], d, 1.0, buf["scratch"][j])
             d *= self._unit_gains[j]
+            np.matmul(buf["ones"], d, out=sums)
         else:
-            self.backward_act(acts[j], d, self.alphas[j], buf["scratch"][j])
+            self.backward_act(acts[j], d, self.alphas[j], buf["scratch"][j], sums)
 
     def _gain_grad(self, i, col=None):
         """d L / d theta_i from hidden layer i's weight and intercept gradients.

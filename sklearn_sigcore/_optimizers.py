@@ -2,8 +2,9 @@
 
 The MLP keeps every weight, intercept and learned log-gain in one contiguous
 vector (layers are views into it).  A training step calls ``begin_step`` once, then
-``step_slice`` for each layer's weights and intercepts as soon as
-backpropagation has produced their gradient (while it is still in cache);
+``step_block`` / ``step_slice`` for each layer's weights as soon as
+backpropagation has produced their gradient (while it is still in cache), and
+for spans of intercepts or gains;
 each call is one fused, allocation-free pass that also adds the L2 term
 ``l2c * params`` to the gradient.  ``step_block`` does the same on a layer's
 weights (rows of ``cols`` values) and returns, from the same pass, the sums

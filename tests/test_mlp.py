@@ -580,3 +580,25 @@ def test_fortran_ordered_input_trains_the_same_network(digits_split):
         f = SigCoreMLPClassifier(**kw).fit(np.asfortranarray(X_train), y_train)
     for a, b in zip(c.coefs_, f.coefs_):
         assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["sigmoid_backward", "tanh_backward"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_backward_sums_the_columns_as_numpy(name, dtype):
+    # The pass that scales delta also gives the layer's intercept gradient.
+    from sklearn_sigcore import _mlp_fast
+
+    kernel = getattr(_mlp_fast, name)
+    rng = np.random.default_rng(0)
+    h = rng.uniform(-1, 1, (23, 9)).astype(dtype)
+    delta = rng.standard_normal((23, 9)).astype(dtype)
+    plain = delta.copy()
+    kernel(h, plain, 1.5)
+    sums = np.empty(9, dtype=dtype)
+    kernel(h, delta, 1.5, sums)
+    assert_array_equal(delta, plain)
+    assert_array_equal(sums, plain.sum(axis=0))
+    with pytest.raises(ValueError, match="colsum"):
+        kernel(h, delta, 1.5, np.empty(8, dtype=dtype))
+    with pytest.raises(ValueError, match="shape"):
+        kernel(h, delta[:5], 1.5)
