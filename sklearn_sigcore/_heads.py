@@ -31,6 +31,7 @@ from ._kernels import (
     softmax_rows,
     unary,
 )
+from ._mlp_fast import squared_error_gradient
 
 __all__ = ["LogLossHead", "MultinomialHead", "SquaredErrorHead",
            "SigmoidSquaredErrorHead", "PoissonHead", "regression_head"]
@@ -110,6 +111,9 @@ class SquaredErrorHead(_RegressionHead):
 
     def output(self, z, n_threads):
         return z
+
+    def loss_grad(self, z, target, w, tiled, loss_buf, delta, n_threads):
+        return squared_error_gradient(z, target, w, delta)     # one fused pass
 
     def _delta(self, pred, target):
         pred -= target

@@ -568,6 +568,30 @@ cdef _backward(const floating_t[:, ::1] h, floating_t[:, ::1] delta, double alph
                                          sums)
 
 
+def squared_error_gradient(const floating_t[:, ::1] z, const floating_t[:, ::1] target,
+                           const floating_t[::1] w, floating_t[:, ::1] delta):
+    """delta = w_i (z - t); returns sum_i w_i |z_i - t_i|^2 / 2 (summed in float64).
+
+    The identity output head of the regressor in one pass (z, t: scores and
+    targets of a batch, w: the batch's normalised sample weights).
+    """
+    cdef Py_ssize_t i, k, rows = z.shape[0], cols = z.shape[1]
+    cdef floating_t r
+    cdef double s, total = 0.0
+    if (target.shape[0] != rows or target.shape[1] != cols or delta.shape[0] != rows
+            or delta.shape[1] != cols or w.shape[0] != rows):
+        raise ValueError("z, target, delta and w differ in shape")
+    with nogil:
+        for i in range(rows):
+            s = 0.0
+            for k in range(cols):
+                r = z[i, k] - target[i, k]
+                delta[i, k] = r * w[i]
+                s += <double> r * r
+            total += w[i] * (0.5 * s)
+    return total
+
+
 def gather_rows(const floating_t[:, ::1] X, const Py_ssize_t[::1] idx,
                 floating_t[:, ::1] out):
     """out[k] = X[idx[k]] (a shuffled mini-batch), idx assumed valid.

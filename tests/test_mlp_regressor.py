@@ -155,6 +155,24 @@ def test_gradient_matches_finite_differences(activation, head, n_out):
     assert_allclose(net.grad, numerical_gradient(f, params), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_squared_error_pass_is_the_numpy_formula(dtype):
+    # The identity head's fused pass: delta = w (z - t), loss summed in float64.
+    from sklearn_sigcore._mlp_fast import squared_error_gradient
+
+    rng = np.random.default_rng(0)
+    z, t = (rng.standard_normal((11, 3)).astype(dtype) for _ in range(2))
+    w = rng.uniform(0, 1, 11).astype(dtype)
+    delta = np.empty_like(z)
+    loss = squared_error_gradient(z, t, w, delta)
+    assert_array_equal(delta, (z - t) * w[:, None])
+    r = (z - t).astype(float)      # the difference rounded as in training
+    assert loss == pytest.approx(float(w.astype(float) @ (0.5 * (r * r).sum(axis=1))),
+                                 rel=1e-12)
+    with pytest.raises(ValueError, match="shape"):
+        squared_error_gradient(z, t[:5], w, delta)
+
+
 # --------------------------------------------------------------------------
 # Behaviour
 # --------------------------------------------------------------------------
