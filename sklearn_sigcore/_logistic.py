@@ -32,7 +32,6 @@ from sklearn_sigcore._estimator_utils import (
     restore_on_error,
     two_column_proba,
 )
-from sklearn_sigcore._linear_loss import LinearLoss
 from sklearn_sigcore._logistic_params import (
     L1_RATIO_DEFAULT,
     PENALTY_DEFAULT,
@@ -52,6 +51,7 @@ from sklearn_sigcore._solvers import (
     column_square_sums,
     warn_not_converged,
 )
+from sklearn_sigcore._solvers._sgd import SgdState, curvature_bound, proximal_sgd_epoch
 from sklearn_sigcore._threads import blas_threads
 
 # Below this many elements of X times score columns (non-zeros for sparse X)
@@ -69,8 +69,6 @@ SPARSE_ELEMENT_COST = 4
 # Penalty strengths of the α = 1 problem above this: the coefficients vanish.
 PENALTY_CAP = 1e300
 
-PARTIAL_FIT_BATCH = 32
-PARTIAL_FIT_DECAY = 1000.0
 
 
 def _softmax_threads(Z):
@@ -662,48 +660,24 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         alpha = float(self.alpha)
 
         if first:
-            W = np.zeros((K, X.shape[1]))
-            b = np.zeros(K)
-            steps, epochs, lip = 0, 0, 0.0
+            state = SgdState(np.zeros((K, X.shape[1])), np.zeros(K))
         else:
-            W = np.array(self._dense_coef(), dtype=np.float64)
-            b = np.array(self.intercept_, dtype=np.float64)
-            steps = getattr(self, "_partial_fit_steps", 0)
-            epochs = getattr(self, "_partial_fit_epochs", 0)
-            lip = getattr(self, "_lipschitz", 0.0)
-        sq = (np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X)
-              else np.einsum("ij,ij->i", X, X, dtype=np.float64))
-        curvature = 0.25 if K == 1 else 0.5
-        # the mean of ‖x‖² bounds the largest eigenvalue of a batch's average
-        # Hessian / (curvature α²) (trace bound); keep the largest seen
-        lip = max(lip, curvature * alpha ** 2 * (float(sq.mean()) if sq.size else 0.0)
-                  + curvature * alpha ** 2 * self.fit_intercept + l2, 1e-12)
+            state = SgdState(np.array(self._dense_coef(), dtype=np.float64),
+                             np.array(self.intercept_, dtype=np.float64),
+                             getattr(self, "_partial_fit_steps", 0),
+                             getattr(self, "_lipschitz", 0.0))
+        epochs = 0 if first else getattr(self, "_partial_fit_epochs", 0)
+        # the largest curvature bound seen so far sets the step size
+        state.lipschitz = max(state.lipschitz,
+                              curvature_bound(X, alpha, K, self.fit_intercept, l2), 1e-12)
 
         callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
                                  max_subtasks=1)
         end_epoch = callbacks.task("epoch") if callbacks.active else None
-        rng = check_random_state(self.random_state)
-        order = rng.permutation(X.shape[0])
-        running_loss = 0.0  # of each batch before its step
-        for start in range(0, X.shape[0], PARTIAL_FIT_BATCH):
-            idx = np.sort(order[start:start + PARTIAL_FIT_BATCH])
-            sw_b = None if sample_weight is None else sample_weight[idx]
-            s_b = float(len(idx)) if sw_b is None else float(sw_b.sum(dtype=np.float64))
-            if s_b <= 0:
-                continue
-            Xb = X[idx]
-            loss = LinearLoss(Xb, target[idx], sw_b, alpha, K, self.fit_intercept)
-            batch_loss, G, gb = loss.loss_gradient(W, b if self.fit_intercept else None)
-            running_loss += batch_loss
-            eta = 1.0 / (lip * np.sqrt(1.0 + steps / PARTIAL_FIT_DECAY))
-            W -= eta * (G / s_b + l2 * W)
-            if l1:
-                W = np.sign(W) * np.maximum(np.abs(W) - eta * l1, 0.0)
-            if self.fit_intercept:
-                b -= eta * gb / s_b
-            steps += 1
-        if K > 1 and self.fit_intercept:
-            b -= b.mean()
+        running_loss = proximal_sgd_epoch(state, X, target, sample_weight, alpha, K,
+                                          self.fit_intercept, l2, l1,
+                                          check_random_state(self.random_state))
+        W, b = state.W, state.b
 
         fitted = {
             "classes_": classes,
@@ -718,9 +692,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             end_epoch()
         for name, value in fitted.items():
             setattr(self, name, value)
-        self._partial_fit_steps = steps
+        self._partial_fit_steps = state.steps
         self._partial_fit_epochs = epochs + 1
-        self._lipschitz = lip
+        self._lipschitz = state.lipschitz
         callbacks.finish()
         return self
 

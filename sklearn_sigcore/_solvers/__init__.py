@@ -4,7 +4,8 @@ Every solver is a small class over :class:`LogisticProblem` (the objective at
 α = 1 in the solver's coordinates) with the penalties it accepts as data and
 one ``solve(problem, theta0) -> (theta, n_iter)``. The registry drives the
 estimator's ``solver`` options, its solver / penalty errors and ``'auto'``
-(which may also take a solver of :data:`AUTO_SOLVERS`).
+(which may also take a solver of :data:`AUTO_SOLVERS`).  ``_sgd`` holds
+partial_fit's proximal stochastic gradient epoch, outside the registry.
 """
 
 from ._base import SolverOptions, warn_not_converged
