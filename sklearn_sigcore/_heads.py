@@ -112,11 +112,11 @@ class SquaredErrorHead(_RegressionHead):
     def output(self, z, n_threads):
         return z
 
+    # _RegressionHead's loss and delta in one pass
     def loss_grad(self, z, target, w, tiled, loss_buf, delta, n_threads):
-        return squared_error_gradient(z, target, w, delta)     # one fused pass
-
-    def _delta(self, pred, target):
-        pred -= target
+        per_sample = loss_buf[:z.shape[0]]
+        squared_error_gradient(z, target, w, delta, per_sample)     # one fused pass
+        return float(w @ per_sample)
 
 
 class SigmoidSquaredErrorHead(_RegressionHead):

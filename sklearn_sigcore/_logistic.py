@@ -70,7 +70,6 @@ SPARSE_ELEMENT_COST = 4
 PENALTY_CAP = 1e300
 
 
-
 def _softmax_threads(Z):
     """One thread below SERIAL_WORK scores (as a fit), the kernel's choice above."""
     return 1 if Z.size < SERIAL_WORK else None

@@ -28,8 +28,8 @@ from ._estimator_utils import (
     restore_on_error,
     warn_not_converged,
 )
-from ._network import Layout, Network, auto_init, glorot_init, input_rms, layer_gain
 from ._mlp_fast import gather_rows
+from ._network import Layout, Network, auto_init, glorot_init, input_rms, layer_gain
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._persistence import PersistenceMixin
 from ._progress import FitCallbacks
@@ -380,7 +380,7 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         starts = list(range(0, n, batch_size))
         stride = EpochRecorder.stride(len(starts))
         recorder = EpochRecorder(len(net.coefs), net.saturation)
-        sample_idx = np.arange(n)
+        sample_idx = np.arange(n, dtype=np.intp)     # gather_rows' index type
         sparse_X = sp.issparse(X_tr)
         c_rows = not sparse_X and X_tr.flags.c_contiguous
         weight_cache = {}

@@ -263,8 +263,9 @@ class Network:
         acts on the weights only (not on intercepts or gains).  Without
         `optimizer`, self.grad receives the full gradient.  With one, each
         layer's weights are updated as soon as their gradient is known (and
-        backpropagation no longer needs them); the learned log-gains, or
-        without them every intercept, in one step last; self.grad then holds the gradient of the loss without the L2
+        backpropagation no longer needs them), with learned gains its
+        intercepts too; last, in one step, the learned log-gains, or
+        without them every intercept; self.grad then holds the gradient of the loss without the L2
         term, which the optimizer adds.  The step's pass over a layer's
         weights also gives their squared norm and the gains' gradient.
         `grad_norms`, a list, receives the norm of each layer's weight

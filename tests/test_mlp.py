@@ -555,7 +555,7 @@ def test_fused_bias_sigmoid_is_the_kernel_bit_for_bit(alpha, dtype):
     assert_array_equal(z, expected)
 
 
-@pytest.mark.parametrize("n_features", [1, 7, 16, 100])
+@pytest.mark.parametrize("n_features", [1, 7, 16, 100, 2500, 3000])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gather_rows_is_fancy_indexing(n_features, dtype):
     # The shuffled mini-batch copy (with prefetches of the rows ahead).
@@ -568,11 +568,16 @@ def test_gather_rows_is_fancy_indexing(n_features, dtype):
         out = np.empty((n_rows, n_features), dtype=dtype)
         gather_rows(X, idx, out)
         assert_array_equal(out, X[idx])
+    with pytest.raises(ValueError, match="shape"):
+        gather_rows(X, idx, np.empty((len(idx) - 1, n_features), dtype=dtype))
+    with pytest.raises(ValueError, match="shape"):
+        gather_rows(X, idx, np.empty((len(idx), n_features + 1), dtype=dtype))
 
 
 def test_fortran_ordered_input_trains_the_same_network(digits_split):
     # C-ordered X takes the prefetching row copy, any other layout np.take.
     X_train, _, y_train, _ = digits_split
+    assert X_train.flags.c_contiguous
     kw = dict(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -594,7 +599,7 @@ def test_fused_backward_sums_the_columns_as_numpy(name, dtype):
     delta = rng.standard_normal((23, 9)).astype(dtype)
     plain = delta.copy()
     kernel(h, plain, 1.5)
-    sums = np.empty(9, dtype=dtype)
+    sums = np.full(9, np.nan, dtype=dtype)
     kernel(h, delta, 1.5, sums)
     assert_array_equal(delta, plain)
     assert_array_equal(sums, plain.sum(axis=0))

@@ -155,22 +155,28 @@ def test_gradient_matches_finite_differences(activation, head, n_out):
     assert_allclose(net.grad, numerical_gradient(f, params), rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("n_out", [1, 3])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_squared_error_pass_is_the_numpy_formula(dtype):
-    # The identity head's fused pass: delta = w (z - t), loss summed in float64.
+def test_squared_error_pass_is_the_numpy_formula(dtype, n_out):
+    # The identity head's fused pass: delta = w (z - t), per-sample half
+    # squared errors in the data's dtype (the loss lbfgs' line search reads).
     from sklearn_sigcore._mlp_fast import squared_error_gradient
 
     rng = np.random.default_rng(0)
-    z, t = (rng.standard_normal((11, 3)).astype(dtype) for _ in range(2))
+    z, t = (rng.standard_normal((11, n_out)).astype(dtype) for _ in range(2))
     w = rng.uniform(0, 1, 11).astype(dtype)
-    delta = np.empty_like(z)
-    loss = squared_error_gradient(z, t, w, delta)
+    delta = np.full_like(z, np.nan)
+    per_sample = np.full(11, np.nan, dtype=dtype)
+    squared_error_gradient(z, t, w, delta, per_sample)
     assert_array_equal(delta, (z - t) * w[:, None])
-    r = (z - t).astype(float)      # the difference rounded as in training
-    assert loss == pytest.approx(float(w.astype(float) @ (0.5 * (r * r).sum(axis=1))),
-                                 rel=1e-12)
+    r = z - t
+    expected = 0.5 * np.einsum("ij,ij->i", r, r)
+    if n_out == 1:
+        assert_array_equal(per_sample, expected)
+    else:
+        assert_allclose(per_sample, expected, rtol=4 * np.finfo(dtype).eps)
     with pytest.raises(ValueError, match="shape"):
-        squared_error_gradient(z, t[:5], w, delta)
+        squared_error_gradient(z, t[:5], w, delta, per_sample)
 
 
 # --------------------------------------------------------------------------
