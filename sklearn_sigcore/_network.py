@@ -162,15 +162,18 @@ class Network:
         self._sq = np.empty(max(layout.layer_units[1:]), dtype=self.dtype)
         self._gain_cols = [np.empty(u, dtype=self.dtype) for u in hidden]
         self._clipped = []
-        self._gain_span = (slice(layout.gain_slices[0].start, layout.size)
-                           if layout.gain_slices else None)
-        self._intercept_span = slice(layout.intercept_slices[0].start,
-                                     layout.intercept_slices[-1].stop)
+        # What a training step updates in one call, last: the intercepts of
+        # every layer, or with learned gains the output layer's intercepts
+        # and the log-gains that follow them in the vector (the hidden
+        # layers' intercepts go with their gains' pass).
+        first = layout.intercept_slices[-1 if layout.gain_slices else 0].start
+        self._last_step_span = slice(first, layout.size)
         if self.learned == "unit" and layout.gain_slices:
             # refresh_gains writes the unit gains (float64, and float32's
             # hi / lo split) into these buffers; the per-layer views stay
-            n_gains = layout.size - self._gain_span.start
-            self._theta = params[self._gain_span]
+            gains_start = layout.gain_slices[0].start      # the log-gains close the vector
+            n_gains = layout.size - gains_start
+            self._theta = params[gains_start:]
             self._gain_buffer = np.empty(n_gains)
             self._gains = layout.per_layer(self._gain_buffer)
             if self.dtype == np.float32:
@@ -268,9 +271,9 @@ class Network:
         `optimizer`, self.grad receives the full gradient.  With one, each
         layer's weights are updated as soon as their gradient is known (and
         backpropagation no longer needs them), with learned gains its
-        intercepts too; last, in one step, the learned log-gains, or
-        without them every intercept; self.grad then holds the gradient of the loss without the L2
-        term, which the optimizer adds.  The step's pass over a layer's
+        intercepts too; the rest (``_last_step_span``) in one step last;
+        self.grad then holds the gradient of the loss without the L2 term,
+        which the optimizer adds.  The step's pass over a layer's
         weights also gives their squared norm and the gains' gradient.
         `grad_norms`, a list, receives the norm of each layer's weight
         gradient (L2 term included), output layer last.
@@ -320,20 +323,12 @@ class Network:
                 col[...] = 0
             sq_norm += optimizer.step_block(self.params, self.grad, layout.coef_slices[i][0],
                                             fan_out, l2c, self._sq, col)
-            if col is None:
-                if self._gain_span is not None:
-                    optimizer.step_slice(self.params, self.grad, layout.intercept_slices[i])
-            else:
+            if col is not None:
                 optimizer.step_block(self.params, self.grad, layout.intercept_slices[i],
                                      fan_out, 0.0, self._sq, col)
                 self._gain_grad(i, col)
-        if optimizer is not None and self._gain_span is not None:
-            # the log-gains close the vector: one step for every layer's
-            optimizer.step_slice(self.params, self.grad, self._gain_span)
-        elif optimizer is not None:
-            # without gains, the intercepts of every layer (side by side in
-            # the vector) in one step
-            optimizer.step_slice(self.params, self.grad, self._intercept_span)
+        if optimizer is not None:
+            optimizer.step_slice(self.params, self.grad, self._last_step_span)
         if grad_norms is not None:
             grad_norms.extend(norms[::-1])
         if l2c:
