@@ -720,11 +720,15 @@ cdef void _grad_hess(const data_t *data, const index_t *indices,
         wk.hdiag[j] += L1_NU
 
 
-cdef inline double _l1_violation(double wj, double g, double bound) noexcept nogil:
+cdef inline double _l1_violation(double wj, double g, double bound,
+                                 bint free) noexcept nogil:
     """How far coordinate j is from L1 optimality (the minimum-norm subgradient
     of g + sign(w_j)), or -1 when w_j = 0 sits well inside its subdifferential
-    (|g| < 1 - bound): liblinear shrinks such coordinates out of the sweep."""
+    (|g| < 1 - bound): liblinear shrinks such coordinates out of the sweep.
+    A ``free`` coordinate (no L1 term) is |g| away, and never shrunk."""
     cdef double gp = g + 1.0, gn = g - 1.0
+    if free:
+        return fabs(g)
     if wj == 0:
         if gp < 0:
             return -gp
@@ -822,10 +826,7 @@ cdef void _l1_newglmnet(
         s = 0
         while s < active:
             j = wk.index[s]
-            if j == free_j:
-                violation = fabs(wk.grad[j])
-            else:
-                violation = _l1_violation(w[j], wk.grad[j], gmax_old / l)
+            violation = _l1_violation(w[j], wk.grad[j], gmax_old / l, j == free_j)
             if violation < 0:  # shrink: w_j = 0 well inside its subdifferential
                 active -= 1
                 t = wk.index[s]
@@ -867,10 +868,7 @@ cdef void _l1_newglmnet(
                 next_j = -1
                 gp = gj + 1.0
                 gn = gj - 1.0
-                if j == free_j:
-                    violation = fabs(gj)
-                else:
-                    violation = _l1_violation(wk.wpd[j], gj, qp_gmax_old / l)
+                violation = _l1_violation(wk.wpd[j], gj, qp_gmax_old / l, j == free_j)
                 if violation < 0:
                     qp_active -= 1
                     t = wk.index[s]
