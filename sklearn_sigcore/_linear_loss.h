@@ -88,12 +88,11 @@ LL_KERNELS(f32, float)
 #define LL_CSR_CLASS_BLOCK 32
 #define LL_CSR_KERNELS(SUFFIX, T, IT)                                          \
 __attribute__((noinline)) static void ll_csr_scores_##SUFFIX(                  \
-    const T *data, const IT *indices, const IT *indptr, ptrdiff_t p,           \
-    ptrdiff_t nb, const T *Wt, ptrdiff_t K, T *Z)                              \
+    const T *data, const IT *indices, const IT *indptr, ptrdiff_t nb,          \
+    const T *Wt, ptrdiff_t K, T *Z)                                            \
 {                                                                              \
     ptrdiff_t i, k, j, k0, kn;                                                 \
     double acc[LL_CSR_CLASS_BLOCK];                                            \
-    (void)p;                                                                   \
     for (i = 0; i < nb; i++) {                                                 \
         const ptrdiff_t lo = (ptrdiff_t)indptr[i], hi = (ptrdiff_t)indptr[i + 1]; \
         if (K == 1) {                                                          \
@@ -119,11 +118,10 @@ __attribute__((noinline)) static void ll_csr_scores_##SUFFIX(                  \
     }                                                                          \
 }                                                                              \
 __attribute__((noinline)) static void ll_csr_accumulate_##SUFFIX(              \
-    const T *data, const IT *indices, const IT *indptr, ptrdiff_t p,           \
-    ptrdiff_t nb, const T *Gz, ptrdiff_t K, double *Gt)                        \
+    const T *data, const IT *indices, const IT *indptr, ptrdiff_t nb,          \
+    const T *Gz, ptrdiff_t K, double *Gt)                                      \
 {                                                                              \
     ptrdiff_t i, k, j;                                                         \
-    (void)p;                                                                   \
     for (i = 0; i < nb; i++) {                                                 \
         const ptrdiff_t lo = (ptrdiff_t)indptr[i], hi = (ptrdiff_t)indptr[i + 1]; \
         const T *g = Gz + i * K;                                               \

@@ -40,28 +40,28 @@ cdef extern from "_linear_loss.h" nogil:
     void ll_accumulate_f32(const float *X, Py_ssize_t p, Py_ssize_t nb, const float *Gz,
                            Py_ssize_t K, double *G) noexcept
     void ll_csr_scores_f64_i32(const double *data, const int *indices, const int *indptr,
-                               Py_ssize_t p, Py_ssize_t nb, const double *W, Py_ssize_t K,
+                               Py_ssize_t nb, const double *W, Py_ssize_t K,
                                double *Z) noexcept
     void ll_csr_scores_f64_i64(const double *data, const long long *indices,
-                               const long long *indptr, Py_ssize_t p, Py_ssize_t nb,
+                               const long long *indptr, Py_ssize_t nb,
                                const double *W, Py_ssize_t K, double *Z) noexcept
     void ll_csr_scores_f32_i32(const float *data, const int *indices, const int *indptr,
-                               Py_ssize_t p, Py_ssize_t nb, const float *W, Py_ssize_t K,
+                               Py_ssize_t nb, const float *W, Py_ssize_t K,
                                float *Z) noexcept
     void ll_csr_scores_f32_i64(const float *data, const long long *indices,
-                               const long long *indptr, Py_ssize_t p, Py_ssize_t nb,
+                               const long long *indptr, Py_ssize_t nb,
                                const float *W, Py_ssize_t K, float *Z) noexcept
     void ll_csr_accumulate_f64_i32(const double *data, const int *indices, const int *indptr,
-                                   Py_ssize_t p, Py_ssize_t nb, const double *Gz,
+                                   Py_ssize_t nb, const double *Gz,
                                    Py_ssize_t K, double *G) noexcept
     void ll_csr_accumulate_f64_i64(const double *data, const long long *indices,
-                                   const long long *indptr, Py_ssize_t p, Py_ssize_t nb,
+                                   const long long *indptr, Py_ssize_t nb,
                                    const double *Gz, Py_ssize_t K, double *G) noexcept
     void ll_csr_accumulate_f32_i32(const float *data, const int *indices, const int *indptr,
-                                   Py_ssize_t p, Py_ssize_t nb, const float *Gz,
+                                   Py_ssize_t nb, const float *Gz,
                                    Py_ssize_t K, double *G) noexcept
     void ll_csr_accumulate_f32_i64(const float *data, const long long *indices,
-                                   const long long *indptr, Py_ssize_t p, Py_ssize_t nb,
+                                   const long long *indptr, Py_ssize_t nb,
                                    const float *Gz, Py_ssize_t K, double *G) noexcept
 
 cdef extern from "_sigcore_math.h" nogil:
@@ -264,7 +264,7 @@ cdef double _dense_range(
 # --------------------------------------------------------------------- CSR
 cdef double _csr_range(
     const floating_t *data, const index_t *indices, const index_t *indptr,
-    Py_ssize_t p, Py_ssize_t K, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t block,
+    Py_ssize_t K, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t block,
     const floating_t *W, const floating_t *b, const floating_t *y,
     const floating_t *sw, double alpha, int mode, floating_t *aux,
     floating_t *Z, floating_t *Gz, floating_t *L, double *G, double *gb,
@@ -275,26 +275,26 @@ cdef double _csr_range(
         nb = min(block, stop - s)
         if floating_t is double:
             if index_t is int:
-                ll_csr_scores_f64_i32(data, indices, indptr + s, p, nb, W, K, Z)
+                ll_csr_scores_f64_i32(data, indices, indptr + s, nb, W, K, Z)
             else:
-                ll_csr_scores_f64_i64(data, indices, indptr + s, p, nb, W, K, Z)
+                ll_csr_scores_f64_i64(data, indices, indptr + s, nb, W, K, Z)
         else:
             if index_t is int:
-                ll_csr_scores_f32_i32(data, indices, indptr + s, p, nb, W, K, Z)
+                ll_csr_scores_f32_i32(data, indices, indptr + s, nb, W, K, Z)
             else:
-                ll_csr_scores_f32_i64(data, indices, indptr + s, p, nb, W, K, Z)
+                ll_csr_scores_f32_i64(data, indices, indptr + s, nb, W, K, Z)
         _add_intercept(Z, b, nb, K)
         total += _rows_op(mode, s, nb, K, Z, Gz, L, y, sw, alpha, aux)
         if floating_t is double:
             if index_t is int:
-                ll_csr_accumulate_f64_i32(data, indices, indptr + s, p, nb, Gz, K, G)
+                ll_csr_accumulate_f64_i32(data, indices, indptr + s, nb, Gz, K, G)
             else:
-                ll_csr_accumulate_f64_i64(data, indices, indptr + s, p, nb, Gz, K, G)
+                ll_csr_accumulate_f64_i64(data, indices, indptr + s, nb, Gz, K, G)
         else:
             if index_t is int:
-                ll_csr_accumulate_f32_i32(data, indices, indptr + s, p, nb, Gz, K, G)
+                ll_csr_accumulate_f32_i32(data, indices, indptr + s, nb, Gz, K, G)
             else:
-                ll_csr_accumulate_f32_i64(data, indices, indptr + s, p, nb, Gz, K, G)
+                ll_csr_accumulate_f32_i64(data, indices, indptr + s, nb, Gz, K, G)
         _sum_intercept(Gz, gb, nb, K)
         s += nb
     return total
@@ -329,7 +329,7 @@ def _dense_pass(const floating_t[:, ::1] Xc, bint f_order, const floating_t[:, :
 
 
 def _csr_pass(const floating_t[::1] data, const index_t[::1] indices,
-              const index_t[::1] indptr, Py_ssize_t p, const floating_t[:, ::1] W,
+              const index_t[::1] indptr, const floating_t[:, ::1] W,
               const floating_t[::1] b, const floating_t[::1] y,
               const floating_t[::1] sw, double alpha, int mode, floating_t[::1] aux,
               floating_t[:, ::1] Zbuf, floating_t[:, ::1] Gzbuf, floating_t[:, ::1] Lbuf,
@@ -349,7 +349,7 @@ def _csr_pass(const floating_t[::1] data, const index_t[::1] indices,
             t = threadid()
             start = i * block
             stop = min(n, start + block)
-            losses[i] = _csr_range(dp, ip, &indptr[0], p, K, start, stop, block,
+            losses[i] = _csr_range(dp, ip, &indptr[0], K, start, stop, block,
                                    &W[0, 0], bp, &y[0], swp, alpha, mode, auxp,
                                    &Zbuf[t, 0], &Gzbuf[t, 0], &Lbuf[t, 0],
                                    &Gacc[t, 0], &gbacc[t, 0])
@@ -462,7 +462,7 @@ class LinearLoss:
                 indices, indptr = X.indices, X.indptr
                 if indices.dtype != indptr.dtype:  # pragma: no cover - scipy keeps them equal
                     indices = indices.astype(indptr.dtype)
-                _csr_pass(X.data, indices, indptr, p, *args)
+                _csr_pass(X.data, indices, indptr, *args)
         G = Gacc.sum(axis=0)
         G = np.ascontiguousarray(G.reshape(p, K).T) if feature_major else G.reshape(K, p)
         gb = gbacc.sum(axis=0)
