@@ -10,9 +10,10 @@ coefficients, on the raw-sum loss of ``_linear_loss`` (the objective of
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from sklearn_sigcore._linear_loss import LinearLoss
+
+from ._problem import weighted_square_norms
 
 BATCH_ROWS = 32
 # steps over which the step size falls by 1 / sqrt(2)
@@ -42,10 +43,9 @@ class SgdState:
 def curvature_bound(X, alpha, n_classes, fit_intercept, l2):
     """α² c (mean ‖x‖² + intercept) + l2: bounds the largest eigenvalue of a
     batch's average Hessian (trace bound), c = 1/4 (binary) or 1/2."""
-    sq = (np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X)
-          else np.einsum("ij,ij->i", X, X, dtype=np.float64))
+    n = X.shape[0]
+    mean_sq = weighted_square_norms(X, np.ones(X.shape[1]), None) / n if n else 0.0
     c = 0.25 if n_classes == 1 else 0.5
-    mean_sq = float(sq.mean()) if sq.size else 0.0
     return c * alpha ** 2 * mean_sq + c * alpha ** 2 * fit_intercept + l2
 
 
