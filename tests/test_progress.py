@@ -21,8 +21,8 @@ ESTIMATORS = [
     SigCoreLogisticRegression(solver="liblinear", penalty="l1", C=0.5, tol=1e-8,
                               random_state=0),
 ]
-IDS = ["logistic-lbfgs", "logistic-newton-cg", "logistic-fista", "mlp-adam", "mlp-sgd-early-stopping",
-       "logistic-auto-l1", "logistic-liblinear-l1"]
+IDS = ["logistic-lbfgs", "logistic-newton-cg", "logistic-fista", "mlp-adam",
+       "mlp-sgd-early-stopping", "logistic-auto-l1", "logistic-liblinear-l1"]
 STOPPABLE = [i for i, name in enumerate(IDS) if name != "mlp-sgd-early-stopping"]
 
 

@@ -23,5 +23,5 @@ SOLVERS = {cls.name: cls for cls in (LbfgsSolver, LiblinearSolver, NewtonCGSolve
 AUTO_SOLVERS = {CoordinateDescentSolver.name: CoordinateDescentSolver}
 ALL_SOLVERS = {**SOLVERS, **AUTO_SOLVERS}
 
-__all__ = ["SOLVERS", "ALL_SOLVERS", "LogisticProblem", "SolverOptions", "column_rms", "column_scale",
-           "column_square_sums", "warn_not_converged"]
+__all__ = ["SOLVERS", "ALL_SOLVERS", "LogisticProblem", "SolverOptions", "column_rms",
+           "column_scale", "column_square_sums", "warn_not_converged"]
