@@ -1,5 +1,6 @@
 """SigCoreLogisticRegression: logistic regression whose probabilities are σ(α(w·x + b))."""
 
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -45,13 +46,13 @@ from sklearn_sigcore._solvers import (
     ALL_SOLVERS,
     SOLVERS,
     LogisticProblem,
+    SgdSchedule,
     SolverOptions,
     column_rms,
     column_scale,
     column_square_sums,
     warn_not_converged,
 )
-from sklearn_sigcore._solvers._sgd import SgdState, curvature_bound, proximal_sgd_epoch
 from sklearn_sigcore._threads import blas_threads
 
 # Below this many elements of X times score columns (non-zeros for sparse X)
@@ -230,10 +231,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
     -----
     ``decision_function`` returns the log-odds α(Xw + b), so ``predict_proba``
     is σ (softmax) of it exactly as in scikit-learn. ``partial_fit`` takes
-    mini-batch proximal stochastic gradient steps (batches of 32 rows, step
-    1 / (L √(1 + t / 1000)) with L = α² (mean ‖x‖² + 1) / 4 (/ 2 for
-    multinomial), a bound of the curvature, and t the step count) on the
-    objective above computed for the data of each call.
+    mini-batch proximal stochastic gradient steps (batches of 32 rows) on the
+    objective above computed for the data of each call, in the coordinates
+    αw of the α = 1 problem (see :meth:`partial_fit`).
 
     The loss and gradient are computed in one pass over X (blocks of 256 rows:
     scores, the sigmoid-core loss kernel, then the gradient while the block is
@@ -485,7 +485,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                                                    n_iter).items():
             setattr(self, name, value)
         callbacks.finish()
-        for name in ("_partial_fit_steps", "_partial_fit_epochs", "_lipschitz"):
+        for name in ("_sgd_schedule", "_partial_fit_epochs"):
             self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
         return self
 
@@ -504,10 +504,17 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 f"data contains only one class: {classes[0]!r}."
             )
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
-        target, K = self._targets(y_encoded, len(classes), X.dtype)
+        target, _ = self._targets(y_encoded, len(classes), X.dtype)
         solver_name = (choose_solver(X, penalty, len(classes)) if self.solver == "auto"
                        else self.solver)
-        serial = _work(X, len(classes)) < SERIAL_WORK
+        problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
+                                l1_share, solver_name, square_sums)
+        return problem, classes, solver_name
+
+    def _problem(self, X, target, sample_weight, sw_sum, n_classes, penalty, l1_share,
+                 solver_name, square_sums=None):
+        """The α = 1 problem of in-memory X in the coordinates of ``solver_name``."""
+        serial = _work(X, n_classes) < SERIAL_WORK
         terms = self._penalty_terms(
             penalty, l1_share, sw_sum, solver_name,
             lambda: float(column_rms(X, square_sums).max(initial=0.0)))
@@ -516,9 +523,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             square_sums = None
         scale = (column_scale(X, terms["l2"], square_sums)
                  if ALL_SOLVERS[solver_name].column_scaled else None)
-        problem = LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
-                                  scale=scale, n_threads=1 if serial else None, **terms)
-        return problem, classes, solver_name
+        K = 1 if n_classes == 2 else n_classes
+        return LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
+                               scale=scale, n_threads=1 if serial else None, **terms)
 
     def _penalty_terms(self, penalty, l1_share, sw_sum, solver_name, largest_rms=None):
         """The penalties of the α = 1 problem (see the class docstring);
@@ -599,10 +606,13 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
 
         Each call steps on the objective of ``fit`` computed for the data of the
         call (so calling it repeatedly on a whole data set minimises the same
-        objective as ``fit``). The step size follows a fixed schedule
-        1 / (L √(1 + t / 1000)) on batches of 32 rows, with L a bound of the
-        curvature, α² (mean ‖x‖² + 1) / 4 (/ 2 for multinomial; the largest
-        seen so far), and t the number of steps so far.
+        objective as ``fit``). The steps are taken on the α = 1 problem,
+        the coefficients αw with the penalty strength C α² (so that any α in
+        (0, inf) gives finite steps), on batches of 32 rows, with the step
+        size 1 / (L √(1 + t / 1000)): t is the number of steps so far and L
+        the largest curvature bound seen so far, (m + 1) / 4 (/ 2 for
+        multinomial) plus the L2 strength 1 / (C α² S), m the (weighted) mean
+        ‖x‖² of the call's rows and S their total weight.
 
         Parameters
         ----------
@@ -654,46 +664,39 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         encoder = LabelEncoder().fit(classes)
         y_encoded = encoder.transform(y)
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
-        target, K = self._targets(y_encoded, len(classes), X.dtype)
-        l2, l1 = self._regularisation(penalty, l1_share, sw_sum)
-        alpha = float(self.alpha)
-
-        if first:
-            state = SgdState(np.zeros((K, X.shape[1])), np.zeros(K))
-        else:
-            state = SgdState(np.array(self._dense_coef(), dtype=np.float64),
-                             np.array(self.intercept_, dtype=np.float64),
-                             getattr(self, "_partial_fit_steps", 0),
-                             getattr(self, "_lipschitz", 0.0))
+        target, _ = self._targets(y_encoded, len(classes), X.dtype)
+        problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
+                                l1_share, "sgd")
+        theta0 = np.zeros(problem.size)
+        if not first:
+            alpha = float(self.alpha)
+            coef = (np.zeros((problem.K, problem.p)) if problem.coef_vanishes
+                    else alpha * self._dense_coef())
+            theta0 = problem.theta_of(coef, alpha * self.intercept_ if self.fit_intercept
+                                      else None)
+        # a copy: restore_on_error puts the schedule back if this call fails
+        schedule = (SgdSchedule() if first
+                    else replace(getattr(self, "_sgd_schedule", SgdSchedule())))
         epochs = 0 if first else getattr(self, "_partial_fit_epochs", 0)
-        # the largest curvature bound seen so far sets the step size
-        state.lipschitz = max(state.lipschitz,
-                              curvature_bound(X, alpha, K, self.fit_intercept, l2), 1e-12)
+        options = SolverOptions(
+            tol=self.tol, max_iter=1, report=lambda *args, **kwargs: False,
+            seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        solver = ALL_SOLVERS["sgd"](options, schedule)
 
         callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
                                  max_subtasks=1)
         end_epoch = callbacks.task("epoch") if callbacks.active else None
-        running_loss = proximal_sgd_epoch(state, X, target, sample_weight, alpha, K,
-                                          self.fit_intercept, l2, l1,
-                                          check_random_state(self.random_state))
-        W, b = state.W, state.b
-
-        fitted = {
-            "classes_": classes,
-            "coef_": W.astype(X.dtype),
-            "intercept_": b.astype(X.dtype),
-            "n_iter_": np.array([epochs + 1], dtype=np.int32),
-        }
+        theta, _ = solver.solve(problem, theta0)
+        fitted = self._fitted_attributes(problem, theta, classes, X.dtype, epochs + 1)
         if self.verbose:
-            print_progress(epochs + 1, running_loss / sw_sum, label="Epoch")
+            print_progress(epochs + 1, solver.running_loss / sw_sum, label="Epoch")
         if end_epoch is not None:
             callbacks.attributes = lambda: fitted
             end_epoch()
         for name, value in fitted.items():
             setattr(self, name, value)
-        self._partial_fit_steps = state.steps
+        self._sgd_schedule = schedule
         self._partial_fit_epochs = epochs + 1
-        self._lipschitz = state.lipschitz
         callbacks.finish()
         return self
 

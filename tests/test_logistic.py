@@ -1,6 +1,7 @@
 """SigCoreLogisticRegression against scikit-learn, finite differences and its own identities."""
 
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -541,6 +542,32 @@ def test_partial_fit_after_fit_continues_from_fit():
     before = clf.coef_.copy()
     clf.partial_fit(X, y)
     assert np.max(np.abs(clf.coef_ - before)) < 0.05
+
+
+def test_partial_fit_streams_the_alpha_one_problem():
+    """(α, C) and (1, C α²) stream the same model, and α far from 1 gives
+    finite steps: 1e300 the unpenalised limit, 1e-300 zero coefficients."""
+    X, y = data(3)
+    classes = np.unique(y)
+
+    def stream(**params):
+        model = SigCoreLogisticRegression(random_state=0, **params)
+        for _ in range(3):
+            model.partial_fit(X, y, classes=classes)
+        return model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaled, plain = stream(alpha=4.0, C=1.0), stream(alpha=1.0, C=16.0)
+        huge, large = stream(alpha=1e300), stream(alpha=1e150)
+        tiny = stream(alpha=1e-300)
+    assert_allclose(scaled.decision_function(X), plain.decision_function(X), rtol=1e-10)
+    assert_allclose(4.0 * scaled.coef_, plain.coef_, rtol=1e-10)
+    # C α² = 1e300 and 1e600: no penalty left either way
+    assert_allclose(huge.decision_function(X), large.decision_function(X), rtol=1e-10)
+    assert np.all(np.isfinite(huge.coef_)) and np.abs(huge.coef_).max() > 0
+    assert not tiny.coef_.any() and np.all(np.isfinite(tiny.intercept_))
+    assert tiny.score(X, y) == np.mean(y == np.bincount(y).argmax())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -204,6 +204,17 @@ class LogisticProblem:
         return raw_hessian(self.X, self.loss.curvature, self.sample_weight, self.K,
                            self.fit_intercept, self.n_threads, self.scale)
 
+    def row_sums(self, theta, rows):
+        """(Σ s_i ℓ_i, its gradient in θ coordinates, Σ s_i) over the given
+        rows of X only: the sums of one stochastic step (no penalty, no 1/S)."""
+        V, c = self.coefficients(theta)
+        sw = None if self.sample_weight is None else self.sample_weight[rows]
+        loss = LinearLoss(self.X[rows], self.y[rows], sw, 1.0, self.K, self.fit_intercept,
+                          n_threads=1)
+        total, G, gb = loss.loss_gradient(V, c)
+        weight = float(len(rows)) if sw is None else float(sw.sum(dtype=np.float64))
+        return total, self._pack(G, gb, 1.0), weight
+
     def _weighted_square_norms(self, d):
         """Σ_i s_i ‖x_i ⊙ d‖²: the data term of the Lipschitz bound."""
         return weighted_square_norms(self.X, d, self.sample_weight)
@@ -224,12 +235,13 @@ class LogisticProblem:
             theta[self.n_coef:] = c
         return theta / self.factor
 
-    def _pack(self, G, gb):
+    def _pack(self, G, gb, scale=None):
+        """Raw sums (G, gb) as a θ-coordinate vector, times ``scale`` (1/S)."""
         out = np.empty(self.size)
         out[: self.n_coef] = G.ravel()
         if self.fit_intercept:
             out[self.n_coef:] = gb
-        return out * self.factor * self.inv_s
+        return out * self.factor * (self.inv_s if scale is None else scale)
 
     # ----------------------------------------------------------- calculus
     def smooth(self, theta, store_hessian=False):

@@ -2,18 +2,17 @@
 
 Not a ``solver`` option of ``fit`` (scikit-learn's LogisticRegression has no
 partial_fit): each call of :meth:`SigCoreLogisticRegression.partial_fit`
-runs :func:`proximal_sgd_epoch` on the data of the call, from the current
-coefficients, on the raw-sum loss of ``_linear_loss`` (the objective of
-``fit``, every penalty).
+solves the problem of the call's data with :class:`SgdSolver`, from the
+current coefficients, for one epoch. Like every solver it works on the
+α = 1 problem (the penalties divided by α², α), so α = 1e-300 or 1e300 does
+not overflow its step size.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from sklearn_sigcore._linear_loss import LinearLoss
-
-from ._problem import weighted_square_norms
+from ._base import Solver
 
 BATCH_ROWS = 32
 # steps over which the step size falls by 1 / sqrt(2)
@@ -21,64 +20,57 @@ STEP_DECAY = 1000.0
 
 
 @dataclass
-class SgdState:
-    """What carries over from one partial_fit call to the next.
+class SgdSchedule:
+    """The step-size schedule, carried over from one partial_fit call to the next.
 
     Attributes
     ----------
-    W : ndarray of shape (K, n_features), float64
-    b : ndarray of shape (K,), float64
     steps : int
-        Steps taken so far (the step-size schedule's clock).
+        Steps taken so far (the schedule's clock).
     lipschitz : float
-        The largest curvature bound seen so far.
+        The largest curvature bound of the α = 1 problems seen so far.
     """
 
-    W: np.ndarray
-    b: np.ndarray
     steps: int = 0
     lipschitz: float = 0.0
 
 
-def curvature_bound(X, alpha, n_classes, fit_intercept, l2):
-    """α² c (mean ‖x‖² + intercept) + l2: bounds the largest eigenvalue of a
-    batch's average Hessian (trace bound), c = 1/4 (binary) or 1/2."""
-    n = X.shape[0]
-    mean_sq = weighted_square_norms(X, np.ones(X.shape[1]), None) / n if n else 0.0
-    c = 0.25 if n_classes == 1 else 0.5
-    return c * alpha ** 2 * mean_sq + c * alpha ** 2 * fit_intercept + l2
+class SgdSolver(Solver):
+    """One epoch of proximal SGD over the problem's rows, in shuffled batches.
 
-
-def proximal_sgd_epoch(state, X, target, sample_weight, alpha, n_classes, fit_intercept,
-                       l2, l1, rng):
-    """One pass over (X, target) in shuffled batches of BATCH_ROWS rows, in place.
-
-    Each batch steps W <- prox_l1(W - eta (G / s + l2 W)), b <- b - eta gb / s,
-    with G, gb its raw gradient sums, s its weight, and
-    eta = 1 / (L sqrt(1 + steps / STEP_DECAY)), L = ``state.lipschitz``
-    (the caller raises it to the bound of this data first).  Multinomial
-    intercepts are centred at the end.  Returns the sum of the batches'
-    losses before their steps.
+    Each batch of BATCH_ROWS rows steps θ <- prox_l1(θ - η (g / s + l2 θ))
+    (no penalty on the intercept), with g the gradient of its summed loss,
+    s its weight and η = 1 / (L √(1 + t / STEP_DECAY)): L the largest
+    :meth:`LogisticProblem.lipschitz_bound` seen by ``schedule`` (this
+    problem's included), t its steps so far. ``solve`` returns
+    (θ, 1) and leaves the batches' summed losses before their steps in
+    ``running_loss``.
     """
-    order = rng.permutation(X.shape[0])
-    running_loss = 0.0
-    W, b = state.W, state.b
-    for start in range(0, X.shape[0], BATCH_ROWS):
-        idx = np.sort(order[start:start + BATCH_ROWS])
-        sw_b = None if sample_weight is None else sample_weight[idx]
-        s_b = float(len(idx)) if sw_b is None else float(sw_b.sum(dtype=np.float64))
-        if s_b <= 0:
-            continue
-        loss = LinearLoss(X[idx], target[idx], sw_b, alpha, n_classes, fit_intercept)
-        batch_loss, G, gb = loss.loss_gradient(W, b if fit_intercept else None)
-        running_loss += batch_loss
-        eta = 1.0 / (state.lipschitz * np.sqrt(1.0 + state.steps / STEP_DECAY))
-        W -= eta * (G / s_b + l2 * W)
-        if l1:
-            W[...] = np.sign(W) * np.maximum(np.abs(W) - eta * l1, 0.0)
-        if fit_intercept:
-            b -= eta * gb / s_b
-        state.steps += 1
-    if n_classes > 1 and fit_intercept:
-        b -= b.mean()
-    return running_loss
+
+    name = "sgd"
+    penalties = ("l2", "l1", "elasticnet", None)
+    column_scaled = False
+    scales_out = False
+
+    def __init__(self, options, schedule=None):
+        super().__init__(options)
+        self.schedule = SgdSchedule() if schedule is None else schedule
+        self.running_loss = 0.0
+
+    def solve(self, problem, theta0):
+        schedule = self.schedule
+        schedule.lipschitz = max(schedule.lipschitz, problem.lipschitz_bound(), 1e-12)
+        theta = np.array(theta0, dtype=np.float64)
+        n = problem.X.shape[0]
+        order = np.random.RandomState(self.options.seed).permutation(n)
+        for start in range(0, n, BATCH_ROWS):
+            batch_loss, grad, weight = problem.row_sums(theta,
+                                                        np.sort(order[start:start + BATCH_ROWS]))
+            if weight <= 0:
+                continue
+            self.running_loss += batch_loss
+            eta = 1.0 / (schedule.lipschitz * np.sqrt(1.0 + schedule.steps / STEP_DECAY))
+            theta -= eta * (grad / weight + problem.l2_vec * theta)
+            theta = problem.prox_l1(theta, eta)
+            schedule.steps += 1
+        return theta, 1
