@@ -17,7 +17,8 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_sigcore._liblinear_fast import liblinear_l1r_primal, liblinear_l2r_dual
+from sklearn_sigcore._liblinear_dual import liblinear_l2r_dual
+from sklearn_sigcore._liblinear_l1 import liblinear_l1r_primal
 
 from _helpers import penalty_params
 

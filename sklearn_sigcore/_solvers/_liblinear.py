@@ -14,7 +14,8 @@ own binary L1 objective: :class:`CoordinateDescentSolver`, what
 
 import numpy as np
 
-from sklearn_sigcore._liblinear_fast import liblinear_l1r_primal, liblinear_l2r_dual
+from sklearn_sigcore._liblinear_dual import liblinear_l2r_dual
+from sklearn_sigcore._liblinear_l1 import liblinear_l1r_primal
 
 from ._base import Solver
 from ._lbfgs import LbfgsSolver

@@ -1,0 +1,589 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""scikit-learn's 'liblinear' L1 logistic regression, solved by newGLMNET.
+
+With x~_i = [x_i, B] (B > 0 appends a constant feature, the intercept) and
+per-sample costs c_i, the problem is
+
+    min_w  ||w||_1 + sum_i c_i log(1 + exp(-y_i w.x~_i)),
+
+solved by newGLMNET (Yuan, Ho & Lin 2012; liblinear's ``solve_l1r_lr``),
+reading the columns of X for the coordinate descent and, when X comes by
+rows (CSR, C order), the rows for each iteration's gradient (on OpenMP
+threads for large X).  The weight of the constant feature is penalised like
+any other, as in scikit-learn's bundled liblinear, or left out of the norm
+(``free_bias``: this package's own objective).  Stopping rules, iteration
+caps and the treatment of zero-cost samples follow that liblinear (see the
+docstring); the random permutations come from our own generator, so iterates
+differ from scikit-learn's while the optimum is the same.
+"""
+
+from libc.math cimport fabs, fmin, fmax, INFINITY
+from libc.stdint cimport uint64_t
+
+from cpython.ref cimport PyObject
+from cython.parallel cimport prange
+
+import numpy as np
+
+from sklearn_sigcore._kernels import openmp_effective_n_threads
+from sklearn_sigcore._liblinear_data import lanes, problem_arrays, rows_in_place, seed64
+
+from sklearn_sigcore._liblinear_lanes cimport (
+    data_t, index_t, ll_row_grad_hess_f32, ll_row_grad_hess_f64, ll_sum,
+    ll_dot_f64, ll_step_dot3_f32, ll_step_dot3_f64, ll_loss, ll_loss_change,
+    ll_loss_derivatives, _shuffle, _lane, _lane_dot3, _lane_axpy, _lane_grad_hess,
+)
+
+
+# newGLMNET: outer iterations build the quadratic model of the loss at w
+# (gradient and Hessian diagonal per feature, the Hessian X'DX used through
+# X d); coordinate descent with shrinking minimises model + ||.||_1 over the
+# direction; a backtracking line search on the true objective takes the step.
+
+cdef enum:
+    L1_MAX_CD = 1000         # coordinate-descent cycles per outer iteration
+    L1_MAX_LINESEARCH = 20
+cdef double L1_NU = 1e-12          # Hessian diagonal shift
+cdef double L1_SIGMA = 0.01        # sufficient-decrease constant of the line search
+cdef double L1_MAX_STEP = 10.0     # bound on one coordinate step of the inner problem
+# Relative size below which a change of the summed loss may be rounding: a
+# sum of n losses in 8 partial sums is off by at most ~n/8 ulps (below 1e-8
+# up to ~10^8 samples), typically by ~sqrt(n) ulps.  Below it, the change is
+# summed term by term instead.
+cdef double L1_SUM_NOISE = 1e-8
+
+
+cdef struct L1Work:
+    double *wpd       # w + direction (the inner problem's variable)
+    double *grad      # gradient of the loss per feature
+    double *hdiag     # Hessian diagonal per feature, plus L1_NU
+    Py_ssize_t *index # feature order; shrunk features moved to the end
+    double *margin    # w.x~_i
+    double *xtd       # x~_i.(wpd - w)
+    double *g         # d loss_i / d margin_i
+    double *h         # d^2 loss_i / d margin_i^2
+    int n_threads     # threads of the row pass of _grad_hess
+    bint reporting    # call on_iteration after each outer iteration
+    double *partial   # n_threads x 2 x n_features sums of that pass
+
+
+cdef void _rows_grad_hess(const data_t *rdata, const index_t *rindices,
+                          const index_t *rindptr, Py_ssize_t lo, Py_ssize_t hi,
+                          Py_ssize_t n_features, const double *g, const double *h,
+                          double *grad, double *hdiag) noexcept nogil:
+    """grad += X[lo:hi]'g, hdiag += (X*X)[lo:hi]'h, one row at a time."""
+    cdef const data_t *val
+    cdef const index_t *idx
+    cdef Py_ssize_t nnz, i, j, k
+    cdef double gi, hi_, x
+    for i in range(lo, hi):
+        gi = g[i]
+        hi_ = h[i]
+        if gi == 0 and hi_ == 0:
+            continue
+        nnz = _lane(rdata, rindices, rindptr, n_features, i, &val, &idx)
+        if idx == NULL:
+            if data_t is float:
+                ll_row_grad_hess_f32(gi, hi_, val, grad, hdiag, nnz)
+            else:
+                ll_row_grad_hess_f64(gi, hi_, val, grad, hdiag, nnz)
+        else:
+            for k in range(nnz):
+                j = idx[k]
+                x = val[k]
+                grad[j] += gi * x
+                hdiag[j] += hi_ * x * x
+
+
+cdef void _grad_hess(const data_t *data, const index_t *indices,
+                     const index_t *indptr, const data_t *rdata,
+                     const index_t *rindices, const index_t *rindptr, bint has_rows,
+                     Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
+                     L1Work *wk) noexcept nogil:
+    """Gradient and Hessian diagonal of the loss for every feature.
+
+    X'g and (X*X)'h.  Read by rows when the caller's X has a row layout:
+    each row is one pass into small per-feature sums, where by columns every
+    entry gathers g_i and h_i from all over the sample arrays.  The row pass
+    runs on ``wk.n_threads`` threads, each summing its rows apart.
+    """
+    cdef const data_t *val
+    cdef const index_t *idx
+    cdef Py_ssize_t nnz, j, t, lo, hi
+    cdef Py_ssize_t nt = wk.n_threads
+    cdef double *part
+    if has_rows and nt > 1:
+        # one fixed range of rows per part, summed in part order: the same
+        # sums at every run (the iterates follow thresholds)
+        for t in prange(nt, num_threads=nt, schedule="static", chunksize=1):
+            lo = t * n_samples // nt
+            hi = (t + 1) * n_samples // nt
+            part = wk.partial + t * 2 * n_features
+            for j in range(2 * n_features):
+                part[j] = 0.0
+            _rows_grad_hess(rdata, rindices, rindptr, lo, hi, n_features, wk.g, wk.h,
+                            part, part + n_features)
+        for j in range(n_features):
+            wk.grad[j] = 0.0
+            wk.hdiag[j] = 0.0
+        for t in range(nt):
+            part = wk.partial + t * 2 * n_features
+            for j in range(n_features):
+                wk.grad[j] += part[j]
+                wk.hdiag[j] += part[n_features + j]
+    elif has_rows:
+        for j in range(n_features):
+            wk.grad[j] = 0.0
+            wk.hdiag[j] = 0.0
+        _rows_grad_hess(rdata, rindices, rindptr, 0, n_samples, n_features, wk.g, wk.h,
+                        wk.grad, wk.hdiag)
+    else:
+        for j in range(n_features):
+            nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
+            _lane_grad_hess(val, idx, nnz, wk.g, wk.h, &wk.grad[j], &wk.hdiag[j])
+    if bias > 0:            # the constant column x~_ij = bias
+        wk.grad[n_features] = bias * ll_sum(wk.g, n_samples)
+        wk.hdiag[n_features] = bias * bias * ll_sum(wk.h, n_samples)
+    for j in range(n_features + (bias > 0)):
+        wk.hdiag[j] += L1_NU
+
+
+cdef inline double _l1_violation(double wj, double g, double bound,
+                                 bint free) noexcept nogil:
+    """How far coordinate j is from L1 optimality (the minimum-norm subgradient
+    of g + sign(w_j)), or -1 when w_j = 0 sits well inside its subdifferential
+    (|g| < 1 - bound): liblinear shrinks such coordinates out of the sweep.
+    A ``free`` coordinate (no L1 term) is |g| away, and never shrunk."""
+    cdef double gp = g + 1.0, gn = g - 1.0
+    if free:
+        return fabs(g)
+    if wj == 0:
+        if gp < 0:
+            return -gp
+        if gn > 0:
+            return gn
+        if gp > bound and gn < -bound:
+            return -1.0
+        return 0.0
+    return fabs(gp) if wj > 0 else fabs(gn)
+
+
+cdef inline double _col_model_grad(const data_t *data, const index_t *indices,
+                                   const index_t *indptr, Py_ssize_t n_samples,
+                                   Py_ssize_t n_features, double bias, Py_ssize_t j,
+                                   L1Work *wk) noexcept nogil:
+    """(X'D X d)_j: the change of the model gradient along the direction d."""
+    cdef const data_t *val
+    cdef const index_t *idx
+    cdef Py_ssize_t nnz
+    if j == n_features:
+        return bias * ll_dot_f64(wk.h, wk.xtd, n_samples)
+    nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
+    return _lane_dot3(val, idx, nnz, wk.h, wk.xtd)
+
+
+cdef inline void _col_axpy(const data_t *data, const index_t *indices,
+                           const index_t *indptr, Py_ssize_t n_samples,
+                           Py_ssize_t n_features, double bias, Py_ssize_t j,
+                           double a, double *v) noexcept nogil:
+    cdef const data_t *val
+    cdef const index_t *idx
+    cdef Py_ssize_t nnz, i
+    cdef double ab = a * bias
+    if j == n_features:
+        for i in range(n_samples):
+            v[i] += ab
+        return
+    nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
+    _lane_axpy(val, idx, nnz, a, v)
+
+
+cdef void _margins(const data_t *data, const index_t *indices, const index_t *indptr,
+                   Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
+                   const double *w, double *margin) noexcept nogil:
+    """margin = X~ w, from scratch."""
+    cdef Py_ssize_t i, j
+    for i in range(n_samples):
+        margin[i] = bias * w[n_features] if bias > 0 else 0.0
+    for j in range(n_features):
+        if w[j] != 0:
+            _col_axpy(data, indices, indptr, n_samples, n_features, bias, j, w[j],
+                      margin)
+
+
+cdef void _l1_newglmnet(
+    const data_t *data, const index_t *indices, const index_t *indptr,
+    const data_t *rdata, const index_t *rindices, const index_t *rindptr,
+    bint has_rows, Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
+    bint free_bias, const double *y, const double *cost, Py_ssize_t n_kept, double eps,
+    int max_iter, uint64_t *rng, double *w, L1Work *wk, int *n_iter, bint *converged,
+    PyObject *on_iteration,
+) noexcept nogil:
+    cdef:
+        Py_ssize_t nf = n_features + (bias > 0)
+        # the constant feature's index when its weight has no L1 term, else -1
+        Py_ssize_t free_j = n_features if free_bias and bias > 0 else -1
+        Py_ssize_t j, s, i, t, active, qp_active, next_j
+        double gmax_old = INFINITY, gmax_new, gnorm1_new, gnorm1_init = -1.0
+        double qp_gmax_old, qp_gmax_new, qp_gnorm1_new
+        double inner_eps = 1.0
+        double gp, gn, violation, gj, hj, z, delta, cond, next_model_grad = 0.0
+        double w_norm = 0.0, w_norm_new, loss_sum, loss_new_sum = 0.0, loss_change
+        double l = <double>n_kept
+        int newton_iter = 0, cd_iter, qp_no_change = 0, n_search
+
+    converged[0] = False
+    for j in range(nf):
+        w[j] = 0.0
+        wk.wpd[j] = 0.0
+        wk.index[j] = j
+    for i in range(n_samples):
+        wk.margin[i] = 0.0
+        wk.xtd[i] = 0.0
+    loss_sum = ll_loss(wk.margin, wk.xtd, y, cost, n_samples)
+    ll_loss_derivatives(wk.margin, y, cost, wk.g, wk.h, n_samples)
+
+    while newton_iter < max_iter:
+        # Gradient and Hessian diagonal; shrink features at 0 whose
+        # subgradient was well inside [-1, 1] at the previous iteration.
+        _grad_hess(data, indices, indptr, rdata, rindices, rindptr, has_rows,
+                   n_samples, n_features, bias, wk)
+        gmax_new = 0.0
+        gnorm1_new = 0.0
+        active = nf
+        s = 0
+        while s < active:
+            j = wk.index[s]
+            violation = _l1_violation(w[j], wk.grad[j], gmax_old / l, j == free_j)
+            if violation < 0:  # shrink: w_j = 0 well inside its subdifferential
+                active -= 1
+                t = wk.index[s]
+                wk.index[s] = wk.index[active]
+                wk.index[active] = t
+                continue
+            gmax_new = fmax(gmax_new, violation)
+            gnorm1_new += violation
+            s += 1
+
+        if newton_iter == 0:
+            gnorm1_init = gnorm1_new
+        if gnorm1_new <= eps * gnorm1_init or qp_no_change >= 10:
+            converged[0] = True
+            break
+        qp_no_change += 1
+
+        # Coordinate descent on the quadratic model, over wpd = w + d.
+        for i in range(n_samples):
+            wk.xtd[i] = 0.0
+        qp_active = active
+        qp_gmax_old = INFINITY
+        cd_iter = 0
+        while cd_iter < L1_MAX_CD:
+            qp_gmax_new = 0.0
+            qp_gnorm1_new = 0.0
+            _shuffle(wk.index, qp_active, rng)
+            s = 0
+            next_j = -1
+            while s < qp_active:
+                j = wk.index[s]
+                hj = wk.hdiag[j]
+                gj = wk.grad[j] + (wk.wpd[j] - w[j]) * L1_NU
+                if j == next_j:     # computed with the previous step
+                    gj += next_model_grad
+                else:
+                    gj += _col_model_grad(data, indices, indptr, n_samples,
+                                          n_features, bias, j, wk)
+                next_j = -1
+                gp = gj + 1.0
+                gn = gj - 1.0
+                violation = _l1_violation(wk.wpd[j], gj, qp_gmax_old / l, j == free_j)
+                if violation < 0:
+                    qp_active -= 1
+                    t = wk.index[s]
+                    wk.index[s] = wk.index[qp_active]
+                    wk.index[qp_active] = t
+                    continue
+                s += 1
+
+                # Minimiser of the one-variable model with its |.| term.
+                if j == free_j:
+                    z = -gj / hj
+                elif gp < hj * wk.wpd[j]:
+                    z = -gp / hj
+                elif gn > hj * wk.wpd[j]:
+                    z = -gn / hj
+                else:
+                    z = -wk.wpd[j]
+                if fabs(z) < 1e-12:
+                    continue
+                z = fmin(fmax(z, -L1_MAX_STEP), L1_MAX_STEP)
+
+                qp_no_change = 0
+                qp_gmax_new = fmax(qp_gmax_new, violation)
+                qp_gnorm1_new += violation
+                wk.wpd[j] += z
+                if (indptr == NULL and j < n_features and s < qp_active
+                        and wk.index[s] < n_features):
+                    # Dense columns: the step and the next feature's model
+                    # gradient in one pass.
+                    next_j = wk.index[s]
+                    if data_t is float:
+                        next_model_grad = ll_step_dot3_f32(
+                            z, data + j * n_samples, data + next_j * n_samples,
+                            wk.h, wk.xtd, n_samples)
+                    else:
+                        next_model_grad = ll_step_dot3_f64(
+                            z, data + j * n_samples, data + next_j * n_samples,
+                            wk.h, wk.xtd, n_samples)
+                else:
+                    _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
+                              z, wk.xtd)
+
+            cd_iter += 1
+            if qp_gnorm1_new <= inner_eps * gnorm1_init:
+                if qp_active == active:
+                    break
+                # Converged on the shrunk set: check all of it once more.
+                qp_active = active
+                qp_gmax_old = INFINITY
+                continue
+            qp_gmax_old = qp_gmax_new
+
+        # Backtracking line search on the objective along d = wpd - w.
+        delta = 0.0
+        w_norm_new = 0.0
+        for j in range(nf):
+            delta += wk.grad[j] * (wk.wpd[j] - w[j])
+            if j != free_j:
+                w_norm_new += fabs(wk.wpd[j])
+        delta += w_norm_new - w_norm
+
+        for n_search in range(L1_MAX_LINESEARCH):
+            loss_new_sum = ll_loss(wk.margin, wk.xtd, y, cost, n_samples)
+            loss_change = loss_new_sum - loss_sum
+            if fabs(loss_change) <= L1_SUM_NOISE * (loss_sum + loss_new_sum):
+                # Within reach of the rounding of the sums: sum the changes.
+                loss_change = ll_loss_change(wk.margin, wk.xtd, y, cost, n_samples)
+            cond = w_norm_new - w_norm + loss_change - L1_SIGMA * delta
+            if cond <= 0:
+                break
+            w_norm_new = 0.0
+            for j in range(nf):
+                wk.wpd[j] = 0.5 * (w[j] + wk.wpd[j])
+                if j != free_j:
+                    w_norm_new += fabs(wk.wpd[j])
+            delta *= 0.5
+            for i in range(n_samples):
+                wk.xtd[i] *= 0.5
+
+        if cond <= 0:
+            for j in range(nf):
+                w[j] = wk.wpd[j]
+            w_norm = w_norm_new
+            for i in range(n_samples):
+                wk.margin[i] += wk.xtd[i]
+            loss_sum = loss_new_sum
+        else:
+            # No sufficient decrease: keep w, and rebuild the margins from it
+            # to shed the rounding of the accumulated updates.
+            for j in range(nf):
+                wk.wpd[j] = w[j]
+            _margins(data, indices, indptr, n_samples, n_features, bias, w, wk.margin)
+            for i in range(n_samples):
+                wk.xtd[i] = 0.0
+            loss_sum = ll_loss(wk.margin, wk.xtd, y, cost, n_samples)
+        ll_loss_derivatives(wk.margin, y, cost, wk.g, wk.h, n_samples)
+
+        # One cycle sufficed: the model is easy, solve the next one tighter.
+        if cd_iter == 1:
+            inner_eps *= 0.25
+        newton_iter += 1
+        gmax_old = gmax_new
+        if wk.reporting and _report(on_iteration, newton_iter):
+            converged[0] = True     # stopped on request: not a failure
+            break
+    n_iter[0] = newton_iter
+
+
+cdef bint _report(PyObject *on_iteration, int n_iter) noexcept with gil:
+    return (<object> on_iteration)(n_iter)
+
+
+def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
+            const index_t[::1] indptr, const data_t[::1] rdata,
+            const index_t[::1] rindices, const index_t[::1] rindptr,
+            Py_ssize_t n_features, double bias, bint free_bias,
+            const double[::1] y, const double[::1] cost, Py_ssize_t n_kept,
+            double eps, int max_iter, uint64_t seed, double[::1] w, int n_threads,
+            on_iteration):
+    """Run :func:`_l1_newglmnet` on columns of X (dense F-ordered when indptr is empty).
+
+    rdata, rindices, rindptr: X by rows (dense C-ordered when rindptr is empty),
+    or rdata empty when X has no row layout at hand; n_threads: threads of
+    the row pass; on_iteration: None or a _Reporter.
+    """
+    cdef:
+        Py_ssize_t n_samples = y.shape[0]
+        Py_ssize_t nf = w.shape[0]
+        double[::1] wpd = np.empty(nf)
+        double[::1] grad = np.empty(nf)
+        double[::1] hdiag = np.empty(nf)
+        Py_ssize_t[::1] index = np.empty(nf, dtype=np.intp)
+        double[:, ::1] per_sample = np.empty((4, n_samples))
+        double[::1] partial = np.empty(n_threads * 2 * n_features if n_threads > 1 else 1)
+        L1Work wk
+        const index_t *ind_ptr = NULL
+        const index_t *ptr_ptr = NULL
+        const data_t *rdata_ptr = NULL
+        const index_t *rind_ptr = NULL
+        const index_t *rptr_ptr = NULL
+        bint has_rows = rdata.shape[0] > 0
+        uint64_t rng = seed
+        int n_iter = 0
+        bint converged = True
+    if n_kept == 0 or nf == 0:
+        return 0, True
+    wk.wpd = &wpd[0]
+    wk.grad = &grad[0]
+    wk.hdiag = &hdiag[0]
+    wk.index = &index[0]
+    wk.margin = &per_sample[0, 0]
+    wk.xtd = &per_sample[1, 0]
+    wk.g = &per_sample[2, 0]
+    wk.h = &per_sample[3, 0]
+    wk.n_threads = n_threads
+    wk.reporting = on_iteration is not None
+    wk.partial = &partial[0]
+    if indptr.shape[0] > 0:
+        ind_ptr = &indices[0]
+        ptr_ptr = &indptr[0]
+    if has_rows:
+        rdata_ptr = &rdata[0]
+        if rindptr.shape[0] > 0:
+            rind_ptr = &rindices[0]
+            rptr_ptr = &rindptr[0]
+    with nogil:
+        _l1_newglmnet(&data[0], ind_ptr, ptr_ptr, rdata_ptr, rind_ptr, rptr_ptr,
+                      has_rows, n_samples, n_features, bias, free_bias,
+                      &y[0], &cost[0], n_kept, eps, max_iter, &rng, &w[0], &wk,
+                      &n_iter, &converged, <PyObject *> on_iteration)
+    if on_iteration is not None and on_iteration.error is not None:
+        raise on_iteration.error
+    return n_iter, converged
+
+
+class _Reporter:
+    """``on_iteration(n_iter, w)`` made safe to call from the C loop: an
+    exception stops the loop and is raised once the loop has returned."""
+
+    def __init__(self, on_iteration, w):
+        self.on_iteration, self.w, self.error = on_iteration, w, None
+
+    def __call__(self, n_iter):
+        try:
+            return bool(self.on_iteration(n_iter, self.w))
+        except BaseException as exc:    # re-raised by _l1_fit
+            self.error = exc
+            return True
+
+
+
+# Stored entries of X per thread of the row pass (a pass over fewer is not
+# worth waking a thread for).
+ROW_PASS_GRAIN = 1 << 19
+
+
+def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed,
+                         bint free_bias=False, n_threads=None, on_iteration=None):
+    """L1-regularised binary logistic regression by newGLMNET.
+
+    Minimises ``||w||_1 + sum_i cost_i log(1 + exp(-y_i w.x~_i))`` with
+    ``x~_i = [x_i, bias]`` when ``bias > 0`` (the weight of the constant
+    feature is penalised too), as scikit-learn's
+    ``LogisticRegression(solver='liblinear', penalty='l1')`` does, by
+    liblinear's ``solve_l1r_lr`` (Yuan, Ho & Lin 2012): each outer
+    iteration minimises a quadratic model of the loss plus the L1 norm by
+    coordinate descent over the features (with shrinking), then takes a
+    backtracking line search step on the true objective.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        float32 or float64 values (others are converted to float64).  Read
+        by columns, in place when F-ordered or CSC with int32 / int64
+        indices; C-ordered, CSR or other layouts are copied once into that
+        form (one more X in memory).  A C-ordered or CSR X is then also read
+        in place by rows, for the gradient.  Arithmetic is in float64.
+    y : ndarray of shape (n_samples,)
+        Labels; values > 0 are the positive class (+1), others -1.
+    cost : ndarray of shape (n_samples,)
+        ``C * sample_weight_i * class_weight[y_i]``.  Samples with a cost of
+        at most 1e-300 count as absent (zero cost).
+    bias : float
+        Value of the appended constant feature (scikit-learn's
+        ``intercept_scaling``); ``bias <= 0`` appends none.
+    tol : float
+        liblinear's ``eps``.  With ``n`` samples of positive cost, ``n+`` of
+        them positive and ``n-`` negative, stop at the first outer iteration
+        whose summed violation of the optimality conditions (over the
+        features not shrunk) is at most
+        ``tol * max(min(n+, n-), 1) / n`` times that of the first, or after
+        10 outer iterations in a row in which coordinate descent moved no
+        feature.
+    max_iter : int
+        Cap on the outer (Newton) iterations.
+    seed : int
+        Seed of the random permutations of the features.
+    free_bias : bool, default=False
+        Leave the constant feature's weight out of the L1 norm (an
+        unpenalised intercept, as the other solvers fit it): its coordinate
+        takes plain Newton steps on the model and is never shrunk.
+    n_threads : int or None, default=None
+        Most threads for the pass over the rows that gives each iteration's
+        gradient (None: the OpenMP default); one per ROW_PASS_GRAIN stored
+        entries of X, and per 4 x n_features of them, at most.  Each thread
+        sums a fixed range of rows, so the result does not depend on the
+        timing.  The coordinate descent itself is sequential.
+    on_iteration : callable, default=None
+        ``on_iteration(n_iter, w)`` after every outer iteration, with the
+        current weights (read them, do not keep them); True stops the run
+        there, which counts as converged.
+
+    Returns
+    -------
+    w : ndarray of shape (n_features + (bias > 0),)
+        The weights, with exact zeros; the intercept is ``bias * w[-1]``
+        when ``bias > 0``.
+    n_iter : int
+        Outer iterations run.
+    converged : bool
+        Whether a stopping rule was met or ``on_iteration`` asked to stop
+        (False when ``max_iter`` outer iterations ran without either).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_sigcore._liblinear_l1 import liblinear_l1r_primal
+    >>> X = np.array([[-2.0, 0.1], [-1.0, -0.1], [1.0, 0.1], [2.0, -0.1]])
+    >>> y = np.array([-1.0, -1.0, 1.0, 1.0])
+    >>> w, n_iter, converged = liblinear_l1r_primal(X, y, np.ones(4), 1.0, 1e-8, 100, 0)
+    >>> bool(w[0] > 0), float(w[1]), converged
+    (True, 0.0, True)
+    """
+    y, cost = problem_arrays(X, y, cost)
+    data, indices, indptr, n_features = lanes(X, by_rows=False)
+    rdata, rindices, rindptr = rows_in_place(X, data.dtype, indices.dtype)
+    w = np.zeros(n_features + (bias > 0))
+    kept = cost > 0
+    n_kept = int(np.count_nonzero(kept))
+    n_pos = int(np.count_nonzero(y[kept] > 0))
+    eps = tol * max(min(n_pos, n_kept - n_pos), 1) / max(n_kept, 1)
+    # each thread zeroes and hands back 2 x n_features partial sums per pass
+    n_threads = max(1, min(openmp_effective_n_threads(n_threads),
+                           rdata.shape[0] // ROW_PASS_GRAIN,
+                           rdata.shape[0] // (4 * max(n_features, 1))))
+    n_iter, converged = _l1_fit(data, indices, indptr, rdata, rindices, rindptr,
+                                n_features, bias, free_bias, y, cost, n_kept, eps, max_iter,
+                                seed64(seed), w, n_threads,
+                                None if on_iteration is None else _Reporter(on_iteration, w))
+    return w, n_iter, bool(converged)
