@@ -407,9 +407,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
 
     @staticmethod
     def _targets(y_encoded, n_classes, dtype):
+        """0 / 1 targets (binary) or the class indices, in X's dtype."""
         if n_classes == 2:
-            return (y_encoded == 1).astype(dtype), 1
-        return y_encoded.astype(dtype), n_classes
+            return (y_encoded == 1).astype(dtype)
+        return y_encoded.astype(dtype)
 
     # ---------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -464,8 +465,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             if previous is not None and np.array_equal(previous[0], classes) \
                     and previous[1].shape == (K, p) and not problem.coef_vanishes:
                 alpha = float(self.alpha)
-                theta0 = problem.theta_of(alpha * previous[1],
-                                          alpha * previous[2] if self.fit_intercept else None)
+                # in float64: a float32 coef_ times an α above 3.4e38 would overflow
+                theta0 = problem.theta_of(alpha * np.asarray(previous[1], dtype=np.float64),
+                                          alpha * np.asarray(previous[2], dtype=np.float64)
+                                          if self.fit_intercept else None)
 
             callbacks = FitCallbacks(self, X, y, sample_weight=user_sample_weight,
                                      max_subtasks=self.max_iter)
@@ -504,7 +507,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 f"data contains only one class: {classes[0]!r}."
             )
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
-        target, _ = self._targets(y_encoded, len(classes), X.dtype)
+        target = self._targets(y_encoded, len(classes), X.dtype)
         solver_name = (choose_solver(X, penalty, len(classes)) if self.solver == "auto"
                        else self.solver)
         problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
@@ -609,10 +612,12 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         objective as ``fit``). The steps are taken on the α = 1 problem,
         the coefficients αw with the penalty strength C α² (so that any α in
         (0, inf) gives finite steps), on batches of 32 rows, with the step
-        size 1 / (L √(1 + t / 1000)): t is the number of steps so far and L
-        the largest curvature bound seen so far, (m + 1) / 4 (/ 2 for
-        multinomial) plus the L2 strength 1 / (C α² S), m the (weighted) mean
-        ‖x‖² of the call's rows and S their total weight.
+        size 1 / ((L + λ) √(1 + t / 1000)): t is the number of steps so far,
+        L the largest bound of the loss's curvature seen so far, (m + 1) / 4
+        (/ 2 for multinomial; m alone without an intercept) with m the
+        (weighted) mean ‖x‖² of the call's rows, and λ the L2 strength of the
+        coefficients ((1 - l1_ratio) / (C α² S), S the call's total weight;
+        0 for the intercept).
 
         Parameters
         ----------
@@ -664,16 +669,17 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         encoder = LabelEncoder().fit(classes)
         y_encoded = encoder.transform(y)
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
-        target, _ = self._targets(y_encoded, len(classes), X.dtype)
+        target = self._targets(y_encoded, len(classes), X.dtype)
         problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
                                 l1_share, "sgd")
         theta0 = np.zeros(problem.size)
         if not first:
             alpha = float(self.alpha)
+            # in float64: a float32 coef_ times an α above 3.4e38 would overflow
             coef = (np.zeros((problem.K, problem.p)) if problem.coef_vanishes
-                    else alpha * self._dense_coef())
-            theta0 = problem.theta_of(coef, alpha * self.intercept_ if self.fit_intercept
-                                      else None)
+                    else alpha * np.asarray(self._dense_coef(), dtype=np.float64))
+            intercept = np.asarray(self.intercept_, dtype=np.float64)
+            theta0 = problem.theta_of(coef, alpha * intercept if self.fit_intercept else None)
         # a copy: restore_on_error puts the schedule back if this call fails
         schedule = (SgdSchedule() if first
                     else replace(getattr(self, "_sgd_schedule", SgdSchedule())))

@@ -7,7 +7,8 @@
   (a subclass of scikit-learn's ``InconsistentVersionWarning``) when they
   differ, as scikit-learn does for its own estimators;
 * writes the estimator's internal helper objects (the network's layout, its
-  output head and the optimiser's moment vectors) as plain dicts, so that the
+  output head, the optimiser's moment vectors, partial_fit's step-size
+  schedule) as plain dicts, so that the
   saved state holds nothing but numbers, strings, lists, dicts and NumPy
   arrays (a sparse ``coef_`` after ``sparsify`` too, as its three
   arrays): ``skops.io.get_untrusted_types`` then lists the estimator's own
@@ -32,6 +33,7 @@ from ._heads import (
 )
 from ._network import Layout
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._solvers import SgdSchedule
 
 __all__ = ["PersistenceMixin", "SigCoreVersionWarning"]
 
@@ -44,7 +46,7 @@ HELPER_KEY = "__sklearn_sigcore_helper__"
 # __getstate__ already drops its cache of views).
 _BY_DICT = {cls.__name__: cls for cls in (
     LogLossHead, MultinomialHead, SquaredErrorHead, SigmoidSquaredErrorHead, PoissonHead,
-    SGDOptimizer, AdamOptimizer)}
+    SGDOptimizer, AdamOptimizer, SgdSchedule)}
 # Sparse containers saved as their arrays (skops does not trust scipy's types).
 _SPARSE = ("csr_matrix", "csc_matrix", "csr_array", "csc_array")
 

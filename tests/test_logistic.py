@@ -570,6 +570,31 @@ def test_partial_fit_streams_the_alpha_one_problem():
     assert tiny.score(X, y) == np.mean(y == np.bincount(y).argmax())
 
 
+def test_partial_fit_float32_continues_at_alpha_beyond_float32_range():
+    X, y = data(2)
+    X32 = X.astype(np.float32)
+    model = SigCoreLogisticRegression(alpha=1e39).fit(X32, y)   # α · coef_ > float32 max
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.partial_fit(X32, y)
+        model.partial_fit(X32, y)
+    assert np.all(np.isfinite(model.coef_)) and model.score(X32, y) > 0.8
+
+
+def test_partial_fit_intercept_learns_under_a_strong_penalty():
+    """C α² = 1e-200 pins the coefficients near 0, not the intercept: it
+    streams to the class balance, as fit's does."""
+    X, y = data(2, n=400)
+    y = (X[:, 0] > 0.85).astype(int)            # about 20 % positives
+    fit = SigCoreLogisticRegression(alpha=1e-100).fit(X, y)
+    stream = SigCoreLogisticRegression(alpha=1e-100, random_state=0)
+    for _ in range(20):
+        stream.partial_fit(X, y, classes=[0, 1])
+    log_odds = np.log(y.mean() / (1 - y.mean()))
+    assert_allclose(fit.decision_function(X), log_odds, atol=1e-2)
+    assert_allclose(stream.decision_function(X), log_odds, atol=0.2)   # stuck at 0 once
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_fused_binary_loss_is_the_kernel_bit_for_bit(dtype, weighted):

@@ -9,7 +9,6 @@ from sklearn_sigcore._linear_loss import csr_column_square_sums
 
 
 def _binary(z, y, w, alpha, n_threads=2, with_hess=True):
-    n = z.shape[0]
     loss, grad = np.empty_like(z), np.empty_like(z)
     hess = np.empty_like(z) if with_hess else None
     total = binary_loss_gradient(z, y, w, alpha, loss, grad, hess, n_threads)

@@ -48,8 +48,12 @@ def data():
     return X, targets
 
 
-def _sparsified(est):
+def _sparsified(est, X, y):
     return est.sparsify()
+
+
+def _streamed(est, X, y):
+    return est.partial_fit(X, y)
 
 
 # name: (factory, target, dtype, after fit, how training continues)
@@ -72,6 +76,9 @@ CASES = {
                                "multiclass", np.float32, None, None),
     "logistic-partial_fit": (lambda: SigCoreLogisticRegression(alpha=0.5, random_state=0),
                              "multiclass", np.float64, None, "partial_fit"),
+    "logistic-saved-after-partial_fit": (  # its step-size schedule is in the state
+        lambda: SigCoreLogisticRegression(random_state=0), "binary", np.float32, _streamed,
+        "partial_fit"),
     "mlp-binary-adam": (lambda: SigCoreMLPClassifier((6,), max_iter=30, random_state=0),
                         "binary", np.float64, None, "partial_fit"),
     "mlp-multiclass-sgd": (lambda: SigCoreMLPClassifier(
@@ -109,7 +116,7 @@ def fitted(name, data, pipeline=False):
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X.astype(dtype), targets[target])
     if after is not None:
-        after(est)
+        after(est, X.astype(dtype), targets[target])
     return est
 
 

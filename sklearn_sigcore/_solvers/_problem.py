@@ -189,7 +189,8 @@ class LogisticProblem:
 
     # ------------------------------------------------- sums over the data
     # The only places that read X: a subclass computing them elsewhere (over
-    # the chunks of a dask array) reuses every solver unchanged.
+    # the chunks of a dask array) reuses every solver that scales out
+    # unchanged (row_sums serves the row-sequential SgdSolver only).
     def _loss_gradient(self, V, c, store_hessian):
         """Raw sums (Σ s_i ℓ_i, G (K, p), gb (K,)) at the α = 1 coefficients."""
         return self.loss.loss_gradient(V, c, store_hessian=store_hessian)
@@ -268,20 +269,25 @@ class LogisticProblem:
         return self.smooth(theta)[0] + self.l1_norm(theta)
 
     def prox_l1(self, theta, step):
-        """Soft-thresholding: the proximal map of step · Σ l1_vec |θ|."""
+        """Soft-thresholding: the proximal map of Σ step l1_vec |θ| (``step``
+        a scalar or one per entry)."""
         if not self.has_l1:
             return theta
         return np.sign(theta) * np.maximum(np.abs(theta) - step * self.l1_vec, 0.0)
 
     def lipschitz_bound(self):
         """Upper bound of the smooth part's gradient Lipschitz constant (θ coordinates)."""
+        return self.loss_curvature_bound() + float(self.l2_vec.max(initial=0.0))
+
+    def loss_curvature_bound(self):
+        """Upper bound of the loss part's Hessian eigenvalues (θ coordinates,
+        trace bound: c Σ s_i (‖x_i ⊙ d‖² + 1) / S, c = 1/4 binary, 1/2 else)."""
         d = np.ones(self.p) if self.scale is None else self.scale
         weighted = self._weighted_square_norms(d)
         if self.fit_intercept:
             weighted += self.sw_sum
         curvature = 0.25 if self.K == 1 else 0.5
-        return curvature * weighted * self.inv_s + float(self.l2_vec.max(initial=0.0))
-
+        return curvature * weighted * self.inv_s
 
 def weighted_square_norms(X, d, sample_weight):
     """Σ_i s_i ‖x_i ⊙ d‖² in float64 (s_i = 1 when ``sample_weight`` is None)."""

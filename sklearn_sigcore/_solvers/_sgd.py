@@ -28,7 +28,8 @@ class SgdSchedule:
     steps : int
         Steps taken so far (the schedule's clock).
     lipschitz : float
-        The largest curvature bound of the α = 1 problems seen so far.
+        The largest bound of the loss's curvature (without the penalty) of
+        the α = 1 problems seen so far.
     """
 
     steps: int = 0
@@ -38,13 +39,14 @@ class SgdSchedule:
 class SgdSolver(Solver):
     """One epoch of proximal SGD over the problem's rows, in shuffled batches.
 
-    Each batch of BATCH_ROWS rows steps θ <- prox_l1(θ - η (g / s + l2 θ))
-    (no penalty on the intercept), with g the gradient of its summed loss,
-    s its weight and η = 1 / (L √(1 + t / STEP_DECAY)): L the largest
-    :meth:`LogisticProblem.lipschitz_bound` seen by ``schedule`` (this
-    problem's included), t its steps so far. ``solve`` returns
-    (θ, 1) and leaves the batches' summed losses before their steps in
-    ``running_loss``.
+    Each batch of BATCH_ROWS rows steps θ <- prox_l1(θ - η (g / s + l2 θ)),
+    with g the gradient of its summed loss, s its weight and, per entry,
+    η = 1 / ((L + l2) √(1 + t / STEP_DECAY)): L the largest
+    :meth:`LogisticProblem.loss_curvature_bound` seen by ``schedule`` (this
+    problem's included), l2 the entry's L2 strength (0 for the intercept,
+    whose step a strong penalty on the coefficients must not stall), t the
+    steps so far. ``solve`` returns (θ, 1) and leaves the batches' summed
+    losses before their steps in ``running_loss``.
     """
 
     name = "sgd"
@@ -59,7 +61,8 @@ class SgdSolver(Solver):
 
     def solve(self, problem, theta0):
         schedule = self.schedule
-        schedule.lipschitz = max(schedule.lipschitz, problem.lipschitz_bound(), 1e-12)
+        schedule.lipschitz = max(schedule.lipschitz, problem.loss_curvature_bound(), 1e-12)
+        curvature = schedule.lipschitz + problem.l2_vec
         theta = np.array(theta0, dtype=np.float64)
         n = problem.X.shape[0]
         order = np.random.RandomState(self.options.seed).permutation(n)
@@ -69,7 +72,7 @@ class SgdSolver(Solver):
             if weight <= 0:
                 continue
             self.running_loss += batch_loss
-            eta = 1.0 / (schedule.lipschitz * np.sqrt(1.0 + schedule.steps / STEP_DECAY))
+            eta = 1.0 / (curvature * np.sqrt(1.0 + schedule.steps / STEP_DECAY))
             theta -= eta * (grad / weight + problem.l2_vec * theta)
             theta = problem.prox_l1(theta, eta)
             schedule.steps += 1
