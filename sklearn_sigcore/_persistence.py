@@ -8,12 +8,12 @@
   differ, as scikit-learn does for its own estimators;
 * writes the estimator's internal helper objects (the network's layout, its
   output head, the optimiser's moment vectors, partial_fit's step-size
-  schedule) as plain dicts, so that the
-  saved state holds nothing but numbers, strings, lists, dicts and NumPy
-  arrays (a sparse ``coef_`` after ``sparsify`` too, as its three
-  arrays): ``skops.io.get_untrusted_types`` then lists the estimator's own
-  class and nothing else, and a ``skops.io.load`` trusted with that list
-  cannot build any other object of this package.
+  schedule) as plain dicts, so that the saved state holds nothing but
+  numbers, strings, lists, dicts and NumPy arrays (a sparse ``coef_`` after
+  ``sparsify`` too, as its three arrays): ``skops.io.get_untrusted_types``
+  then lists the estimator's own class and nothing else, and a
+  ``skops.io.load`` trusted with that list cannot build any other object of
+  this package.
 
 It cooperates with ``sklearn.base.BaseEstimator.__getstate__`` /
 ``__setstate__`` through ``super()``; put it left of ``BaseEstimator``.

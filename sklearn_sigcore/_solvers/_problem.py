@@ -289,6 +289,7 @@ class LogisticProblem:
         curvature = 0.25 if self.K == 1 else 0.5
         return curvature * weighted * self.inv_s
 
+
 def weighted_square_norms(X, d, sample_weight):
     """Σ_i s_i ‖x_i ⊙ d‖² in float64 (s_i = 1 when ``sample_weight`` is None)."""
     if sp.issparse(X):
