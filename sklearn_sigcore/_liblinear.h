@@ -25,26 +25,6 @@
 #define LL_RESTRICT restrict
 #endif
 
-/*
- * Prefetch the cache lines of [p, p + nbytes).  A macro, not a function:
- * GCC deems a function that only prefetches free of side effects and
- * deletes the calls it does not inline early.
- */
-#if defined(__GNUC__) || defined(__clang__)
-#define LL_PREFETCH_LINE(p) __builtin_prefetch(p)
-#else
-#define LL_PREFETCH_LINE(p) ((void)(p))
-#endif
-#define ll_prefetch_range(p, nbytes)                                           \
-    do {                                                                       \
-        const char *ll_p_ = (const char *)(p);                                 \
-        ptrdiff_t ll_n_ = (ptrdiff_t)(nbytes), ll_o_;                          \
-        for (ll_o_ = 0; ll_o_ < ll_n_; ll_o_ += 64)                            \
-            LL_PREFETCH_LINE(ll_p_ + ll_o_);                                   \
-        if (ll_n_ > 0)                                                         \
-            LL_PREFETCH_LINE(ll_p_ + ll_n_ - 1);                               \
-    } while (0)
-
 #define LL_DENSE_KERNELS(SUFFIX, T)                                            \
 SC_DISPATCH static double ll_dot_##SUFFIX(const T *LL_RESTRICT x,              \
                                           const double *LL_RESTRICT v,         \

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn_sigcore._liblinear_data import lanes, problem_arrays, seed64
 
 from sklearn_sigcore._liblinear_lanes cimport (
-    data_t, index_t, ll_prefetch_range, _shuffle, _lane, _lane_dot, _lane_axpy,
+    data_t, index_t, sc_prefetch_range, _shuffle, _lane, _lane_dot, _lane_axpy,
     _lane_sqnorm,
 )
 
@@ -92,16 +92,16 @@ cdef void _dual_cd(
         for s in range(n_active):
             if s + PREFETCH_STATE < n_active:
                 k = order[s + PREFETCH_STATE]
-                ll_prefetch_range(record + SAMPLE_RECORD * k,
+                sc_prefetch_range(record + SAMPLE_RECORD * k,
                                   SAMPLE_RECORD * sizeof(double))
                 if indptr != NULL:
-                    ll_prefetch_range(indptr + k, 2 * sizeof(index_t))
+                    sc_prefetch_range(indptr + k, 2 * sizeof(index_t))
             if s + PREFETCH_ROW < n_active:
                 nnz = _lane(data, indices, indptr, n_features, order[s + PREFETCH_ROW],
                             &val, &idx)
-                ll_prefetch_range(val, nnz * sizeof(data_t))
+                sc_prefetch_range(val, nnz * sizeof(data_t))
                 if idx != NULL:
-                    ll_prefetch_range(idx, nnz * sizeof(index_t))
+                    sc_prefetch_range(idx, nnz * sizeof(index_t))
 
             i = order[s]
             rec = record + SAMPLE_RECORD * i

@@ -7,7 +7,7 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 
 
 cdef extern from "_liblinear.h":
-    void ll_prefetch_range(const void *p, Py_ssize_t nbytes) noexcept nogil
+    void sc_prefetch_range(const void *p, Py_ssize_t nbytes) noexcept nogil
     double ll_dot_f64(const double *x, const double *v, Py_ssize_t n) noexcept nogil
     double ll_dot_f32(const float *x, const double *v, Py_ssize_t n) noexcept nogil
     double ll_dot3_f64(const double *x, const double *a, const double *b,

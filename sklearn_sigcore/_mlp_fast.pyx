@@ -19,11 +19,6 @@ cdef extern from *:
     #else
     #define MLP_DISPATCH
     #endif
-    #if defined(__GNUC__) || defined(__clang__)
-    #define MLP_PREFETCH(p) __builtin_prefetch(p)
-    #else
-    #define MLP_PREFETCH(p) ((void)(p))
-    #endif
     #if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
     #define MLP_RESTRICT __restrict
     #else
@@ -304,7 +299,7 @@ cdef extern from *:
                                        Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
     void mlp_sigmoid_backward_cols_f32(const float *h, float *d, const float *g,
                                        Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
-    void MLP_PREFETCH(const void *p) noexcept nogil
+    void sc_prefetch_range(const void *p, Py_ssize_t nbytes) noexcept nogil
 
 
 from libc.math cimport INFINITY, exp
@@ -605,8 +600,7 @@ def gather_rows(const floating_t[:, ::1] X, const Py_ssize_t[::1] idx,
     for 200 rows of 100 values from a 20 MB X).  Rows longer than
     GATHER_BYTES are copied plainly: the hardware streams them.
     """
-    cdef Py_ssize_t k, j, n = idx.shape[0], p = X.shape[1], ahead, row
-    cdef Py_ssize_t step = 64 // sizeof(floating_t)
+    cdef Py_ssize_t k, n = idx.shape[0], p = X.shape[1]
     cdef Py_ssize_t lead = min(<Py_ssize_t> GATHER_AHEAD,
                                GATHER_BYTES // max(p * <Py_ssize_t> sizeof(floating_t), 1))
     if out.shape[0] != n or out.shape[1] != p:
@@ -617,12 +611,8 @@ def gather_rows(const floating_t[:, ::1] X, const Py_ssize_t[::1] idx,
     with nogil:
         for k in range(n):
             if 0 < lead and k + lead < n:
-                ahead = idx[k + lead]
-                for j in range((p + step - 1) // step):
-                    MLP_PREFETCH(&X[ahead, j * step])
-                MLP_PREFETCH(&X[ahead, p - 1])     # the row may straddle one more line
-            row = idx[k]
-            memcpy(&out[k, 0], &X[row, 0], p * sizeof(floating_t))
+                sc_prefetch_range(&X[idx[k + lead], 0], p * sizeof(floating_t))
+            memcpy(&out[k, 0], &X[idx[k], 0], p * sizeof(floating_t))
 
 
 def sigmoid_saturation(const floating_t[::1] h):

@@ -43,6 +43,27 @@
 #define SC_IVDEP
 #endif
 
+/*
+ * Prefetch the cache lines of [p, p + nbytes) (the data a loop will read a
+ * few steps ahead, where the hardware cannot guess the address).  Macros,
+ * not functions: GCC deems a function that only prefetches free of side
+ * effects and deletes the calls it does not inline early.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define SC_PREFETCH_LINE(p) __builtin_prefetch(p)
+#else
+#define SC_PREFETCH_LINE(p) ((void)(p))
+#endif
+#define sc_prefetch_range(p, nbytes)                                           \
+    do {                                                                       \
+        const char *sc_p_ = (const char *)(p);                                 \
+        ptrdiff_t sc_n_ = (ptrdiff_t)(nbytes), sc_o_;                          \
+        for (sc_o_ = 0; sc_o_ < sc_n_; sc_o_ += 64)                            \
+            SC_PREFETCH_LINE(sc_p_ + sc_o_);                                   \
+        if (sc_n_ > 0)                                                         \
+            SC_PREFETCH_LINE(sc_p_ + sc_n_ - 1);                               \
+    } while (0)
+
 #define SC_LN2_HI 0x1.62e42feep-1          /* 33 bits: n * LN2_HI is exact for |n| < 2**20 */
 #define SC_LN2_LO 0x1.a39ef35793c76p-33
 #define SC_LOG2E 0x1.71547652b82fep0
