@@ -25,21 +25,30 @@
 #define LL_RESTRICT restrict
 #endif
 
+/* return sum_{i < n} TERM(i), kept in LL_ACC partial sums (the tail apart) */
+#define LL_SUM(TERM)                                                           \
+    do {                                                                       \
+        double acc[LL_ACC] = {0.0}, s = 0.0;                                   \
+        ptrdiff_t i = 0, k;                                                    \
+        for (; i + LL_ACC <= n; i += LL_ACC)                                   \
+            for (k = 0; k < LL_ACC; k++)                                       \
+                acc[k] += TERM(i + k);                                         \
+        for (; i < n; i++)                                                     \
+            s += TERM(i);                                                      \
+        for (k = 0; k < LL_ACC; k++)                                           \
+            s += acc[k];                                                       \
+        return s;                                                              \
+    } while (0)
+#define LL_DOT_TERM(i) ((double)x[i] * v[i])
+#define LL_DOT3_TERM(i) ((double)x[i] * a[i] * b[i])
+#define LL_SQNORM_TERM(i) ((double)x[i] * (double)x[i])
+
 #define LL_DENSE_KERNELS(SUFFIX, T)                                            \
 SC_DISPATCH static double ll_dot_##SUFFIX(const T *LL_RESTRICT x,              \
                                           const double *LL_RESTRICT v,         \
                                           ptrdiff_t n)                         \
 {                                                                              \
-    double acc[LL_ACC] = {0.0}, s = 0.0;                                       \
-    ptrdiff_t i = 0, k;                                                        \
-    for (; i + LL_ACC <= n; i += LL_ACC)                                       \
-        for (k = 0; k < LL_ACC; k++)                                           \
-            acc[k] += (double)x[i + k] * v[i + k];                             \
-    for (; i < n; i++)                                                         \
-        s += (double)x[i] * v[i];                                              \
-    for (k = 0; k < LL_ACC; k++)                                               \
-        s += acc[k];                                                           \
-    return s;                                                                  \
+    LL_SUM(LL_DOT_TERM);                                                       \
 }                                                                              \
 /* sum_i x_i a_i b_i */                                                        \
 SC_DISPATCH static double ll_dot3_##SUFFIX(const T *LL_RESTRICT x,             \
@@ -47,16 +56,7 @@ SC_DISPATCH static double ll_dot3_##SUFFIX(const T *LL_RESTRICT x,             \
                                            const double *LL_RESTRICT b,        \
                                            ptrdiff_t n)                        \
 {                                                                              \
-    double acc[LL_ACC] = {0.0}, s = 0.0;                                       \
-    ptrdiff_t i = 0, k;                                                        \
-    for (; i + LL_ACC <= n; i += LL_ACC)                                       \
-        for (k = 0; k < LL_ACC; k++)                                           \
-            acc[k] += (double)x[i + k] * a[i + k] * b[i + k];                  \
-    for (; i < n; i++)                                                         \
-        s += (double)x[i] * a[i] * b[i];                                       \
-    for (k = 0; k < LL_ACC; k++)                                               \
-        s += acc[k];                                                           \
-    return s;                                                                  \
+    LL_SUM(LL_DOT3_TERM);                                                      \
 }                                                                              \
 /* *gx = sum_i x_i g_i and *hx = sum_i x_i^2 h_i in one pass over x */         \
 SC_DISPATCH static void ll_grad_hess_##SUFFIX(const T *LL_RESTRICT x,          \
@@ -125,16 +125,7 @@ SC_DISPATCH static void ll_axpy_##SUFFIX(double a, const T *LL_RESTRICT x,     \
 SC_DISPATCH static double ll_sqnorm_##SUFFIX(const T *LL_RESTRICT x,           \
                                              ptrdiff_t n)                      \
 {                                                                              \
-    double acc[LL_ACC] = {0.0}, s = 0.0;                                       \
-    ptrdiff_t i = 0, k;                                                        \
-    for (; i + LL_ACC <= n; i += LL_ACC)                                       \
-        for (k = 0; k < LL_ACC; k++)                                           \
-            acc[k] += (double)x[i + k] * (double)x[i + k];                     \
-    for (; i < n; i++)                                                         \
-        s += (double)x[i] * (double)x[i];                                      \
-    for (k = 0; k < LL_ACC; k++)                                               \
-        s += acc[k];                                                           \
-    return s;                                                                  \
+    LL_SUM(LL_SQNORM_TERM);                                                    \
 }
 
 /* gx += gi x, hx += hi x^2: one row's share of the gradient and Hessian diagonal */
