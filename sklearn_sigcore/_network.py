@@ -342,15 +342,15 @@ class Network:
         """deltas[j] <- d L / d z_j from d L / d h_j; intercept_grads[j] <- its column sums."""
         d = deltas[j]
         sums = self.intercept_grads[j]
+        if self.learned != "unit":      # the activation's pass sums the columns too
+            self.backward_act(acts[j], d, self.alphas[j], buf["scratch"][j], sums)
+            return
         if self.unit_kernels is not None:
             self.unit_kernels[1](acts[j], d, self._unit_gains[j])
-            np.dot(buf["ones"], d, out=sums)
-        elif self.learned == "unit":
+        else:
             self.backward_act(acts[j], d, 1.0, buf["scratch"][j])
             d *= self._unit_gains[j]
-            np.dot(buf["ones"], d, out=sums)
-        else:
-            self.backward_act(acts[j], d, self.alphas[j], buf["scratch"][j], sums)
+        np.dot(buf["ones"], d, out=sums)
 
     def _gain_grad(self, i, col=None):
         """d L / d theta_i from hidden layer i's weight and intercept gradients.
