@@ -382,7 +382,8 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         recorder = EpochRecorder(len(net.coefs), net.saturation)
         sample_idx = np.arange(n, dtype=np.intp)     # gather_rows' index type
         sparse_X = sp.issparse(X_tr)
-        c_rows = not sparse_X and X_tr.flags.c_contiguous
+        # gather_rows reads aligned C-ordered rows (a dask chunk may be unaligned)
+        c_rows = not sparse_X and X_tr.flags.c_contiguous and X_tr.flags.aligned
         weight_cache = {}
         l2 = self.l2
         state.n_iter = 0

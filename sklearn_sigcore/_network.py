@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._activations import ACTIVATIONS, UNIT_GAIN_KERNELS
-from ._mlp_fast import axpy, exp_gains
+from ._mlp_fast import axpy, bias_add, exp_gains
 
 __all__ = ["Layout", "Network", "glorot_init", "input_rms", "auto_init", "layer_gain",
            "AUTO_GAIN", "AUTO_TARGET_STD"]
@@ -248,7 +248,7 @@ class Network:
             else:
                 np.matmul(prev, self.coefs[i], out=z)
             if i == n_layers - 1:
-                z += self.intercepts[i]
+                bias_add(z, self.intercepts[i])
             elif self.unit_kernels is not None:
                 self.unit_kernels[0](z, self.intercepts[i], self._gains[i],
                                      self._gain_splits[i])

@@ -574,15 +574,72 @@ def test_gather_rows_is_fancy_indexing(n_features, dtype):
         gather_rows(X, idx, np.empty((len(idx), n_features + 1), dtype=dtype))
 
 
-def test_fortran_ordered_input_trains_the_same_network(digits_split):
-    # C-ordered X takes the prefetching row copy, any other layout np.take.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_add_is_numpys_broadcast_add(dtype):
+    from sklearn_sigcore._mlp_fast import bias_add
+
+    rng = np.random.default_rng(0)
+    for shape in [(200, 10), (7, 1), (0, 3), (3, 0)]:
+        z = rng.standard_normal(shape).astype(dtype)
+        b = rng.standard_normal(shape[1]).astype(dtype)
+        expected = z + b
+        bias_add(z, b)
+        assert_array_equal(z, expected)
+
+
+def test_step_kernels_check_their_arrays():
+    # The per-batch kernels read raw buffers: anything they cannot read as
+    # such is refused with a clear error instead of being misread.
+    from sklearn_sigcore._mlp_fast import adam_block, adam_step, bias_add, sigmoid_backward
+
+    z = np.zeros((4, 3))
+    b = np.zeros(3)
+    with pytest.raises(TypeError, match="b must be float64 as the other arrays, got float32"):
+        bias_add(z, b.astype(np.float32))
+    with pytest.raises(TypeError, match="float32 or float64, got int64"):
+        bias_add(z.astype(np.int64), b)
+    with pytest.raises(TypeError, match="numpy array, got list"):
+        bias_add(z, [0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="C-contiguous"):
+        bias_add(np.zeros((3, 4)).T, np.zeros(4).astype(np.float64)[:3])
+    with pytest.raises(ValueError, match="2-dimensional"):
+        bias_add(z.ravel(), b)
+    with pytest.raises(ValueError, match="one entry per column"):
+        bias_add(z, np.zeros(4))
+    frozen = z.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        bias_add(frozen, b)
+    with pytest.raises(ValueError, match="differ in shape"):
+        sigmoid_backward(z, np.zeros((4, 2)), 1.0)
+    p, g, m, v = (np.zeros(6) for _ in range(4))
+    with pytest.raises(ValueError, match="differ in length"):
+        adam_step(p, g, m, np.zeros(5), 1e-3, 0.9, 0.999, 1e-8)
+    with pytest.raises(ValueError, match="no rows of 4"):
+        adam_block(p, g, m, v, 4, 1e-3, 0.9, 0.999, 1e-8, 0.0, np.zeros(4))
+    assert_array_equal(p, 0)      # nothing was written
+
+
+def _unaligned(X):
+    buf = np.empty(X.nbytes + 1, dtype=np.uint8)
+    out = np.ndarray(X.shape, dtype=X.dtype, buffer=buf[1:])
+    out[...] = X
+    return out
+
+
+@pytest.mark.parametrize("layout", [np.asfortranarray, _unaligned])
+def test_other_memory_layouts_train_the_same_network(digits_split, layout):
+    # Aligned C-ordered X takes the prefetching row copy, any other layout
+    # (F order; unaligned, as a dask chunk may be) np.take.
     X_train, _, y_train, _ = digits_split
     assert X_train.flags.c_contiguous
+    X_other = layout(X_train)
+    assert not (X_other.flags.c_contiguous and X_other.flags.aligned)
     kw = dict(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         c = SigCoreMLPClassifier(**kw).fit(np.ascontiguousarray(X_train), y_train)
-        f = SigCoreMLPClassifier(**kw).fit(np.asfortranarray(X_train), y_train)
+        f = SigCoreMLPClassifier(**kw).fit(X_other, y_train)
     for a, b in zip(c.coefs_, f.coefs_):
         assert_array_equal(a, b)
 
