@@ -368,15 +368,34 @@ cdef int _same_length(Py_ssize_t n, object b, object c, object d, str names) exc
     return 0
 
 
-cdef Py_ssize_t _block_rows(Py_ssize_t n, Py_ssize_t cols, object sq, object col) except -1:
-    """Rows of a block of n parameters in rows of `cols`, the column buffers checked."""
+cdef struct Block:
+    void *params
+    void *grad
+    void *sq
+    void *col
+    Py_ssize_t rows
+
+
+cdef int _block(Block *block, int t, object params, object grad, object state,
+                Py_ssize_t cols, object sq, object col, str names) except -1:
+    """Check the arrays of a block step and fill `block` (rows 0: nothing to do)."""
+    block.params = _data(params, t, 1, True, "params")
+    block.grad = _data(grad, t, 1, False, "grad")
+    block.sq = _data(sq, t, 1, True, "sq")
+    block.col = NULL if col is None else _data(col, t, 1, True, "col")
+    cdef Py_ssize_t n = _dim(params, 0)
+    _same_length(n, grad, state, None, names)
+    block.rows = 0
+    if n == 0:
+        return 0
     if cols <= 0 or n % cols:
         raise ValueError(f"a block of {n} parameters has no rows of {cols}")
     if _dim(sq, 0) < cols:
         raise ValueError(f"the column buffers hold {_dim(sq, 0)} values, need {cols}")
     if col is not None and _dim(col, 0) < cols:
         raise ValueError(f"col holds {_dim(col, 0)} values, need {cols}")
-    return n // cols
+    block.rows = n // cols
+    return 0
 
 
 cdef double _sum(const floating_t *x, Py_ssize_t n) noexcept nogil:
@@ -421,30 +440,27 @@ def adam_block(params, grad, m, v, Py_ssize_t cols, double lr, double beta_1,
     grad without the L2 term) to col[:cols].  `sq` is scratch (>= cols values).
     """
     cdef int t = _float_type(params, "params")
-    cdef void *p = _data(params, t, 1, True, "params")
-    cdef void *g = _data(grad, t, 1, False, "grad")
     cdef void *mp = _data(m, t, 1, True, "m")
     cdef void *vp = _data(v, t, 1, True, "v")
-    cdef void *s = _data(sq, t, 1, True, "sq")
-    cdef void *c = NULL if col is None else _data(col, t, 1, True, "col")
-    cdef Py_ssize_t n = _dim(params, 0), rows
+    cdef Block b
     cdef double total
-    _same_length(n, grad, m, v, "params, grad, m and v")
-    if n == 0:
+    _block(&b, t, params, grad, m, cols, sq, col, "params, grad and m")
+    _same_length(_dim(params, 0), v, None, None, "params and v")
+    if b.rows == 0:
         return 0.0
-    rows = _block_rows(n, cols, sq, col)
     with nogil:
         if t == cnp.NPY_FLOAT64:
-            memset(s, 0, cols * sizeof(double))
-            mlp_adam_block_f64(<double *>p, <double *>g, <double *>mp, <double *>vp, rows,
-                               cols, lr, beta_1, beta_2, eps, l2c, <double *>s, <double *>c)
-            total = _sum(<double *>s, cols)
+            memset(b.sq, 0, cols * sizeof(double))
+            mlp_adam_block_f64(<double *>b.params, <double *>b.grad, <double *>mp,
+                               <double *>vp, b.rows, cols, lr, beta_1, beta_2, eps, l2c,
+                               <double *>b.sq, <double *>b.col)
+            total = _sum(<double *>b.sq, cols)
         else:
-            memset(s, 0, cols * sizeof(float))
-            mlp_adam_block_f32(<float *>p, <float *>g, <float *>mp, <float *>vp, rows, cols,
-                               <float>lr, <float>beta_1, <float>beta_2, <float>eps,
-                               <float>l2c, <float *>s, <float *>c)
-            total = _sum(<float *>s, cols)
+            memset(b.sq, 0, cols * sizeof(float))
+            mlp_adam_block_f32(<float *>b.params, <float *>b.grad, <float *>mp, <float *>vp,
+                               b.rows, cols, <float>lr, <float>beta_1, <float>beta_2,
+                               <float>eps, <float>l2c, <float *>b.sq, <float *>b.col)
+            total = _sum(<float *>b.sq, cols)
     return total
 
 
@@ -486,30 +502,25 @@ def sgd_block(params, grad, velocity, Py_ssize_t cols, double learning_rate,
               double momentum, bint nesterov, double l2c, sq, col=None):
     """sgd_step on a block of rows of `cols` parameters, fused with the sums of adam_block."""
     cdef int t = _float_type(params, "params")
-    cdef void *p = _data(params, t, 1, True, "params")
-    cdef void *g = _data(grad, t, 1, False, "grad")
     cdef void *u = _data(velocity, t, 1, True, "velocity")
-    cdef void *s = _data(sq, t, 1, True, "sq")
-    cdef void *c = NULL if col is None else _data(col, t, 1, True, "col")
-    cdef Py_ssize_t n = _dim(params, 0), rows
+    cdef Block b
     cdef double total
-    _same_length(n, grad, velocity, None, "params, grad and velocity")
-    if n == 0:
+    _block(&b, t, params, grad, velocity, cols, sq, col, "params, grad and velocity")
+    if b.rows == 0:
         return 0.0
-    rows = _block_rows(n, cols, sq, col)
     with nogil:
         if t == cnp.NPY_FLOAT64:
-            memset(s, 0, cols * sizeof(double))
-            mlp_sgd_block_f64(<double *>p, <double *>g, <double *>u, rows, cols,
-                              learning_rate, momentum, nesterov, l2c, <double *>s,
-                              <double *>c)
-            total = _sum(<double *>s, cols)
+            memset(b.sq, 0, cols * sizeof(double))
+            mlp_sgd_block_f64(<double *>b.params, <double *>b.grad, <double *>u, b.rows, cols,
+                              learning_rate, momentum, nesterov, l2c, <double *>b.sq,
+                              <double *>b.col)
+            total = _sum(<double *>b.sq, cols)
         else:
-            memset(s, 0, cols * sizeof(float))
-            mlp_sgd_block_f32(<float *>p, <float *>g, <float *>u, rows, cols,
+            memset(b.sq, 0, cols * sizeof(float))
+            mlp_sgd_block_f32(<float *>b.params, <float *>b.grad, <float *>u, b.rows, cols,
                               <float>learning_rate, <float>momentum, nesterov, <float>l2c,
-                              <float *>s, <float *>c)
-            total = _sum(<float *>s, cols)
+                              <float *>b.sq, <float *>b.col)
+            total = _sum(<float *>b.sq, cols)
     return total
 
 
