@@ -7,7 +7,8 @@ version has it) ``SigCoreMLPRegressor``. From then on ``skl2onnx.to_onnx``
 converts them, alone or inside pipelines, like scikit-learn's own models.
 
 The graphs use standard ONNX operators only (MatMul, Add, Sigmoid, Softmax,
-Tanh, Relu, LeakyRelu, Elu, Exp, ArgMax, Gather, Greater, Cast). Each gain alpha
+Tanh, Relu, LeakyRelu, Elu, Exp, ArgMax, Gather, Greater, Cast; a float64
+graph builds 'elu' and 'leaky_relu' from Exp, Min, Less, Where, Mul, Max). Each gain alpha
 (scalar, per layer or per unit) is folded into the weights and intercepts of
 its layer in float64 before they are stored, f(alpha (W h + b)) =
 f((alpha W) h + alpha b), so a gain costs nothing at inference and extreme
@@ -89,6 +90,7 @@ if importlib.util.find_spec("onnxruntime") is None:
     raise ImportError(f"sklearn_sigcore.onnx needs onnxruntime to run the graphs: {_INSTALL}")
 
 import sklearn_sigcore
+from sklearn_sigcore._activations import LEAKY_SLOPE
 
 __all__ = [
     "calculate_classifier_output_shapes",
@@ -100,13 +102,15 @@ __all__ = [
 
 # Hidden-layer activation -> (ONNX operator, attributes); None: no operator.
 # The slope of 'leaky_relu' and the scale of 'elu' are the estimators'
-# (documented in SigCoreMLPClassifier's `activation`).
+# (documented in SigCoreMLPClassifier's `activation`).  A double graph builds
+# these two from primitives (_activation): onnxruntime has no double Elu, and
+# LeakyRelu's slope is a float attribute (0.01 rounded to float32).
 _ACTIVATION_OPS = {
     "sigmoid": ("Sigmoid", {}),
     "logistic": ("Sigmoid", {}),
     "tanh": ("Tanh", {}),
     "relu": ("Relu", {}),
-    "leaky_relu": ("LeakyRelu", {"alpha": 0.01}),
+    "leaky_relu": ("LeakyRelu", {"alpha": LEAKY_SLOPE}),
     "elu": ("Elu", {"alpha": 1.0}),
     "identity": None,
 }
@@ -168,6 +172,23 @@ def _node(scope, container, op_type, inputs, output=None, **attrs):
     container.add_node(op_type, inputs, output, name=scope.get_unique_operator_name(op_type),
                        **attrs)
     return output
+
+
+def _activation(scope, container, activation, h, proto):
+    """The hidden activation of h; its name."""
+    op, attrs = _ACTIVATION_OPS[activation]
+    if proto != TensorProto.DOUBLE or activation not in ("leaky_relu", "elu"):
+        return _node(scope, container, op, h, **attrs)
+    if activation == "leaky_relu":     # max(u, 0.01 u), as the estimators compute it
+        slope = _constant(scope, container, "slope", np.array([LEAKY_SLOPE]), proto)
+        return _node(scope, container, "Max", [h, _node(scope, container, "Mul", [h, slope])])
+    # elu: exp(u) - 1 where u < 0 (exp of min(u, 0): no overflow), else u
+    zero = _constant(scope, container, "zero", np.zeros(1), proto)
+    one = _constant(scope, container, "one", np.ones(1), proto)
+    exp = _node(scope, container, "Exp", _node(scope, container, "Min", [h, zero]))
+    negative = _node(scope, container, "Less", [h, zero])
+    return _node(scope, container, "Where",
+                 [negative, _node(scope, container, "Sub", [exp, one]), h])
 
 
 def _labels(scope, model):
@@ -331,7 +352,7 @@ def _network_scores(scope, operator, container, model, proto, binary_pair=False)
             intercept = np.concatenate([-intercept, intercept])
         h = _affine(scope, container, h, weights, intercept, proto)
         if i < n_layers - 1 and act is not None:
-            h = _node(scope, container, act[0], h, **act[1])
+            h = _activation(scope, container, activation, h, proto)
     return h
 
 

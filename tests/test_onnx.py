@@ -186,6 +186,16 @@ def test_float32_parameters_and_float64_input():
     check_classifier(logistic, X64, tol=1e-12)
 
 
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_float64_graph_of_every_activation(activation):
+    # A float64 input computes in float64 with the estimators' formulas
+    # (onnxruntime has no double Elu; LeakyRelu's slope attribute is a float).
+    X, y = data("multiclass")
+    X64 = X.astype(np.float64) * 3     # both signs well away from 0
+    model = mlp(activation=activation, alpha=[1.5, 0.7]).fit(X64, y)
+    check_classifier(model, X64, tol=1e-12)
+
+
 def test_int64_input_is_cast():
     X, y = data("binary")
     Xi = np.round(X * 4).astype(np.int64)
