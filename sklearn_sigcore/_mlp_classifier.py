@@ -123,7 +123,11 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when the
-        validation accuracy stops improving (stochastic solvers).
+        validation accuracy stops improving (stochastic solvers).  The split
+        is scikit-learn's: stratified for binary targets only (its
+        MLPClassifier stratifies when the network has one output, so not
+        for multiclass targets either, whatever its docstring says), so the
+        same ``random_state`` holds out the same rows.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
@@ -391,8 +395,9 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
         return y, lb
 
     def _stratify(self, y, targets):
+        # as scikit-learn's MLPClassifier: stratified when there is one output
         lb = targets.attributes["_label_binarizer"]
-        return y if lb.y_type_ in ("binary", "multiclass") else None
+        return y if lb.y_type_ == "binary" else None
 
     def _validation_score(self, net, X, y, sample_weight, targets):
         """Accuracy on the early-stopping validation set."""

@@ -172,6 +172,25 @@ def test_alpha_one_reproduces_sklearn_logistic_mlp(digits_split, solver, shuffle
     assert ours.n_iter_ == theirs.n_iter_
 
 
+@pytest.mark.parametrize("n_classes", [2, 10])
+def test_alpha_one_early_stopping_holds_out_sklearns_rows(digits_split, n_classes):
+    # scikit-learn stratifies the validation split for binary targets only
+    X_train, _, y_train, _ = digits_split
+    if n_classes == 2:
+        y_train = y_train % 2
+    kw = dict(hidden_layer_sizes=(20,), max_iter=30, random_state=0, early_stopping=True,
+              learning_rate_init=0.01)
+    ours = SigCoreMLPClassifier(alpha=1.0, **kw)
+    theirs = MLPClassifier(activation="logistic", **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X_train, y_train)
+        theirs.fit(X_train, y_train)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-8)
+
+
 @pytest.mark.parametrize("dataset", ["digits", "breast_cancer"])
 def test_cv_accuracy_at_least_sklearn(dataset):
     """5-fold CV, standardised, hidden (100,), 300 epochs: >= sklearn - 0.5 points."""
