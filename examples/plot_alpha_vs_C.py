@@ -15,8 +15,10 @@ the breast-cancer data and, given an output path and matplotlib, draws the
 import sys
 
 import numpy as np
+import sklearn
 from sklearn.datasets import load_breast_cancer
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.fixes import parse_version
 
 from sklearn_sigcore import SigCoreLogisticRegression
 
@@ -39,10 +41,15 @@ for alpha in alphas:
           f"vs {plain.n_iter_[0]:>3}")
 
 # %%
-# L1: (alpha, C) against (1, C * alpha)
+# L1: (alpha, C) against (1, C * alpha).  The L1 penalty is l1_ratio=1 from
+# scikit-learn 1.8 on (which deprecated `penalty`), penalty='l1' before.
+if parse_version(sklearn.__version__).release >= (1, 8):
+    L1 = dict(l1_ratio=1.0)
+else:
+    L1 = dict(penalty="l1")
 print("L1 penalty: max |P(alpha, C) - P(1, C alpha)|")
 for alpha in alphas:
-    kw = dict(penalty="l1", solver="fista", tol=1e-10, max_iter=100_000)
+    kw = dict(**L1, solver="fista", tol=1e-10, max_iter=100_000)
     p_scaled = SigCoreLogisticRegression(alpha=alpha, C=C, **kw).fit(X, y).predict_proba(X)
     p_plain = SigCoreLogisticRegression(alpha=1.0, C=C * alpha, **kw).fit(X, y).predict_proba(X)
     print(f"  alpha={alpha:<5} max prob diff {np.max(np.abs(p_scaled - p_plain)):.2e}")

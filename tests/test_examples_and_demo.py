@@ -44,3 +44,5 @@ def test_example_runs(example, tmp_path):
                          cwd=tmp_path, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip()
+    # examples show the installed scikit-learn's current API
+    assert "FutureWarning" not in run.stderr, run.stderr[-2000:]
