@@ -37,6 +37,7 @@ from sklearn_sigcore._logistic_params import (
     L1_RATIO_DEFAULT,
     PENALTY_DEFAULT,
     check_liblinear_data,
+    check_warm_start,
     choose_solver,
     resolve_penalty,
 )
@@ -196,9 +197,11 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``),
         which see every iteration of every solver (liblinear: its end).
     warm_start : bool, default=False
-        Start ``fit`` from the previous solution (when the classes and the
-        number of features match; liblinear's coordinate descent starts from
-        zero, as scikit-learn's).
+        Start ``fit`` from the previous solution. As scikit-learn, a previous
+        solution of another shape (number of classes or of features) raises
+        ValueError, except for liblinear's solvers ('liblinear', and 'auto''s
+        coordinate descent), which scikit-learn starts from zero; with as many
+        classes but other labels the fit starts from zero.
     n_jobs : int or None, default=None
         Accepted for compatibility and unused, as in scikit-learn (a
         FutureWarning when set, from scikit-learn 1.8 on). Threads follow the
@@ -462,6 +465,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 dtype = X.dtype
             K, p = problem.K, self.n_features_in_
             theta0 = np.zeros(problem.size)
+            if previous is not None and ALL_SOLVERS[solver_name].warm_start_shape_error:
+                check_warm_start(previous[1].shape, K, p, self.fit_intercept)
             if previous is not None and np.array_equal(previous[0], classes) \
                     and previous[1].shape == (K, p) and not problem.coef_vanishes:
                 alpha = float(self.alpha)

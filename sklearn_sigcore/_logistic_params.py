@@ -120,6 +120,17 @@ def check_liblinear_data(est, X, classes, penalty):
             "Parameters: penalty='l1', loss='logistic_regression', dual=True")
 
 
+def check_warm_start(coef_shape, n_rows, n_features, fit_intercept):
+    """scikit-learn's error for a warm start from coefficients of another
+    shape (number of classes or features); `n_rows` is 1 for two classes."""
+    width = n_features + int(fit_intercept)
+    if coef_shape != (n_rows, n_features):
+        expected = f"({width},) or (1, {width})" if n_rows == 1 else f"({n_rows}, {width})"
+        raise ValueError(f"Initialization coef is of shape "
+                         f"({coef_shape[0]}, {coef_shape[1] + int(fit_intercept)}), "
+                         f"expected shape {expected}")
+
+
 def choose_solver(X, penalty, n_classes):
     """The solver ``solver='auto'`` takes (a documented rule; the optimum is the same).
 

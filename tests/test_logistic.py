@@ -493,6 +493,33 @@ def test_warm_start_continues(solver):
     assert_allclose(warm.coef_, cold.coef_, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky", "sag", "liblinear"])
+@pytest.mark.parametrize("change", ["classes", "features"])
+def test_warm_start_from_another_shape_errors_as_sklearn(solver, change):
+    # scikit-learn refuses to warm start from coefficients of another shape
+    # (its liblinear, binary only, ignores warm_start); a failed fit leaves
+    # the model as it was
+    X, y = data(2 if solver == "liblinear" else 3)
+    if change == "features":
+        X2, y2 = X[:, :-1], y
+    elif solver == "liblinear":
+        X2, y2 = X, np.where(y == 0, 0, 2)      # as many classes, other labels
+    else:
+        X2, y2 = X[y < 2], y[y < 2]
+    for cls in (LogisticRegression, SigCoreLogisticRegression):
+        model = cls(solver=solver, warm_start=True, max_iter=20)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+            coef = model.coef_.copy()
+            if solver == "liblinear":
+                model.fit(X2, y2)
+                continue
+            with pytest.raises(ValueError, match="Initialization coef is of shape"):
+                model.fit(X2, y2)
+        assert_array_equal(model.coef_, coef)
+
+
 def test_larger_problem_multithreaded_matches_sklearn():
     """A size where the fused pass runs on several threads and BLAS blocks."""
     X, y = make_classification(20_000, 30, n_informative=10, random_state=0)

@@ -58,6 +58,10 @@ class Solver:
         (loss, gradient, Hessian products), so that those sums can run where
         the rows live (a dask fit); the row- or coordinate-sequential solvers
         (sag, saga, liblinear) cannot.
+    warm_start_shape_error : bool
+        Whether a warm start from a previous solution of another shape
+        raises scikit-learn's ValueError; liblinear's solvers do not (as in
+        scikit-learn, whose liblinear ignores ``warm_start``).
     """
 
     name = None
@@ -65,6 +69,7 @@ class Solver:
     multiclass = True
     column_scaled = True
     scales_out = True
+    warm_start_shape_error = True
 
     def __init__(self, options):
         self.options = options

@@ -30,6 +30,7 @@ class LiblinearSolver(Solver):
     multiclass = False
     column_scaled = False
     scales_out = False
+    warm_start_shape_error = False
 
     def solve(self, problem, theta0):
         opts = self.options
@@ -62,6 +63,7 @@ class CoordinateDescentSolver(Solver):
     multiclass = False
     column_scaled = False
     scales_out = False
+    warm_start_shape_error = False
 
     def solve(self, problem, theta0):
         if not problem.l1:      # C α underflowed: only the intercept is fitted
