@@ -22,7 +22,7 @@ print(f"SigCoreLogisticRegression(alpha=2): test accuracy {linear.score(X_test, 
 
 mlp = make_pipeline(StandardScaler(),
                     SigCoreMLPClassifier(hidden_layer_sizes=(32, 32), alpha="auto",
-                                         max_iter=100, random_state=0))
+                                         max_iter=1000, random_state=0))
 mlp.fit(X_train, y_train)
 print(f"SigCoreMLPClassifier(alpha='auto'): test accuracy {mlp.score(X_test, y_test):.3f}")
 print(f"  gains chosen per hidden layer (alphas_): {mlp[-1].alphas_}")
