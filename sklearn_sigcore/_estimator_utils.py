@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.class_weight import compute_class_weight
 
 from . import kernels
@@ -194,3 +195,15 @@ def two_column_proba(z, alpha=1.0, log=False):
     out[:, 1] = f(z, alpha)
     out[:, 0] = f(-z, alpha)
     return out
+
+
+def check_gain(estimator, value, name="alpha"):
+    """``kernels.check_alpha`` for an estimator's gain parameter: a bad value
+    raises scikit-learn's InvalidParameterError (a ValueError and a
+    TypeError), as a parameter outside its constraints does."""
+    try:
+        return kernels.check_alpha(value, name)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"The {name.split('[')[0]!r} parameter of {type(estimator).__name__} is "
+            f"invalid: {exc}") from None

@@ -28,6 +28,7 @@ from sklearn_sigcore._dask import (
     logistic_problem,
 )
 from sklearn_sigcore._estimator_utils import (
+    check_gain,
     class_sample_weights,
     print_progress,
     restore_on_error,
@@ -447,7 +448,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
     def _fit(self, X, y, sample_weight):
         user_sample_weight = sample_weight
         penalty, l1_share = resolve_penalty(self)
-        kernels.check_alpha(self.alpha)
+        check_gain(self, self.alpha)
         warm = self.warm_start and hasattr(self, "coef_")
         previous = (self.classes_, self._dense_coef(), self.intercept_) if warm else None
         with blas_threads(1):
@@ -650,7 +651,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         self._validate_params()
         # partial_fit's proximal SGD handles every penalty, whatever the solver
         penalty, l1_share = resolve_penalty(self, solver_check=False)
-        kernels.check_alpha(self.alpha)
+        check_gain(self, self.alpha)
         first = not hasattr(self, "classes_")  # else continue from fit / partial_fit
         if first:
             if classes is None:

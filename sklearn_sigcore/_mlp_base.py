@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._activations import canonical_activation
 from ._diagnostics import EpochRecorder
 from ._estimator_utils import (
+    check_gain,
     minimize_lbfgs,
     print_progress,
     restore_on_error,
@@ -34,7 +35,6 @@ from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._persistence import PersistenceMixin
 from ._progress import FitCallbacks
 from ._threads import blas_threads
-from .kernels import check_alpha
 
 __all__ = ["BaseSigCoreMLP", "STOCHASTIC_SOLVERS", "MLP_PARAMETER_CONSTRAINTS"]
 
@@ -138,15 +138,15 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         if isinstance(alpha, str):
             return "auto"
         if isinstance(alpha, numbers.Real) and not isinstance(alpha, (bool, np.bool_)):
-            return [check_alpha(alpha, "alpha")] * n_hidden
+            return [check_gain(self, alpha)] * n_hidden
         values = np.asarray(alpha, dtype=object).reshape(-1) if np.ndim(alpha) else None
         if values is None:
-            return [check_alpha(alpha, "alpha")] * n_hidden
+            return [check_gain(self, alpha)] * n_hidden
         if len(values) != n_hidden:
             raise ValueError(f"alpha has {len(values)} values but there are {n_hidden} "
                              "hidden layers: give one gain per hidden layer, a single "
                              "float or 'auto'.")
-        return [check_alpha(a, f"alpha[{i}]") for i, a in enumerate(values)]
+        return [check_gain(self, a, f"alpha[{i}]") for i, a in enumerate(values)]
 
     def _learn_alpha(self):
         """None, 'layer' or 'unit'."""

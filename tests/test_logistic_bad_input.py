@@ -83,6 +83,7 @@ BAD_PARAMS = [
     (dict(alpha=np.nan), "alpha"),
     (dict(alpha=np.inf), "alpha"),
     (dict(alpha="big"), "alpha"),
+    (dict(alpha=True), "alpha"),
     (dict(C=0.0), "C"),
     (dict(C=-1.0), "C"),
     (dict(l1_ratio=1.5), "l1_ratio"),

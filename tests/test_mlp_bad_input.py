@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_sigcore import SigCoreMLPClassifier
 
@@ -105,7 +106,8 @@ def test_wrong_number_of_features():
 
 @pytest.mark.parametrize("alpha", [0.0, -1.0, np.nan, np.inf, "big", True, None])
 def test_bad_alpha(alpha):
-    with pytest.raises((ValueError, TypeError), match="alpha"):
+    # scikit-learn's error for a parameter outside its constraints
+    with pytest.raises(InvalidParameterError, match="alpha"):
         SigCoreMLPClassifier((3,), alpha=alpha).fit(X, y)
 
 
@@ -116,6 +118,7 @@ def test_bad_alpha(alpha):
     ([1.0, np.nan, 2.0], r"alpha\[1\]"),
     ([1.0, np.inf, 2.0], r"alpha\[1\]"),
     ([1.0, "x", 2.0], r"alpha\[1\]"),
+    ([1.0, True, 2.0], r"alpha\[1\]"),
 ])
 def test_bad_per_layer_alpha(alpha, message):
     with pytest.raises((ValueError, TypeError), match=message):
