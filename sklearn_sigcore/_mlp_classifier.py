@@ -389,9 +389,6 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
             elif len(np.setdiff1d(y_classes, self.classes_, assume_unique=True)):
                 raise ValueError("`y` has classes not in `self.classes_`. "
                                  f"`self.classes_` has {self.classes_}. 'y' has {y_classes}.")
-        if len(lb.classes_) < 2:
-            raise ValueError("SigCoreMLPClassifier needs samples of at least 2 classes; "
-                             f"got 1 class: {lb.classes_}.")
         return y, lb
 
     def _stratify(self, y, targets):

@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logsumexp
-from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.neural_network import MLPClassifier
@@ -189,6 +189,28 @@ def test_alpha_one_early_stopping_holds_out_sklearns_rows(digits_split, n_classe
     assert ours.n_iter_ == theirs.n_iter_
     assert_allclose(ours.validation_scores_, theirs.validation_scores_)
     assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("labels", [np.zeros(150, dtype=int), np.array(["a"] * 150)])
+def test_alpha_one_single_class_fits_as_sklearn(labels):
+    # MLPClassifier fits targets of one class (a fold of rare labels, say) and
+    # predicts it; predict_proba keeps its two columns [1 - p, p]
+    X = StandardScaler().fit_transform(load_iris(return_X_y=True)[0])
+    kw = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pairs = [(SigCoreMLPClassifier(alpha=1.0, **kw).fit(X, labels),
+                  MLPClassifier(activation="logistic", **kw).fit(X, labels)),
+                 (SigCoreMLPClassifier(alpha=1.0, **kw).partial_fit(X, labels,
+                                                                    classes=labels[:1]),
+                  MLPClassifier(activation="logistic", **kw).partial_fit(X, labels,
+                                                                         classes=labels[:1]))]
+    for ours, theirs in pairs:
+        assert_array_equal(ours.classes_, theirs.classes_)
+        assert_array_equal(ours.predict(X), labels)
+        assert ours.predict_proba(X).shape == theirs.predict_proba(X).shape == (150, 2)
+        assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-12)
+        assert ours.score(X, labels) == 1.0
 
 
 @pytest.mark.parametrize("dataset", ["digits", "breast_cancer"])
