@@ -254,6 +254,12 @@ def calculate_classifier_output_shapes(operator):
     model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
     n_classes = len(model.classes_)
+    if n_classes < 2:
+        # predict_proba has scikit-learn's two columns for one class, which
+        # ZipMap (skl2onnx's default output) cannot label
+        raise NotImplementedError(
+            f"{type(model).__name__} fitted on a single class ({model.classes_[0]!r}) has "
+            "no ONNX conversion: it predicts that class for every input.")
     if _is_multilabel(model):
         operator.outputs[0].type = Int64TensorType(shape=[n, n_classes])
     else:

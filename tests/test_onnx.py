@@ -196,6 +196,13 @@ def test_float64_graph_of_every_activation(activation):
     check_classifier(model, X64, tol=1e-12)
 
 
+def test_single_class_network_is_refused():
+    X, _ = data("binary")
+    model = mlp(max_iter=5).fit(X, np.zeros(len(X), dtype=int))
+    with pytest.raises(NotImplementedError, match="single class"):
+        skl2onnx.to_onnx(model, X[:1], options={"zipmap": False})
+
+
 def test_int64_input_is_cast():
     X, y = data("binary")
     Xi = np.round(X * 4).astype(np.int64)
