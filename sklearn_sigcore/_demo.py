@@ -117,8 +117,8 @@ def run_depths(setting, progress):
 
 def print_tables(results, depth_rows, epochs):
     print("\nGridSearchCV over alpha in Pipeline(StandardScaler, model), next to "
-          "scikit-learn's baselines at their default settings (not searched; for the "
-          "linear model a search over alpha is one over C, as C alpha^2)")
+          "scikit-learn's baselines at their default regularisation (C, alpha; not "
+          "searched: for the linear model a search over alpha is one over C, as C alpha^2)")
     print(f"{'data':14} {'model':32} {'best alpha':>10} {'CV score':>9} "
           f"{'fit s':>7} {'search s':>9}")
     for name, label, alpha, score, mean_fit, seconds in results:

@@ -198,11 +198,13 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``),
         which see every iteration of every solver (liblinear: its end).
     warm_start : bool, default=False
-        Start ``fit`` from the previous solution. As scikit-learn, a previous
-        solution of another shape (number of classes or of features) raises
-        ValueError, except for liblinear's solvers ('liblinear', and 'auto''s
-        coordinate descent), which scikit-learn starts from zero; with as many
-        classes but other labels the fit starts from zero.
+        Start ``fit`` from the previous solution. A previous solution of
+        another shape (number of classes or of features) raises ValueError,
+        as in scikit-learn >= 1.8 (1.6-1.7 started a binary fit from the
+        first row of multinomial coefficients), except for liblinear's
+        solvers ('liblinear', and 'auto''s coordinate descent), which start
+        from zero; with as many classes but other labels the fit starts from
+        zero (scikit-learn starts from the previous coefficients).
     n_jobs : int or None, default=None
         Accepted for compatibility and unused, as in scikit-learn (a
         FutureWarning when set, from scikit-learn 1.8 on). Threads follow the

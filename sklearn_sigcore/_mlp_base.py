@@ -17,7 +17,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import canonical_activation
@@ -143,9 +148,10 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         if values is None:
             return [check_gain(self, alpha)] * n_hidden
         if len(values) != n_hidden:
-            raise ValueError(f"alpha has {len(values)} values but there are {n_hidden} "
-                             "hidden layers: give one gain per hidden layer, a single "
-                             "float or 'auto'.")
+            raise InvalidParameterError(
+                f"The 'alpha' parameter of {type(self).__name__} has {len(values)} values "
+                f"but there are {n_hidden} hidden layers: give one gain per hidden layer, "
+                "a single float or 'auto'.")
         return [check_gain(self, a, f"alpha[{i}]") for i, a in enumerate(values)]
 
     def _learn_alpha(self):

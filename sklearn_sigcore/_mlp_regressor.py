@@ -263,7 +263,10 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
     def _prepare_targets(self, X, y, sample_weight, incremental, first_pass, classes):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        Y = np.ascontiguousarray(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=X.dtype)
+        # aligned and C-ordered: the kernels read it as a raw buffer (a dask chunk
+        # may arrive unaligned)
+        Y = np.require(y.reshape(-1, 1) if y.ndim == 1 else y, dtype=X.dtype,
+                       requirements="CA")
         if not first_pass and Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} output(s) but the model was fitted with "
                              f"n_outputs_={self.n_outputs_}: pass targets of that shape.")

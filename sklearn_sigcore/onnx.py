@@ -8,7 +8,8 @@ converts them, alone or inside pipelines, like scikit-learn's own models.
 
 The graphs use standard ONNX operators only (MatMul, Add, Sigmoid, Softmax,
 Tanh, Relu, LeakyRelu, Elu, Exp, ArgMax, Gather, Greater, Cast; a float64
-graph builds 'elu' and 'leaky_relu' from Exp, Min, Less, Where, Mul, Max). Each gain alpha
+graph builds 'elu' and 'leaky_relu' from Exp, Min, Less, Sub, Where, Mul,
+Max). Each gain alpha
 (scalar, per layer or per unit) is folded into the weights and intercepts of
 its layer in float64 before they are stored, f(alpha (W h + b)) =
 f((alpha W) h + alpha b), so a gain costs nothing at inference and extreme

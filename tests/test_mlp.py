@@ -635,13 +635,15 @@ def test_step_kernels_check_their_arrays():
 
     z = np.zeros((4, 3))
     b = np.zeros(3)
-    with pytest.raises(TypeError, match="b must be float64 as the other arrays, got float32"):
+    with pytest.raises(TypeError, match="b must be float64 in native byte order, got <f4"):
         bias_add(z, b.astype(np.float32))
+    with pytest.raises(TypeError, match="native byte order, got >f8"):
+        bias_add(z, b.astype(">f8"))
     with pytest.raises(TypeError, match="float32 or float64, got int64"):
         bias_add(z.astype(np.int64), b)
     with pytest.raises(TypeError, match="numpy array, got list"):
         bias_add(z, [0.0, 0.0, 0.0])
-    with pytest.raises(ValueError, match="C-contiguous"):
+    with pytest.raises(ValueError, match="C-contiguous and aligned"):
         bias_add(np.zeros((3, 4)).T, np.zeros(4).astype(np.float64)[:3])
     with pytest.raises(ValueError, match="2-dimensional"):
         bias_add(z.ravel(), b)

@@ -116,7 +116,7 @@ def test_bad_alpha(alpha):
     ([1.0, True, 2.0], r"alpha\[1\]"),
 ])
 def test_bad_per_layer_alpha(alpha, message):
-    with pytest.raises((ValueError, TypeError), match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         SigCoreMLPClassifier((5, 4, 3), alpha=alpha).fit(X, y)
 
 

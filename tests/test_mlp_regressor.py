@@ -219,6 +219,26 @@ def test_sparse_matches_dense(diabetes):
     assert_allclose(sparse.predict(sp.csc_matrix(X)), dense.predict(X), rtol=1e-10)
 
 
+def _unaligned(a):
+    buf = np.empty(a.nbytes + 1, dtype=np.uint8)
+    out = np.ndarray(a.shape, dtype=a.dtype, buffer=buf[1:])
+    out[...] = a
+    return out
+
+
+@pytest.mark.parametrize("kw", [dict(solver="lbfgs"), dict(shuffle=False)])
+def test_unaligned_arrays_train_the_same_network(diabetes, kw):
+    # X and y as a dask chunk or a byte buffer may hand them over: unaligned
+    X, y = diabetes
+    X_u, y_u = _unaligned(X), _unaligned(y)
+    assert not (X_u.flags.aligned or y_u.flags.aligned)
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, **kw)
+    plain = quiet_fit(SigCoreMLPRegressor(**params), X, y)
+    unaligned = quiet_fit(SigCoreMLPRegressor(**params), X_u, y_u)
+    for a, b in zip(plain.coefs_, unaligned.coefs_):
+        assert_array_equal(a, b)
+
+
 def test_partial_fit_equals_fit_epochs(diabetes):
     X, y = diabetes
     kw = dict(hidden_layer_sizes=(8,), random_state=0, shuffle=False)
