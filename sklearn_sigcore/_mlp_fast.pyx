@@ -377,18 +377,28 @@ cdef struct Block:
     void *grad
     void *sq
     void *col
+    Py_ssize_t n        # parameters
     Py_ssize_t rows
 
 
-cdef int _block(Block *block, int t, object params, object grad, object state,
-                Py_ssize_t cols, object sq, object col, str names) except -1:
-    """Check the arrays of a block step and fill `block` (rows 0: nothing to do)."""
+cdef int _step(Block *block, int t, object params, object grad, object state,
+               object state2, str names) except -1:
+    """Check params and grad of an optimizer step (state arrays: their lengths
+    only) and fill block.params, .grad and .n."""
     block.params = _data(params, t, 1, True, "params")
     block.grad = _data(grad, t, 1, False, "grad")
+    block.n = _dim(params, 0)
+    return _same_length(block.n, grad, state, state2, names)
+
+
+cdef int _block(Block *block, int t, object params, object grad, object state,
+                object state2, Py_ssize_t cols, object sq, object col,
+                str names) except -1:
+    """Check the arrays of a block step and fill `block` (rows 0: nothing to do)."""
+    _step(block, t, params, grad, state, state2, names)
     block.sq = _data(sq, t, 1, True, "sq")
     block.col = NULL if col is None else _data(col, t, 1, True, "col")
-    cdef Py_ssize_t n = _dim(params, 0)
-    _same_length(n, grad, state, None, names)
+    cdef Py_ssize_t n = block.n
     block.rows = 0
     if n == 0:
         return 0
@@ -420,19 +430,17 @@ def adam_step(params, grad, m, v, double lr, double beta_1, double beta_2, doubl
     training step several times slower (spinning threads).
     """
     cdef int t = _float_type(params, "params")
-    cdef void *p = _data(params, t, 1, True, "params")
-    cdef void *g = _data(grad, t, 1, False, "grad")
     cdef void *mp = _data(m, t, 1, True, "m")
     cdef void *vp = _data(v, t, 1, True, "v")
-    cdef Py_ssize_t n = _dim(params, 0)
-    _same_length(n, grad, m, v, "params, grad, m and v")
+    cdef Block b
+    _step(&b, t, params, grad, m, v, "params, grad, m and v")
     with nogil:
         if t == cnp.NPY_FLOAT64:
-            mlp_adam_f64(<double *>p, <double *>g, <double *>mp, <double *>vp, n, lr,
-                         beta_1, beta_2, eps, l2c)
+            mlp_adam_f64(<double *>b.params, <double *>b.grad, <double *>mp, <double *>vp,
+                         b.n, lr, beta_1, beta_2, eps, l2c)
         else:
-            mlp_adam_f32(<float *>p, <float *>g, <float *>mp, <float *>vp, n, <float>lr,
-                         <float>beta_1, <float>beta_2, <float>eps, <float>l2c)
+            mlp_adam_f32(<float *>b.params, <float *>b.grad, <float *>mp, <float *>vp, b.n,
+                         <float>lr, <float>beta_1, <float>beta_2, <float>eps, <float>l2c)
 
 
 def adam_block(params, grad, m, v, Py_ssize_t cols, double lr, double beta_1,
@@ -448,8 +456,7 @@ def adam_block(params, grad, m, v, Py_ssize_t cols, double lr, double beta_1,
     cdef void *vp = _data(v, t, 1, True, "v")
     cdef Block b
     cdef double total
-    _block(&b, t, params, grad, m, cols, sq, col, "params, grad and m")
-    _same_length(_dim(params, 0), v, None, None, "params and v")
+    _block(&b, t, params, grad, m, v, cols, sq, col, "params, grad, m and v")
     if b.rows == 0:
         return 0.0
     with nogil:
@@ -488,18 +495,16 @@ def sgd_step(params, grad, velocity, double learning_rate, double momentum, bint
     """One SGD step with (Nesterov) momentum, as scikit-learn's SGDOptimizer,
     on the gradient grad + l2c * params."""
     cdef int t = _float_type(params, "params")
-    cdef void *p = _data(params, t, 1, True, "params")
-    cdef void *g = _data(grad, t, 1, False, "grad")
     cdef void *u = _data(velocity, t, 1, True, "velocity")
-    cdef Py_ssize_t n = _dim(params, 0)
-    _same_length(n, grad, velocity, None, "params, grad and velocity")
+    cdef Block b
+    _step(&b, t, params, grad, velocity, None, "params, grad and velocity")
     with nogil:
         if t == cnp.NPY_FLOAT64:
-            _sgd_loop(<double *>p, <double *>g, <double *>u, n, learning_rate, momentum,
-                      nesterov, l2c)
+            _sgd_loop(<double *>b.params, <double *>b.grad, <double *>u, b.n, learning_rate,
+                      momentum, nesterov, l2c)
         else:
-            _sgd_loop(<float *>p, <float *>g, <float *>u, n, <float>learning_rate,
-                      <float>momentum, nesterov, <float>l2c)
+            _sgd_loop(<float *>b.params, <float *>b.grad, <float *>u, b.n,
+                      <float>learning_rate, <float>momentum, nesterov, <float>l2c)
 
 
 def sgd_block(params, grad, velocity, Py_ssize_t cols, double learning_rate,
@@ -509,7 +514,7 @@ def sgd_block(params, grad, velocity, Py_ssize_t cols, double learning_rate,
     cdef void *u = _data(velocity, t, 1, True, "velocity")
     cdef Block b
     cdef double total
-    _block(&b, t, params, grad, velocity, cols, sq, col, "params, grad and velocity")
+    _block(&b, t, params, grad, velocity, None, cols, sq, col, "params, grad and velocity")
     if b.rows == 0:
         return 0.0
     with nogil:
