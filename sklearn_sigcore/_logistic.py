@@ -201,9 +201,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         Start ``fit`` from the previous solution. A previous solution of
         another shape (number of classes or of features) raises ValueError,
         as in scikit-learn >= 1.8 (1.6-1.7 started a binary fit from the
-        first row of multinomial coefficients), except for liblinear's
-        solvers ('liblinear', and 'auto''s coordinate descent), which start
-        from zero; with as many classes but other labels the fit starts from
+        first row of multinomial coefficients), except for 'liblinear',
+        which starts from zero as scikit-learn's does. 'auto' raises whichever
+        solver it picks (its L1 coordinate descent starts from zero, as
+        liblinear). With as many classes but other labels the fit starts from
         zero (scikit-learn starts from the previous coefficients).
     n_jobs : int or None, default=None
         Accepted for compatibility and unused, as in scikit-learn (a
@@ -468,7 +469,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 dtype = X.dtype
             K, p = problem.K, self.n_features_in_
             theta0 = np.zeros(problem.size)
-            if previous is not None and ALL_SOLVERS[solver_name].warm_start_shape_error:
+            # 'auto' raises whatever it picks: the error must not depend on the choice
+            if previous is not None and (self.solver == "auto"
+                                         or ALL_SOLVERS[solver_name].warm_start_shape_error):
                 check_warm_start(previous[1].shape, K, p, self.fit_intercept)
             if previous is not None and np.array_equal(previous[0], classes) \
                     and previous[1].shape == (K, p) and not problem.coef_vanishes:

@@ -523,6 +523,24 @@ def test_warm_start_from_another_shape_errors_as_sklearn(solver, change):
         assert_array_equal(model.coef_, coef)
 
 
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+@pytest.mark.parametrize("classes", [(2, 3), (3, 2)])
+def test_auto_warm_start_shape_error_does_not_depend_on_its_choice(penalty, classes):
+    # 'auto' takes lbfgs, the L1 coordinate descent (binary) or saga
+    # (multiclass L1); going between 2 and 3 classes raises with each
+    first, second = classes
+    X, y = data(3)
+    model = SigCoreLogisticRegression(**penalty_params(penalty), warm_start=True,
+                                      max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X[y < first], y[y < first])
+        coef = model.coef_.copy()
+        with pytest.raises(ValueError, match="Initialization coef is of shape"):
+            model.fit(X[y < second], y[y < second])
+    assert_array_equal(model.coef_, coef)
+
+
 def test_larger_problem_multithreaded_matches_sklearn():
     """A size where the fused pass runs on several threads and BLAS blocks."""
     X, y = make_classification(20_000, 30, n_informative=10, random_state=0)
