@@ -319,14 +319,16 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
         multilabel = lb.y_type_.startswith("multilabel")
         sample_weight = self._sample_weights(X, None if multilabel else y, sample_weight,
                                              lb)
-        Y = lb.transform(y)
-        if hasattr(Y, "toarray"):
-            Y = Y.toarray()
         dtype = X.dtype
         if lb.y_type_ == "multiclass":
-            head = MultinomialHead(Y.shape[1])
-            target = np.argmax(Y, axis=1).astype(dtype)
+            # class indices (the labels are checked above; sorted classes_):
+            # a fraction of the one-hot matrix's cost
+            head = MultinomialHead(len(lb.classes_))
+            target = np.searchsorted(lb.classes_, y).astype(dtype)
         else:
+            Y = lb.transform(y)
+            if hasattr(Y, "toarray"):
+                Y = Y.toarray()
             head = LogLossHead(Y.shape[1])
             target = np.ascontiguousarray(Y, dtype=dtype)
         return Targets(y=y, target=target, head=head, sample_weight=sample_weight,
