@@ -134,6 +134,26 @@ def test_no_penalty_through_C_inf_is_accepted_by_every_solver(Xy):
         assert_array_equal(est.coef_, ref.coef_)
 
 
+@pytest.mark.parametrize("params", [dict(alpha=1e200), dict(C=1e200, alpha=1e100),
+                                    dict(alpha=1e200, dual=True),
+                                    dict(penalty="l1", C=1e300, alpha=1e10)])
+def test_liblinear_refuses_an_overflowing_C_alpha(Xy, params):
+    # liblinear's objective is the loss times C α²: infinite, it returned an
+    # all-zero model; now it raises as scikit-learn does for C=np.inf, and
+    # leaves a fitted model as it was
+    penalty = params.pop("penalty", "l2")
+    est = SigCoreLogisticRegression(solver="liblinear", **penalty_params(penalty))
+    est.fit(*Xy)
+    before = pickle.dumps({k: v for k, v in vars(est).items() if k.endswith("_")})
+    with pytest.raises(ValueError, match="overflows: the liblinear solver needs it finite"):
+        est.set_params(**params).fit(*Xy)
+    assert pickle.dumps({k: v for k, v in vars(est).items() if k.endswith("_")}) == before
+    # just below the overflow the (primal) fit is the unpenalised model's
+    est.set_params(alpha=1e150, C=1.0, dual=False).fit(*Xy)
+    limit = SigCoreLogisticRegression(**penalty_params(None)).fit(*Xy)
+    assert_array_equal(est.predict(Xy[0]), limit.predict(Xy[0]))
+
+
 def test_predict_wrong_n_features_and_unfitted(Xy):
     X, y = Xy
     with pytest.raises(NotFittedError):

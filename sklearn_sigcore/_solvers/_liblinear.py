@@ -34,10 +34,17 @@ class LiblinearSolver(Solver):
 
     def solve(self, problem, theta0):
         opts = self.options
-        if not (problem.l1 or problem.l2):
+        if problem.coef_vanishes:
             # C α² underflowed: the coefficients' optimum is 0, and so is the
             # intercept's, penalised as strongly (see the estimator's _problem)
             return np.zeros(problem.size), 0
+        strength = problem.l1 if problem.l1 else problem.l2
+        if not (strength and np.isfinite(problem.inv_s / strength)):
+            # liblinear's objective is the loss times C α² (C α), plus the norm
+            raise ValueError(
+                "C * alpha**2 (C * alpha for the L1 penalty) overflows: the liblinear "
+                "solver needs it finite, as it needs a finite C. Use a smaller alpha or "
+                "C, or another solver ('auto' or 'lbfgs' reach the unpenalised limit).")
         if not (problem.l1 or opts.dual):
             return _PrimalNewton(opts).solve(problem, theta0)
         B = opts.intercept_scaling if problem.fit_intercept else -1.0
