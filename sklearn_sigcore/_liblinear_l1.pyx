@@ -43,7 +43,10 @@ from sklearn_sigcore._liblinear_lanes cimport (
 cdef enum:
     L1_MAX_CD = 1000         # coordinate-descent cycles per outer iteration
     L1_MAX_LINESEARCH = 20
-cdef double L1_NU = 1e-12          # Hessian diagonal shift
+# Hessian diagonal shift (liblinear's), against division by an empty column.
+# Not on the free intercept with a positive curvature: with tiny costs
+# (C α ~ 1e-30) it would dwarf that curvature and freeze the intercept.
+cdef double L1_NU = 1e-12
 cdef double L1_SIGMA = 0.01        # sufficient-decrease constant of the line search
 cdef double L1_MAX_STEP = 10.0     # bound on one coordinate step of the inner problem
 # Relative size below which a change of the summed loss may be rounding: a
@@ -56,12 +59,14 @@ cdef double L1_SUM_NOISE = 1e-8
 cdef struct L1Work:
     double *wpd       # w + direction (the inner problem's variable)
     double *grad      # gradient of the loss per feature
-    double *hdiag     # Hessian diagonal per feature, plus L1_NU
+    double *hdiag     # Hessian diagonal per feature, plus its shift nu
+    double *nu        # that shift per feature: L1_NU, or 0 for a free intercept
     Py_ssize_t *index # feature order; shrunk features moved to the end
     double *margin    # w.x~_i
     double *xtd       # x~_i.(wpd - w)
     double *g         # d loss_i / d margin_i
     double *h         # d^2 loss_i / d margin_i^2
+    Py_ssize_t free_j # the constant feature's index when its weight has no L1 term, else -1
     int n_threads     # threads of the row pass of _grad_hess
     bint reporting    # call on_iteration after each outer iteration
     double *partial   # n_threads x 2 x n_features sums of that pass
@@ -145,7 +150,8 @@ cdef void _grad_hess(const data_t *data, const index_t *indices,
         wk.grad[n_features] = bias * ll_sum(wk.g, n_samples)
         wk.hdiag[n_features] = bias * bias * ll_sum(wk.h, n_samples)
     for j in range(n_features + (bias > 0)):
-        wk.hdiag[j] += L1_NU
+        wk.nu[j] = 0.0 if j == wk.free_j and wk.hdiag[j] > 0 else L1_NU
+        wk.hdiag[j] += wk.nu[j]
 
 
 cdef inline double _l1_violation(double wj, double g, double bound,
@@ -233,6 +239,7 @@ cdef void _l1_newglmnet(
         int newton_iter = 0, cd_iter, qp_no_change = 0, n_search
 
     converged[0] = False
+    wk.free_j = free_j
     for j in range(nf):
         w[j] = 0.0
         wk.wpd[j] = 0.0
@@ -287,7 +294,7 @@ cdef void _l1_newglmnet(
             while s < qp_active:
                 j = wk.index[s]
                 hj = wk.hdiag[j]
-                gj = wk.grad[j] + (wk.wpd[j] - w[j]) * L1_NU
+                gj = wk.grad[j] + (wk.wpd[j] - w[j]) * wk.nu[j]
                 if j == next_j:     # computed with the previous step
                     gj += next_model_grad
                 else:
@@ -428,6 +435,7 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         double[::1] wpd = np.empty(nf)
         double[::1] grad = np.empty(nf)
         double[::1] hdiag = np.empty(nf)
+        double[::1] nu = np.empty(nf)
         Py_ssize_t[::1] index = np.empty(nf, dtype=np.intp)
         double[:, ::1] per_sample = np.empty((4, n_samples))
         double[::1] partial = np.empty(n_threads * 2 * n_features if n_threads > 1 else 1)
@@ -446,6 +454,7 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
     wk.wpd = &wpd[0]
     wk.grad = &grad[0]
     wk.hdiag = &hdiag[0]
+    wk.nu = &nu[0]
     wk.index = &index[0]
     wk.margin = &per_sample[0, 0]
     wk.xtd = &per_sample[1, 0]

@@ -351,13 +351,20 @@ def test_auto_binary_l1_coordinate_descent(fit_intercept, sparse):
         objective(X, y, ref.coef_, ref.intercept_, **f) + 1e-12
 
 
-def test_auto_binary_l1_vanishing_penalty():
+@pytest.mark.parametrize("C, alpha", [(1e-300, 1e-300), (1e-300, 1.0), (1e-30, 1.0),
+                                      (1.0, 1e-30)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_auto_binary_l1_vanishing_penalty(C, alpha, weighted):
+    # C alpha tiny: no coefficient survives, the intercept is the (weighted)
+    # log-odds of the positive class. C alpha = 1e-600 underflows; at 1e-300
+    # the coordinate descent dropped every sample and at 1e-30 its Hessian
+    # shift froze the intercept: both returned an intercept of 0
     X, y = data(2, n=300, p=10, seed=4)
-    # C alpha underflows: no coefficient survives, the intercept is the log-odds
-    tiny = ours_model("l1", C=1e-300, alpha=1e-300, **TIGHT).fit(X, y)
+    sw = np.random.RandomState(0).uniform(0.2, 3.0, len(y)) if weighted else None
+    tiny = ours_model("l1", C=C, alpha=alpha, **TIGHT).fit(X, y, sample_weight=sw)
     assert not tiny.coef_.any()
-    p = y.mean()
-    assert 1e-300 * tiny.intercept_[0] == pytest.approx(np.log(p / (1 - p)), rel=1e-6)
+    p = np.average(y, weights=sw)
+    assert alpha * tiny.intercept_[0] == pytest.approx(np.log(p / (1 - p)), rel=1e-6)
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

@@ -76,9 +76,41 @@ class CoordinateDescentSolver(Solver):
         if not problem.l1:      # C α underflowed: only the intercept is fitted
             # (the estimator's _penalty_terms zeroes l1 and the columns)
             return LbfgsSolver(self.options).solve(problem, theta0)
+        if _largest_cost(problem) < TINY_COST:
+            theta = _intercept_only_optimum(problem)
+            if theta is not None:
+                self.options.report(1, theta)
+                return theta, 1
         B = 1.0 if problem.fit_intercept else -1.0
         return _run_kernel(self, liblinear_l1r_primal, problem, B, per_iteration=True,
                            free_bias=True, n_threads=problem.n_threads)
+
+
+# Costs (C α times the sample weights) below this are lost in newGLMNET's
+# arithmetic, which works on the loss times them (from 1e-300 it drops the
+# samples); there the coefficients sit at 0 unless X is astronomically large.
+TINY_COST = 1e-250
+
+
+def _largest_cost(problem):
+    sw = problem.sample_weight
+    return problem.inv_s / problem.l1 * (1.0 if sw is None else float(np.max(sw)))
+
+
+def _intercept_only_optimum(problem):
+    """θ of the model with w = 0 and the optimal intercept (the weighted
+    log-odds of the positive class) if it is the L1 problem's optimum (every
+    coefficient's gradient within its L1 strength), else None."""
+    theta = np.zeros(problem.size)
+    if problem.fit_intercept:
+        y = np.asarray(problem.y, dtype=np.float64)
+        sw = (np.ones_like(y) if problem.sample_weight is None
+              else np.asarray(problem.sample_weight, dtype=np.float64))
+        share = float(sw @ y) / float(sw.sum())
+        theta[problem.n_coef:] = np.log(share) - np.log1p(-share)
+    _, grad = problem.smooth(theta)
+    inside = np.abs(grad[:problem.n_coef]) <= problem.l1_vec[:problem.n_coef]
+    return theta if inside.all() else None
 
 
 def _run_kernel(solver, kernel, problem, B, per_iteration=False, **options):
