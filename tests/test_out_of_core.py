@@ -27,7 +27,8 @@ def test_logistic_from_csv_chunks_matches_in_memory(data, tmp_path):
     X, y, X_test, y_test = data
     path = tmp_path / "train.csv"
     np.savetxt(path, np.column_stack([X, y]), delimiter=",")
-    model = SigCoreLogisticRegression(alpha=1.0, random_state=0)
+    # chunks of 500 of 5000 rows: C times 10 for fit(C=1)'s model
+    model = SigCoreLogisticRegression(alpha=1.0, C=10.0, random_state=0)
     seen = 0
     for epoch in range(5):
         for X_chunk, y_chunk in csv_chunks(path, rows=500):
@@ -41,6 +42,24 @@ def test_logistic_from_csv_chunks_matches_in_memory(data, tmp_path):
     assert model.score(X_test, y_test) >= reference.score(X_test, y_test) - 0.02
     np.testing.assert_allclose(model.predict_proba(X_test), reference.predict_proba(X_test),
                                atol=0.1)
+
+
+@pytest.mark.parametrize("C_calls, matches", [(0.1, 0.01), (0.01, 0.001)])
+def test_logistic_chunks_penalty_is_relative_to_each_call(data, C_calls, matches):
+    # each call's objective is fit's on the call's rows, so chunks of 500 of
+    # 5000 rows at C fit fit(C / 10)'s model; C times 10 fits fit(C)'s (the
+    # README's recipe); the two fits differ by about 50 %
+    X, y, _, _ = data
+    model = SigCoreLogisticRegression(C=C_calls, random_state=0)
+    for epoch in range(5):
+        for start in range(0, len(y), 500):
+            model.partial_fit(X[start:start + 500], y[start:start + 500], classes=[0, 1])
+    reference = SigCoreLogisticRegression(C=matches, tol=1e-10).fit(X, y)
+    other = SigCoreLogisticRegression(C=0.01 if matches == 0.001 else 0.001,
+                                      tol=1e-10).fit(X, y)
+    distance = [np.linalg.norm(model.coef_ - m.coef_) / np.linalg.norm(m.coef_)
+                for m in (reference, other)]
+    assert distance[0] < 0.1 < 0.5 < distance[1]
 
 
 def test_mlp_from_dask_array_blocks_matches_in_memory(data):
