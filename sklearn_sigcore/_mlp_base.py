@@ -560,8 +560,12 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                                  f"{self.solver} is not stochastic.")
         return True
 
-    def _network(self):
-        return Network(self._layout, self._params_in_use(), self.alphas_,
+    def _network(self, dtype=None):
+        """The fitted network, in ``dtype`` if given (float32 weights upcast exactly)."""
+        params = self._params_in_use()
+        if dtype is not None and params.dtype != dtype:
+            params = params.astype(dtype)
+        return Network(self._layout, params, self.alphas_,
                        canonical_activation(self.activation), self._head, KERNEL_THREADS)
 
     def _fitted_gains(self):
@@ -582,7 +586,9 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"],
                           dtype=(np.float64, np.float32), reset=False)
-        net = self._network()
+        # as scikit-learn: float64 if X or the model is (a float32 model
+        # computes float64 X with its weights upcast), else float32
+        net = self._network(np.result_type(X.dtype, self._params_in_use().dtype))
         if X.dtype != net.dtype:
             X = X.astype(net.dtype)
         if sp.issparse(X):

@@ -359,7 +359,15 @@ def test_float32_is_kept(digits_split, solver):
         clf.fit(X_train.astype(np.float32), y_train)
     assert all(c.dtype == np.float32 for c in clf.coefs_ + clf.intercepts_)
     assert clf.predict_proba(X_test.astype(np.float32)).dtype == np.float32
-    assert clf.predict_proba(X_test).dtype == np.float32
+    # float64 X is computed in float64 with the weights upcast, as
+    # scikit-learn's MLPs do (found by a user trial: it returned float32)
+    proba = clf.predict_proba(X_test)
+    assert proba.dtype == np.float64
+    h = X_test
+    for W, b in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+        h = 1.0 / (1.0 + np.exp(-(h @ W.astype(np.float64) + b.astype(np.float64))))
+    z = h @ clf.coefs_[-1].astype(np.float64) + clf.intercepts_[-1].astype(np.float64)
+    assert_allclose(proba, np.exp(z - logsumexp(z, axis=1, keepdims=True)), rtol=1e-12)
     ref = SigCoreMLPClassifier((16,), solver=solver, max_iter=5, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

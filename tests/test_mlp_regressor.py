@@ -204,6 +204,12 @@ def test_float32_is_kept(diabetes, solver):
                     X.astype(np.float32), y.astype(np.float32))
     assert all(c.dtype == np.float32 for c in reg.coefs_ + reg.intercepts_)
     assert reg.predict(X.astype(np.float32)).dtype == np.float32
+    # float64 X: float64 predictions from the upcast weights, as scikit-learn's
+    h = 1.0 / (1.0 + np.exp(-(X @ reg.coefs_[0].astype(np.float64)
+                              + reg.intercepts_[0].astype(np.float64))))
+    expected = (h @ reg.coefs_[1].astype(np.float64)).ravel() + float(reg.intercepts_[1][0])
+    assert reg.predict(X).dtype == np.float64
+    assert_allclose(reg.predict(X), expected, rtol=1e-12)
     ref = quiet_fit(SigCoreMLPRegressor((8,), solver=solver, max_iter=10, random_state=0),
                     X, y)
     if solver == "adam":
