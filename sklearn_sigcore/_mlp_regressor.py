@@ -4,7 +4,6 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, column_or_1d
 
 from ._activations import SATURATION_DOC
@@ -323,10 +322,14 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
-    @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the network with one epoch over the given data.
+
+        With ``solver='lbfgs'`` one call runs that solver (up to ``max_iter``
+        iterations) from the current weights on the given data, as
+        scikit-learn's ``MLPRegressor.partial_fit`` does (its classifier has
+        no ``partial_fit`` for lbfgs, nor has ours).
 
         Parameters
         ----------

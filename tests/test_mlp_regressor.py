@@ -256,6 +256,22 @@ def test_partial_fit_equals_fit_epochs(diabetes):
     assert_allclose(part.loss_curve_, fit.loss_curve_, rtol=1e-12)
 
 
+def test_lbfgs_partial_fit_is_scikit_learns(diabetes):
+    # MLPRegressor(solver='lbfgs').partial_fit runs lbfgs from the current
+    # weights on each call's data; ours raised AttributeError (a user trial)
+    X, y = diabetes
+    kw = dict(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20, random_state=0)
+    ours = SigCoreMLPRegressor(**kw)
+    theirs = MLPRegressor(activation="logistic", **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for start in (0, 200, 0):
+            ours.partial_fit(X[start:start + 200], y[start:start + 200])
+            theirs.partial_fit(X[start:start + 200], y[start:start + 200])
+    assert_same_network(ours, theirs, X)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+
+
 def test_score_is_r2_and_pickle_round_trip(diabetes):
     X, y = diabetes
     reg = quiet_fit(SigCoreMLPRegressor((16,), alpha="auto", max_iter=200,
