@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import kernels
+from ._mlp_base import BaseSigCoreMLP
 
 __all__ = ["SigmoidCoreDisplay", "AlphaSearchDisplay", "TrainingDiagnosticsDisplay"]
 
@@ -228,8 +229,9 @@ class AlphaSearchDisplay:
         named = {}
         for i in np.flatnonzero(~numeric):
             score = (float(cv_results["mean_test_score"][i]), float(cv_results["std_test_score"][i]))
-            if column[i] not in named or score[0] > named[column[i]][0]:
-                named[column[i]] = score
+            value = column[i] if isinstance(column[i], str) else str(column[i])  # lists too
+            if value not in named or score[0] > named[value][0]:
+                named[value] = score
         return cls(alphas, mean, std, labels, param_name, named).plot(ax=ax)
 
     @classmethod
@@ -347,6 +349,10 @@ class TrainingDiagnosticsDisplay:
             The drawn display.
         """
         final = estimator[-1] if hasattr(estimator, "steps") else estimator
+        if not isinstance(final, BaseSigCoreMLP):
+            raise TypeError("TrainingDiagnosticsDisplay needs a SigCoreMLPClassifier or "
+                            "SigCoreMLPRegressor (or a Pipeline ending in one), got "
+                            f"{type(final).__name__}.")
         check_is_fitted(final, ["loss_curve_", "gradient_norms_", "saturation_"])
         learned = getattr(final, "learn_alpha", False) in ("layer", "unit")
         return cls(final.loss_curve_, final.gradient_norms_, final.saturation_,

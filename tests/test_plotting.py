@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sklearn_sigcore import kernels  # noqa: E402
+from sklearn_sigcore import SigCoreLogisticRegression, kernels  # noqa: E402
 from sklearn_sigcore.plotting import (  # noqa: E402
     AlphaSearchDisplay,
     SigmoidCoreDisplay,
@@ -102,6 +102,24 @@ def test_alpha_search_display_draws_auto_as_a_reference_line():
     np.testing.assert_array_equal(display.alphas, [1.0, 2.0])
     np.testing.assert_array_equal(display.reference_lines_["auto"].get_ydata(), [0.95, 0.95])
     assert display.named_scores == {"auto": (0.95, 0.02)}
+
+
+def test_alpha_search_display_takes_per_layer_lists_as_reference_lines():
+    # a grid mixing floats and per-layer lists raised "unhashable type: 'list'"
+    grid = [0.5, [1.0, 2.0], 2.0]
+    results = {"param_alpha": np.ma.masked_array(grid, dtype=object),
+               "mean_test_score": np.array([0.7, 0.9, 0.8]),
+               "std_test_score": np.array([0.0, 0.01, 0.05]),
+               "params": [{"alpha": a} for a in grid]}
+    display = AlphaSearchDisplay.from_cv_results(results)
+    np.testing.assert_array_equal(display.alphas, [0.5, 2.0])
+    assert display.named_scores == {"[1.0, 2.0]": (0.9, 0.01)}
+
+
+def test_training_diagnostics_display_refuses_other_estimators():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(TypeError, match="needs a SigCoreMLPClassifier"):
+        TrainingDiagnosticsDisplay.from_estimator(SigCoreLogisticRegression().fit(X, y))
 
 
 def test_training_diagnostics_display_draws_given_curves():
