@@ -185,6 +185,11 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                              dtype=(np.float64, np.float32), reset=first_pass)
         if sp.issparse(X):
             X = X.tocsr()
+        if (X.dtype == np.float32 and alpha_spec != "auto" and hidden
+                and max(alpha_spec) > float(np.finfo(np.float32).max)):
+            raise ValueError(
+                f"alpha={max(alpha_spec):g} is beyond the float32 range (3.4e38) of X, "
+                "whose precision the network is trained in: pass X as float64.")
         targets = self._prepare_targets(X, y, sample_weight, incremental, first_pass,
                                         classes)
         n_outputs = targets.head.n_outputs

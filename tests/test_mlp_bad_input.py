@@ -136,6 +136,18 @@ def test_bad_parameters(params, message):
         SigCoreMLPClassifier(**params).fit(X, y)
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_gain_beyond_float32_with_float32_X(solver):
+    # it raised "Solver produced non-finite parameter weights ... large
+    # values", blaming the data (adam), or trained on overflowed scores (lbfgs)
+    clf = fitted()
+    before = snapshot(clf)
+    with pytest.raises(ValueError, match=r"beyond the float32 range .* pass X as float64"):
+        clf.set_params(alpha=1e39, solver=solver).fit(X.astype(np.float32), y)
+    assert_unchanged(clf, before)
+    clf.set_params(alpha=1e38).fit(X.astype(np.float32), y)      # in range: fits
+
+
 def test_failed_fit_leaves_a_fitted_model_unchanged():
     clf = fitted()
     before = snapshot(clf)
