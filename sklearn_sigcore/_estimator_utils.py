@@ -173,10 +173,9 @@ def warn_not_converged(solver, max_iter, detail="", stacklevel=5):
 
 def print_progress(n_iter, loss, validation_score=None, label="Iteration"):
     """The ``verbose`` line of one iteration or epoch."""
-    line = f"{label} {n_iter}, loss = {loss:.8f}"
-    if validation_score is not None:
-        line += f", validation score = {validation_score:f}"
-    print(line, flush=True)
+    print(f"{label} {n_iter}, loss = {loss:.8f}", flush=True)
+    if validation_score is not None:     # scikit-learn's MLPs print it apart
+        print(f"Validation score: {validation_score:f}", flush=True)
 
 
 def two_column_proba(z, alpha=1.0, log=False):
