@@ -7,6 +7,8 @@ depth).  Needs no network.
 """
 
 import argparse
+import importlib.util
+import os
 import sys
 import time
 import warnings
@@ -130,14 +132,21 @@ def print_tables(results, depth_rows, epochs):
         print(f"{depth:13d} {plain:9.3f} {auto:11.3f}")
 
 
+def plot_problem(path):
+    """Why the figure could not be written to `path` (None: it can), told
+    before the searches run rather than after."""
+    if importlib.util.find_spec("matplotlib") is None:
+        return (f"--plot {path}: matplotlib is not installed "
+                "(pip install 'sklearn_sigcore[plot]').")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"--plot {path}: the folder {folder} does not exist."
+    return None
+
+
 def save_figure(path, searches, depth_rows):
     """Alpha-search curves and the depth comparison in one figure."""
-    try:
-        import matplotlib
-    except ImportError:
-        print(f"--plot {path}: matplotlib is not installed "
-              "(pip install 'sklearn_sigcore[plot]'); no figure written.", file=sys.stderr)
-        return False
+    import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -160,7 +169,6 @@ def save_figure(path, searches, depth_rows):
     fig.savefig(path, dpi=100)
     plt.close(fig)
     print(f"Figure written to {path}")
-    return True
 
 
 def build_parser():
@@ -179,6 +187,9 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.plot and (problem := plot_problem(args.plot)):
+        print(f"{problem} Nothing was run.", file=sys.stderr)
+        return 2
     setting = "quick" if args.quick else "full"
     linear_alphas, mlp_alphas, _, depths, epochs, _ = SETTINGS[setting]
     progress = Progress(total=2 * 4 + 2 * len(depths))
@@ -189,6 +200,6 @@ def main(argv=None):
         print(f"sklearn_sigcore demo failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     print_tables(results, depth_rows, epochs)
-    if args.plot and not save_figure(args.plot, searches, depth_rows):
-        return 2
+    if args.plot:
+        save_figure(args.plot, searches, depth_rows)
     return 0

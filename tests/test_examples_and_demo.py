@@ -29,6 +29,13 @@ def test_demo_plot_writes_a_figure(tmp_path):
     assert path.stat().st_size > 10_000
 
 
+def test_demo_plot_to_a_missing_folder_fails_before_running(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["--quick", "--plot", str(tmp_path / "nowhere" / "demo.png")]) == 2
+    err = capsys.readouterr()
+    assert "does not exist. Nothing was run." in err.err and "[1/" not in err.err
+
+
 def test_demo_help_and_bad_argument():
     run = subprocess.run([sys.executable, "-m", "sklearn_sigcore", "--help"],
                          capture_output=True, text=True)
