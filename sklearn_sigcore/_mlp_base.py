@@ -119,6 +119,11 @@ class TrainingState:
     alpha_curve: list = field(default_factory=list)
 
 
+# Gains below this make the hidden units nearly constant; such values are
+# what scikit-learn users pass as its L2 `alpha` (1e-4 by default).
+SMALL_GAIN = 1e-3
+
+
 class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
     """Fit, partial_fit, training loop and prediction plumbing of both MLPs."""
 
@@ -185,6 +190,14 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                              dtype=(np.float64, np.float32), reset=first_pass)
         if sp.issparse(X):
             X = X.tocsr()
+        if alpha_spec != "auto" and hidden and min(alpha_spec) < SMALL_GAIN:
+            warnings.warn(
+                f"alpha={min(alpha_spec):g} is the gain of the hidden units, not "
+                "scikit-learn's L2 strength (that is `l2` here): below "
+                f"{SMALL_GAIN:g} the units are nearly constant and the network learns "
+                f"little. scikit-learn's MLP(alpha={min(alpha_spec):g}) is "
+                f"{type(self).__name__}(l2={min(alpha_spec):g}) here.", UserWarning,
+                stacklevel=5)
         if (X.dtype == np.float32 and alpha_spec != "auto" and hidden
                 and max(alpha_spec) > float(np.finfo(np.float32).max)):
             raise ValueError(

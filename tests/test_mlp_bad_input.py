@@ -9,7 +9,7 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_sigcore import SigCoreMLPClassifier
+from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor
 
 RNG = np.random.RandomState(0)
 X = RNG.standard_normal((60, 4))
@@ -134,6 +134,20 @@ def test_bad_per_layer_alpha(alpha, message):
 def test_bad_parameters(params, message):
     with pytest.raises(ValueError, match=message):
         SigCoreMLPClassifier(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [SigCoreMLPClassifier, SigCoreMLPRegressor])
+def test_scikit_learn_l2_value_passed_as_alpha_warns(cls):
+    # MLPClassifier(alpha=1e-4) copied over unchanged gave a chance-level
+    # model without a word (a user trial); the warning names `l2`
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(UserWarning, match=r"l2=0.0001\) here") as record:
+            cls((5, 4), alpha=[1.0, 1e-4], max_iter=2, random_state=0).fit(X, y)
+        assert record[0].filename == __file__     # points at the user's call
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)     # a UserWarning too
+        cls((5,), alpha=1e-3, max_iter=2, random_state=0).fit(X, y)
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
