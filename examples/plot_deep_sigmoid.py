@@ -46,7 +46,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, strati
 # Fit alpha = 1 and alpha = 'auto' at each depth (hidden layers of 64 units).
 fits = {}
 print(f"{'layers':>6} {'alpha':>6} {'test acc':>8} {'epochs':>6}  "
-      f"{'|grad W1| / |grad W_out| (epoch 1)':>34}  alphas_")
+      f"{'|grad W1| / |grad W_out| (epoch 1)':>34}  alphas_ (first layers)")
 for depth in depths:
     for alpha in (1.0, "auto"):
         clf = SigCoreMLPClassifier((64,) * depth, alpha=alpha, max_iter=max_iter,
@@ -57,7 +57,7 @@ for depth in depths:
         fits[depth, alpha] = clf
         ratio = clf.gradient_norms_[0, 0] / clf.gradient_norms_[0, -1]
         print(f"{depth:>6} {alpha!s:>6} {clf.score(X_test, y_test):>8.3f} {clf.n_iter_:>6}  "
-              f"{ratio:>34.2e}  {np.round(clf.alphas_[:3], 2)}")
+              f"{ratio:>34.2e}  {np.round(clf.alphas_[:3], 2)}{' ...' if depth > 3 else ''}")
 
 # %%
 # Figure: loss curves; gradient norm by layer (first epoch); saturation by layer.

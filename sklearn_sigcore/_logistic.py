@@ -621,10 +621,11 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         Each call steps on the objective of ``fit`` computed for the data of the
         call (so calling it repeatedly on a whole data set minimises the same
         objective as ``fit``). The penalty is relative to the call's data, as
-        in ``fit``: over chunks of m of n rows it weighs n / m times more than
-        in ``fit`` on all n rows, so pass C·n/m to fit ``fit(C)``'s model
-        (scikit-learn's MLPs scale their L2 term by the batch the same way). The steps are taken on the α = 1 problem,
-        the coefficients αw with the penalty strength C α² (so that any α in
+        in ``fit``: over chunks of k of n rows it weighs n / k times more than
+        in ``fit`` on all n rows, so pass C·n/k to fit ``fit(C)``'s model
+        (scikit-learn's MLPs scale their L2 term by the batch the same way).
+        The steps are taken on the α = 1 problem, the coefficients αw with
+        the penalty strength C α² (so that any α in
         (0, inf) gives finite steps), on batches of 32 rows, with the step
         size 1 / ((L + λ) √(1 + t / 1000)): t is the number of steps so far,
         L the largest bound of the loss's curvature seen so far, (m + 1) / 4

@@ -108,9 +108,9 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
     verbose : bool, default=False
         Whether to print progress messages: one line per epoch / lbfgs
         iteration (``Iteration k, loss = ...``, followed by ``Validation
-        score: ...`` under ``early_stopping``, as in scikit-learn). With scikit-learn >= 1.9, ``set_callbacks``
-        attaches ``sklearn.callback`` callbacks (``ProgressBar``,
-        ``ScoringMonitor``), which see every epoch.
+        score: ...`` under ``early_stopping``, as in scikit-learn). With
+        scikit-learn >= 1.9, ``set_callbacks`` attaches ``sklearn.callback``
+        callbacks (``ProgressBar``, ``ScoringMonitor``), which see every epoch.
 
     warm_start : bool, default=False
         Reuse the previous solution as the initialisation of ``fit``.

@@ -228,7 +228,8 @@ class AlphaSearchDisplay:
             std[row, col] = cv_results["std_test_score"][i]
         named = {}
         for i in np.flatnonzero(~numeric):
-            score = (float(cv_results["mean_test_score"][i]), float(cv_results["std_test_score"][i]))
+            score = (float(cv_results["mean_test_score"][i]),
+                     float(cv_results["std_test_score"][i]))
             value = column[i] if isinstance(column[i], str) else str(column[i])  # lists too
             if value not in named or score[0] > named[value][0]:
                 named[value] = score
