@@ -35,7 +35,7 @@ def csv_chunks(path, rows):
 classes = np.array([0, 1])
 # Each call's penalty is relative to its chunk: chunks of 2000 of the 16000
 # training rows at C = 8 fit the model of fit(C=1) on all of them.
-n_rows, chunk_rows = 16000, 2000
+n_rows, chunk_rows = len(X) - 4000, 2000
 linear = SigCoreLogisticRegression(C=1.0 * n_rows / chunk_rows)
 for epoch in range(3):
     for X_chunk, y_chunk in csv_chunks(csv, rows=chunk_rows):

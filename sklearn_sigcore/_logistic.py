@@ -469,9 +469,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 dtype = X.dtype
             K, p = problem.K, self.n_features_in_
             theta0 = np.zeros(problem.size)
-            # 'auto' raises whatever it picks: the error must not depend on the choice
-            if previous is not None and (self.solver == "auto"
-                                         or ALL_SOLVERS[solver_name].warm_start_shape_error):
+            if previous is not None and ALL_SOLVERS[solver_name].warm_start_shape_error:
                 check_warm_start(previous[1].shape, K, p, self.fit_intercept)
             if previous is not None and np.array_equal(previous[0], classes) \
                     and previous[1].shape == (K, p) and not problem.coef_vanishes:

@@ -182,7 +182,7 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         activation = canonical_activation(self.activation)
         fitted = hasattr(self, "coefs_")
         first_pass = not fitted or (not self.warm_start and not incremental)
-        if self.early_stopping and incremental:
+        if self.early_stopping and incremental and self.solver in STOCHASTIC_SOLVERS:
             raise ValueError("partial_fit does not support early_stopping=True")
 
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -198,7 +198,7 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                 f"little. scikit-learn's MLP(alpha={min(alpha_spec):g}) is "
                 f"{type(self).__name__}(l2={min(alpha_spec):g}) here.", UserWarning,
                 stacklevel=5)
-        if (X.dtype == np.float32 and alpha_spec != "auto" and hidden
+        if (X.dtype == np.float32 and alpha_spec != "auto" and hidden and not learn
                 and max(alpha_spec) > float(np.finfo(np.float32).max)):
             raise ValueError(
                 f"alpha={max(alpha_spec):g} is beyond the float32 range (3.4e38) of X, "
@@ -216,8 +216,8 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         # lbfgs: one subtask per iteration, plus the one it never runs.
         fit_callbacks = FitCallbacks(self, X, targets.y,
                                      sample_weight=targets.sample_weight,
-                                     max_subtasks=1 if incremental else self.max_iter
-                                     + (self.solver == "lbfgs"))
+                                     max_subtasks=self.max_iter + 1 if self.solver == "lbfgs"
+                                     else 1 if incremental else self.max_iter)
         callbacks = fit_callbacks if fit_callbacks.active else None
         with blas_threads(1 if macs < SERIAL_BLAS_MACS else None):
             state = self._train(X, targets, incremental, first_pass, layout, alpha_spec,
@@ -578,11 +578,8 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                                  f"{self.solver} is not stochastic.")
         return True
 
-    def _network(self, dtype=None):
-        """The fitted network, in ``dtype`` if given (float32 weights upcast exactly)."""
-        params = self._params_in_use()
-        if dtype is not None and params.dtype != dtype:
-            params = params.astype(dtype)
+    def _network(self, params):
+        """The fitted network on ``params``, its flat parameters (in any dtype)."""
         return Network(self._layout, params, self.alphas_,
                        canonical_activation(self.activation), self._head, KERNEL_THREADS)
 
@@ -606,7 +603,8 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                           dtype=(np.float64, np.float32), reset=False)
         # as scikit-learn: float64 if X or the model is (a float32 model
         # computes float64 X with its weights upcast), else float32
-        net = self._network(np.result_type(X.dtype, self._params_in_use().dtype))
+        params = self._params_in_use()
+        net = self._network(params.astype(np.result_type(X.dtype, params.dtype), copy=False))
         if X.dtype != net.dtype:
             X = X.astype(net.dtype)
         if sp.issparse(X):

@@ -324,7 +324,7 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
-        """Update the network with one epoch over the given data.
+        """Update the network with one epoch (sgd, adam) or one lbfgs run over the data.
 
         With ``solver='lbfgs'`` one call runs that solver (up to ``max_iter``
         iterations) from the current weights on the given data, as

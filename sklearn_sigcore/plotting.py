@@ -230,7 +230,7 @@ class AlphaSearchDisplay:
         for i in np.flatnonzero(~numeric):
             score = (float(cv_results["mean_test_score"][i]),
                      float(cv_results["std_test_score"][i]))
-            value = column[i] if isinstance(column[i], str) else str(column[i])  # lists too
+            value = str(column[i])      # per-layer lists are not hashable
             if value not in named or score[0] > named[value][0]:
                 named[value] = score
         return cls(alphas, mean, std, labels, param_name, named).plot(ax=ax)

@@ -136,22 +136,41 @@ def test_no_penalty_through_C_inf_is_accepted_by_every_solver(Xy):
 
 @pytest.mark.parametrize("params", [dict(alpha=1e200), dict(C=1e200, alpha=1e100),
                                     dict(alpha=1e200, dual=True),
+                                    dict(alpha=1e150, dual=True, weight=1e10),
                                     dict(penalty="l1", C=1e300, alpha=1e10)])
 def test_liblinear_refuses_an_overflowing_C_alpha(Xy, params):
-    # liblinear's objective is the loss times C α²: infinite, it returned an
-    # all-zero model; now it raises as scikit-learn does for C=np.inf, and
-    # leaves a fitted model as it was
+    # liblinear's objective is the loss times C α² (times the sample
+    # weights): infinite, it returned an all-zero or NaN model; now it raises
+    # as scikit-learn does for C=np.inf, and leaves a fitted model as it was
     penalty = params.pop("penalty", "l2")
+    weights = np.full(len(Xy[1]), params.pop("weight", 1.0))
     est = SigCoreLogisticRegression(solver="liblinear", **penalty_params(penalty))
     est.fit(*Xy)
     before = pickle.dumps({k: v for k, v in vars(est).items() if k.endswith("_")})
     with pytest.raises(ValueError, match="overflows: the liblinear solver needs it finite"):
-        est.set_params(**params).fit(*Xy)
+        est.set_params(**params).fit(*Xy, sample_weight=weights)
     assert pickle.dumps({k: v for k, v in vars(est).items() if k.endswith("_")}) == before
     # just below the overflow the (primal) fit is the unpenalised model's
     est.set_params(alpha=1e150, C=1.0, dual=False).fit(*Xy)
     limit = SigCoreLogisticRegression(**penalty_params(None)).fit(*Xy)
     assert_array_equal(est.predict(Xy[0]), limit.predict(Xy[0]))
+
+
+def test_liblinear_fits_tiny_weights_at_a_huge_alpha(Xy):
+    # C α² = 1e310 overflows alone, but times weights of 1e-10 the costs are finite
+    weights = np.full(len(Xy[1]), 1e-10)
+    est = SigCoreLogisticRegression(solver="liblinear", alpha=1e155).fit(*Xy,
+                                                                          sample_weight=weights)
+    limit = SigCoreLogisticRegression(**penalty_params(None)).fit(*Xy)
+    assert_array_equal(est.predict(Xy[0]), limit.predict(Xy[0]))
+
+
+def test_auto_l1_at_an_overflowing_C_alpha_is_the_unpenalised_model(Xy):
+    # the coordinate descent got infinite costs and returned zeros
+    est = SigCoreLogisticRegression(**penalty_params("l1", C=1e300), alpha=1e10).fit(*Xy)
+    limit = SigCoreLogisticRegression(**penalty_params(None)).fit(*Xy)
+    assert_array_equal(est.predict(Xy[0]), limit.predict(Xy[0]))
+    assert np.all(est.coef_ != 0)
 
 
 def test_predict_wrong_n_features_and_unfitted(Xy):

@@ -160,6 +160,8 @@ def test_gain_beyond_float32_with_float32_X(solver):
         clf.set_params(alpha=1e39, solver=solver).fit(X.astype(np.float32), y)
     assert_unchanged(clf, before)
     clf.set_params(alpha=1e38).fit(X.astype(np.float32), y)      # in range: fits
+    # a learned gain starts clipped (θ = log α to its bound): it fits too
+    clf.set_params(alpha=1e39, learn_alpha="layer").fit(X.astype(np.float32), y)
 
 
 def test_failed_fit_leaves_a_fitted_model_unchanged():

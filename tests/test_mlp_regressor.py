@@ -270,6 +270,11 @@ def test_lbfgs_partial_fit_is_scikit_learns(diabetes):
             theirs.partial_fit(X[start:start + 200], y[start:start + 200])
     assert_same_network(ours, theirs, X)
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    # scikit-learn ignores early_stopping for lbfgs, here too
+    for model in (ours, theirs):
+        model.set_params(early_stopping=True).partial_fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_       # 80 lbfgs iterations: rounding drifts
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-6, atol=1e-6)
 
 
 def test_score_is_r2_and_pickle_round_trip(diabetes):

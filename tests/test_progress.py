@@ -4,7 +4,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_sigcore import SigCoreLogisticRegression, SigCoreMLPClassifier
+from sklearn_sigcore import SigCoreLogisticRegression, SigCoreMLPClassifier, SigCoreMLPRegressor
 
 X, y = load_breast_cancer(return_X_y=True)
 X = StandardScaler().fit_transform(X)
@@ -80,6 +80,21 @@ def test_scoring_monitor_scores_every_iteration(estimator):
     assert all(0.0 <= s <= 1.0 for s in scores)
     # the last score is the one of the fitted model
     assert scores[-1] == pytest.approx(estimator.score(X, y))
+
+
+@needs_callbacks
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_scoring_monitor_sees_lbfgs_partial_fit_of_the_regressor():
+    # one subtask per call was allowed, lbfgs reports one per iteration:
+    # the callback raised "maximum number of children"
+    reg = SigCoreMLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5,
+                              random_state=0)
+    monitor = callback.ScoringMonitor(scoring="r2")
+    reg.set_callbacks(monitor)
+    for rows in (slice(0, 300), slice(300, None)):
+        reg.partial_fit(X[rows], y[rows].astype(float))
+    scores = [row["r2"] for row in monitor.get_logs().data if "r2" in row]
+    assert len(scores) >= 2 and scores[-1] == pytest.approx(reg.score(X[300:], y[300:]))
 
 
 @needs_callbacks

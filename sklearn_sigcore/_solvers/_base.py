@@ -60,7 +60,7 @@ class Solver:
         (sag, saga, liblinear) cannot.
     warm_start_shape_error : bool
         Whether a warm start from a previous solution of another shape
-        raises scikit-learn's ValueError; liblinear's solvers do not (as in
+        raises scikit-learn's ValueError; 'liblinear' does not (as in
         scikit-learn, whose liblinear ignores ``warm_start``).
     """
 

@@ -38,13 +38,8 @@ class LiblinearSolver(Solver):
             # C α² underflowed: the coefficients' optimum is 0, and so is the
             # intercept's, penalised as strongly (see the estimator's _problem)
             return np.zeros(problem.size), 0
-        strength = problem.l1 if problem.l1 else problem.l2
-        if not (strength and np.isfinite(problem.inv_s / strength)):
-            # liblinear's objective is the loss times C α² (C α), plus the norm
-            raise ValueError(
-                "C * alpha**2 (C * alpha for the L1 penalty) overflows: the liblinear "
-                "solver needs it finite, as it needs a finite C. Use a smaller alpha or "
-                "C, or another solver ('auto' or 'lbfgs' reach the unpenalised limit).")
+        if not (problem.l1 or problem.l2):
+            raise _overflow_error()
         if not (problem.l1 or opts.dual):
             return _PrimalNewton(opts).solve(problem, theta0)
         B = opts.intercept_scaling if problem.fit_intercept else -1.0
@@ -70,13 +65,16 @@ class CoordinateDescentSolver(Solver):
     multiclass = False
     column_scaled = False
     scales_out = False
-    warm_start_shape_error = False
+    warm_start_shape_error = True     # as 'auto''s other choices
 
     def solve(self, problem, theta0):
-        if not problem.l1:      # C α underflowed: only the intercept is fitted
-            # (the estimator's _penalty_terms zeroes l1 and the columns)
+        costs = _costs(problem, problem.l1) if problem.l1 else None
+        if costs is None or not np.isfinite(costs).all():
+            # C α underflowed (the estimator's _penalty_terms zeroes l1 and the
+            # columns: only the intercept is fitted) or overflowed (the
+            # unpenalised limit, where lbfgs ignores the negligible l1)
             return LbfgsSolver(self.options).solve(problem, theta0)
-        if _largest_cost(problem) < TINY_COST:
+        if costs.max() < TINY_COST:
             theta = _intercept_only_optimum(problem)
             if theta is not None:
                 self.options.report(1, theta)
@@ -92,9 +90,22 @@ class CoordinateDescentSolver(Solver):
 TINY_COST = 1e-250
 
 
-def _largest_cost(problem):
-    sw = problem.sample_weight
-    return problem.inv_s / problem.l1 * (1.0 if sw is None else float(np.max(sw)))
+def _costs(problem, strength):
+    """liblinear's per-sample costs, the weights over the penalty strength (its
+    scaling divides the objective by that strength); inf where that overflows."""
+    sw = (np.ones(problem.X.shape[0]) if problem.sample_weight is None
+          else np.asarray(problem.sample_weight, dtype=np.float64))
+    with np.errstate(over="ignore"):
+        return (sw * problem.inv_s) / strength       # sw * inv_s <= 1
+
+
+def _overflow_error():
+    # liblinear's objective is the loss times C α² (C α), plus the norm
+    return ValueError(
+        "C * alpha**2 (C * alpha for the L1 penalty) times the sample weights overflows: "
+        "the liblinear solver needs it finite, as it needs a finite C. Use a smaller "
+        "alpha or C, or another solver ('auto', 'saga' or 'fista' reach the "
+        "unpenalised limit).")
 
 
 def _intercept_only_optimum(problem):
@@ -118,11 +129,9 @@ def _run_kernel(solver, kernel, problem, B, per_iteration=False, **options):
     ``per_iteration``: the kernel takes ``on_iteration`` (reports and stop
     requests after every iteration), else the run is reported once."""
     opts = solver.options
-    strength = problem.l1 if problem.l1 else problem.l2
-    # liblinear's scaling: divide the objective by the penalty strength
-    cost = (np.ones(problem.X.shape[0]) if problem.sample_weight is None
-            else np.asarray(problem.sample_weight, dtype=np.float64))
-    cost = cost * (problem.inv_s / strength)
+    cost = _costs(problem, problem.l1 if problem.l1 else problem.l2)
+    if not np.isfinite(cost).all():
+        raise _overflow_error()
     y = 2.0 * np.asarray(problem.y, dtype=np.float64) - 1.0
 
     def theta_of(w):
