@@ -80,7 +80,7 @@ class CoordinateDescentSolver(Solver):
                 self.options.report(1, theta)
                 return theta, 1
         B = 1.0 if problem.fit_intercept else -1.0
-        return _run_kernel(self, liblinear_l1r_primal, problem, B, per_iteration=True,
+        return _run_kernel(self, liblinear_l1r_primal, problem, B, costs, per_iteration=True,
                            free_bias=True, n_threads=problem.n_threads)
 
 
@@ -93,10 +93,8 @@ TINY_COST = 1e-250
 def _costs(problem, strength):
     """liblinear's per-sample costs, the weights over the penalty strength (its
     scaling divides the objective by that strength); inf where that overflows."""
-    sw = (np.ones(problem.X.shape[0]) if problem.sample_weight is None
-          else np.asarray(problem.sample_weight, dtype=np.float64))
     with np.errstate(over="ignore"):
-        return (sw * problem.inv_s) / strength       # sw * inv_s <= 1
+        return (problem.weights() * problem.inv_s) / strength       # sw * inv_s <= 1
 
 
 def _overflow_error():
@@ -115,8 +113,7 @@ def _intercept_only_optimum(problem):
     theta = np.zeros(problem.size)
     if problem.fit_intercept:
         y = np.asarray(problem.y, dtype=np.float64)
-        sw = (np.ones_like(y) if problem.sample_weight is None
-              else np.asarray(problem.sample_weight, dtype=np.float64))
+        sw = problem.weights()
         share = float(sw @ y) / float(sw.sum())
         theta[problem.n_coef:] = np.log(share) - np.log1p(-share)
     _, grad = problem.smooth(theta)
@@ -124,12 +121,14 @@ def _intercept_only_optimum(problem):
     return theta if inside.all() else None
 
 
-def _run_kernel(solver, kernel, problem, B, per_iteration=False, **options):
-    """Run a liblinear kernel on ``problem`` (binary), bias feature of value B;
+def _run_kernel(solver, kernel, problem, B, cost=None, per_iteration=False, **options):
+    """Run a liblinear kernel on ``problem`` (binary), bias feature of value B,
+    per-sample costs ``cost`` (by default ``_costs`` at the problem's penalty);
     ``per_iteration``: the kernel takes ``on_iteration`` (reports and stop
     requests after every iteration), else the run is reported once."""
     opts = solver.options
-    cost = _costs(problem, problem.l1 if problem.l1 else problem.l2)
+    if cost is None:
+        cost = _costs(problem, problem.l1 if problem.l1 else problem.l2)
     if not np.isfinite(cost).all():
         raise _overflow_error()
     y = 2.0 * np.asarray(problem.y, dtype=np.float64) - 1.0

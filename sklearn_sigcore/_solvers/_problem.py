@@ -205,6 +205,12 @@ class LogisticProblem:
         return raw_hessian(self.X, self.loss.curvature, self.sample_weight, self.K,
                            self.fit_intercept, self.n_threads, self.scale)
 
+    def weights(self):
+        """The sample weights as float64 (ones when there are none)."""
+        if self.sample_weight is None:
+            return np.ones(self.X.shape[0])
+        return np.asarray(self.sample_weight, dtype=np.float64)
+
     def row_sums(self, theta, rows):
         """(Σ s_i ℓ_i, its gradient in θ coordinates, Σ s_i) over the given
         rows of X only: the sums of one stochastic step (no penalty, no 1/S)."""
