@@ -12,10 +12,11 @@ weights*. ``learn_alpha='layer'`` (one gain per hidden layer) or ``'unit'``
    the hidden unit in its near-linear range (σ(u) ≈ 1/2 + u/4) and a large
    output weight v, so that v α w / 4 ≈ 3. L-BFGS gets there in about 60
    iterations (max error ~1e-3); Adam (step 0.05) needs thousands of epochs for
-   the large v and stops near 1e-2. With a single layer, α and w only enter
-   through their product αw, so the learned gain drifts along that symmetry
-   (L-BFGS takes it small and w large); with more units and layers it is not
-   redundant.
+   the large v and stops near 1e-2. A layer's gain multiplies its weights
+   and intercepts, f(α(Wh + b)) = f((αW)h + αb), so the function alone does
+   not fix α at any width or depth: only the L2 term on W would (here
+   ``l2=0``), and the learned gain drifts along that symmetry (L-BFGS takes
+   it small and w large). Learning the gain changes the training dynamics.
 2. Learned against fixed gains on digits: from α = 0.05 (every unit near-linear,
    gradients scaled by α/4 per layer) the learned gain grows and reaches a
    lower training loss than the same fixed gain.

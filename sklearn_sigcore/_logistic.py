@@ -196,7 +196,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         ...``, the objective) or per :meth:`partial_fit` call (its running
         mean loss). With scikit-learn >= 1.9, ``set_callbacks`` attaches
         ``sklearn.callback`` callbacks (``ProgressBar``, ``ScoringMonitor``),
-        which see every iteration of every solver (liblinear: its end).
+        which see every iteration of every solver (liblinear with
+        ``dual=True``: its end).
     warm_start : bool, default=False
         Start ``fit`` from the previous solution. A previous solution of
         another shape (number of classes or of features) raises ValueError,
@@ -249,10 +250,12 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
     (our kernels serial, BLAS limited to one thread), which is fastest there;
     above it OpenMP threads take blocks, up to the cores the process may use
     (``OMP_NUM_THREADS`` or ``threadpoolctl.threadpool_limits`` set the
-    count), while BLAS stays at one thread inside the fit. Dense (C or F order), CSR and
-    CSC data are read in place, never copied (liblinear's L1 solver reads
-    columns: it converts X to CSC once); float32 data stays float32 (sums in
-    float64).
+    count), while BLAS stays at one thread inside the fit. Dense (C or F
+    order), CSR and CSC data are read in place, except by 'sag' / 'saga'
+    (which copy CSC or F-ordered X to rows once) and by the L1 coordinate
+    descent of 'liblinear' and of 'auto' (which reads columns: CSR or
+    C-ordered X is copied to CSC / F order once); float32 data stays float32
+    (sums in float64).
 
     Examples
     --------

@@ -140,7 +140,7 @@ def choose_solver(X, penalty, n_classes):
       everywhere; the Newton solvers won only on a few features (and by
       little), and lost up to 8x where the Hessian is large.
     * L1, two classes: 'coordinate descent', liblinear's newGLMNET with a
-      free intercept (3.7x faster than 'saga' on CSR 200000 x 5000 at
+      free intercept (2-3x faster than 'saga' on CSR 200000 x 5000 at
       C = 0.1).
     * L1 with more classes, elastic-net: 'saga' when there are at least as
       many rows as columns (cheap epochs, sparse updates), else 'fista'.

@@ -429,8 +429,11 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the network with one epoch over the given data.
+
+        The arguments come in the order of scikit-learn 1.9's
+        ``MLPClassifier.partial_fit`` (before 1.7 it took ``classes`` third).
 
         Parameters
         ----------
@@ -438,11 +441,11 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels (a subset of `classes`), or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
         classes : array-like of shape (n_classes,), default=None
             All the classes, required on the first call. A label of `y` not in
             `classes` is an error.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
 
         Returns
         -------

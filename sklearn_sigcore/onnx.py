@@ -2,8 +2,8 @@
 
 Importing this module registers a parser, a shape calculator and a converter
 with skl2onnx for :class:`~sklearn_sigcore.SigCoreLogisticRegression`,
-:class:`~sklearn_sigcore.SigCoreMLPClassifier` and (when the installed
-version has it) ``SigCoreMLPRegressor``. From then on ``skl2onnx.to_onnx``
+:class:`~sklearn_sigcore.SigCoreMLPClassifier` and
+:class:`~sklearn_sigcore.SigCoreMLPRegressor`. From then on ``skl2onnx.to_onnx``
 converts them, alone or inside pipelines, like scikit-learn's own models.
 
 The graphs use standard ONNX operators only (MatMul, Add, Sigmoid, Softmax,
@@ -388,7 +388,8 @@ def convert_mlp_regressor(scope, operator, container):
     """skl2onnx converter of SigCoreMLPRegressor.
 
     The network's hidden layers as for the classifier, then the identity,
-    Sigmoid (``out_activation_='sigmoid'``) or Exp (``loss='poisson'``) output,
+    Sigmoid (``out_activation='sigmoid'``, whose ``out_activation_`` is
+    'logistic') or Exp (``loss='poisson'``) output,
     shape (n_samples, n_outputs).
 
     Parameters
@@ -433,11 +434,9 @@ def _register():
         sklearn_sigcore.SigCoreMLPClassifier, "SigCoreMLPClassifier",
         calculate_classifier_output_shapes, convert_mlp_classifier,
         parser=_parse_classifier, options=dict(_CLASSIFIER_OPTIONS))
-    regressor = getattr(sklearn_sigcore, "SigCoreMLPRegressor", None)
-    if regressor is not None:
-        update_registered_converter(
-            regressor, "SigCoreMLPRegressor", calculate_regressor_output_shapes,
-            convert_mlp_regressor, parser=_parse_regressor)
+    update_registered_converter(
+        sklearn_sigcore.SigCoreMLPRegressor, "SigCoreMLPRegressor",
+        calculate_regressor_output_shapes, convert_mlp_regressor, parser=_parse_regressor)
 
 
 _register()

@@ -2,7 +2,8 @@
 
 Each Display stores the data it draws, has class methods that compute that
 data (``from_alphas``, ``from_cv_results``, ``from_estimator``) and a
-``plot(ax=...)`` method that sets ``figure_`` and ``ax_``.  matplotlib is
+``plot(ax=...)`` method that sets ``figure_`` and ``ax_`` (``plot(axes=...)``
+for TrainingDiagnosticsDisplay, which draws on 3 or 4 Axes).  matplotlib is
 imported only when something is drawn (install the ``plot`` extra).
 """
 
@@ -156,6 +157,8 @@ class AlphaSearchDisplay:
 
     Attributes
     ----------
+    best_alpha_ : float
+        The numeric alpha of the best mean score (available before plotting).
     errorbars_ : list of matplotlib ErrorbarContainer
     reference_lines_ : dict of matplotlib Line2D
         The horizontal line drawn for each non-numeric alpha value.

@@ -1,5 +1,6 @@
 """SigCoreMLPClassifier: gradients, parity with scikit-learn, depth, diagnostics."""
 
+import inspect
 import pickle
 import warnings
 
@@ -412,6 +413,22 @@ def test_partial_fit_batch_with_missing_classes(digits_split):
     clf.partial_fit(X_train[y_train >= 5], y_train[y_train >= 5])
     assert_array_equal(clf.classes_, np.arange(10))
     assert clf.predict_proba(X_test).shape == (len(X_test), 10)
+
+
+@pytest.mark.skipif("sample_weight" not in inspect.signature(MLPClassifier.partial_fit).parameters,
+                    reason="scikit-learn < 1.7: partial_fit takes no sample_weight")
+def test_partial_fit_positional_arguments_as_scikit_learn(digits_split):
+    # code written for scikit-learn >= 1.7 passes sample_weight third
+    X_train, _, y_train, _ = digits_split
+    assert (list(inspect.signature(SigCoreMLPClassifier.partial_fit).parameters)
+            == list(inspect.signature(MLPClassifier.partial_fit).parameters))
+    sw = np.where(y_train % 2 == 0, 2.0, 0.5)
+    kw = dict(hidden_layer_sizes=(8,), random_state=0)
+    ours = SigCoreMLPClassifier(alpha=1.0, **kw).partial_fit(X_train, y_train, sw,
+                                                            np.arange(10))
+    theirs = MLPClassifier(activation="logistic", **kw).partial_fit(X_train, y_train, sw,
+                                                                   np.arange(10))
+    assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-7, atol=1e-10)
 
 
 def test_multilabel(digits_split):
