@@ -76,7 +76,9 @@ def _prepare_task(X, y, sw, dtype):
     X = check_array(X, accept_sparse="csr", dtype=dtype, ensure_min_samples=0,
                     accept_large_sparse=True, input_name="X")
     if sp.issparse(X):
-        X.sum_duplicates()
+        if not X.has_canonical_format:     # a copy: dask may hold the chunk for others
+            X = X.copy()
+            X.sum_duplicates()
     else:
         X = np.ascontiguousarray(X)
     y = np.asarray(y).reshape(-1)

@@ -477,6 +477,32 @@ def test_validation_keeps_X_in_place():
             assert Xv is Xin
 
 
+
+@pytest.mark.parametrize("solver", ["auto", "lbfgs", "sag", "liblinear"])
+def test_unsorted_sparse_input_left_untouched(solver):
+    # CSR with unsorted indices and a duplicate entry (column selection gives
+    # unsorted ones): fitted as its canonical form, the caller's matrix left
+    # as it was, and a read-only one (joblib memmaps) accepted
+    X, y = data(2, n=300)
+    X[np.abs(X) < 0.5] = 0
+    order = np.random.default_rng(0).permutation(X.shape[1])
+    Xs = sp.csr_matrix(X)[:, order]
+    assert not Xs.has_sorted_indices
+    Xs = sp.csr_matrix((np.append(Xs.data, 0.25), np.append(Xs.indices, Xs.indices[0]),
+                        np.append(Xs.indptr[:-1], Xs.nnz + 1)), shape=Xs.shape)
+    Xs.indptr[1:] += np.arange(Xs.shape[0]) == 0      # the duplicate sits in row 0
+    Xs.has_canonical_format = False
+    dense = Xs.toarray()
+    kept = Xs.data.copy(), Xs.indices.copy(), Xs.indptr.copy()
+    for a in (Xs.data, Xs.indices, Xs.indptr):
+        a.flags.writeable = False
+    clf = SigCoreLogisticRegression(solver=solver, tol=1e-10, max_iter=10000).fit(Xs, y)
+    for before, after in zip(kept, (Xs.data, Xs.indices, Xs.indptr)):
+        assert_array_equal(before, after)
+    ref = SigCoreLogisticRegression(solver=solver, tol=1e-10, max_iter=10000).fit(dense, y)
+    assert_allclose(clf.coef_, ref.coef_, rtol=1e-6, atol=1e-8)
+    assert_allclose(clf.predict_proba(Xs), ref.predict_proba(dense), rtol=1e-6, atol=1e-10)
+
 # ------------------------------------------------------ solver behaviour
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "fista"])
 def test_convergence_warning_and_usable_model(solver):
