@@ -802,14 +802,18 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
                 "finite. Scaling the features or a smaller step_size might help."
             )
         # scikit-learn's stopping rule, with the intercept too (its steps are
-        # damped on sparse data, so it can lag behind the coefficients)
+        # damped on sparse data, so it can lag behind the coefficients).  The
+        # intercept, a log-odds, has settled once it moves by at most tol
+        # times max(largest weight, 1): when every weight's optimum is ~0
+        # (a strong penalty), its rounding-level moves relative to ~0
+        # would otherwise keep the epochs going to max_iter.
         max_weight = max(np.abs(coef_view).max(), np.abs(b).max() if fit_intercept else 0.0)
         max_change = np.abs(coef_view - previous).max()
+        converged = max_change <= tol * max_weight if max_weight > 0 else max_change == 0
         if fit_intercept:
-            max_change = max(max_change, np.abs(b - previous_b).max())
+            converged = converged and np.abs(b - previous_b).max() <= tol * max(max_weight, 1.0)
         previous[...] = coef_view
         previous_b[...] = b
-        converged = max_change / max_weight <= tol if max_weight > 0 else max_change == 0
         stop = report is not None and report(n_epochs, coef_view, b)
         if converged or stop:
             break

@@ -12,8 +12,10 @@ class SagSolver(Solver):
     """scikit-learn's 'sag': stochastic average gradient, L2 or no penalty.
 
     tol and max_iter are scikit-learn's: epochs stop when the largest change
-    of a weight (the intercept included) over the epoch is at most tol times
-    the largest weight. sag / saga read X as it is (no column scaling): CSC
+    of a weight over the epoch is at most tol times the largest weight, and
+    the intercept's (which scikit-learn leaves out) at most tol times
+    max(largest weight, 1): a log-odds that moves less than tol has settled,
+    also when every weight's optimum is ~0. sag / saga read X as it is (no column scaling): CSC
     and F-ordered X are copied once, since rows are sampled.
     """
 
