@@ -190,6 +190,9 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                              dtype=(np.float64, np.float32), reset=first_pass)
         if sp.issparse(X):
             X = X.tocsr()
+        if not first_pass:
+            # the network keeps the dtype of its first fit, as scikit-learn's MLPs
+            X = X.astype(self.coefs_[0].dtype, copy=False)
         if alpha_spec != "auto" and hidden and min(alpha_spec) < SMALL_GAIN:
             warnings.warn(
                 f"alpha={min(alpha_spec):g} is the gain of the hidden units, not "
@@ -275,7 +278,7 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
             state = TrainingState(
                 params=layout.pack(self.coefs_, self.intercepts_, dtype, alphas),
                 alphas=[layer_gain(a) for a in alphas],
-                optimizer=None if optimizer is None else optimizer.astype(dtype),
+                optimizer=None if optimizer is None else optimizer.copy(),
                 loss_curve=list(getattr(self, "loss_curve_", [])),
                 validation_scores=(None if self.validation_scores_ is None
                                    else list(self.validation_scores_)),

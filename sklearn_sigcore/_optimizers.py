@@ -59,13 +59,6 @@ class _BaseOptimizer:
             cache[(sl.start, sl.stop)] = entry
         return entry[2:]
 
-    def astype(self, dtype):
-        """The state cast to `dtype` (a warm start on data of another dtype)."""
-        new = self.copy()
-        for k, v in new.__dict__.items():
-            if isinstance(v, np.ndarray):
-                setattr(new, k, v.astype(dtype))
-        return new
 
 
 class SGDOptimizer(_BaseOptimizer):

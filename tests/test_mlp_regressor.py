@@ -256,6 +256,32 @@ def test_partial_fit_equals_fit_epochs(diabetes):
     assert_allclose(part.loss_curve_, fit.loss_curve_, rtol=1e-12)
 
 
+@pytest.mark.parametrize("first, then", [(np.float32, np.float64), (np.float64, np.float32)])
+@pytest.mark.parametrize("continuation", ["partial_fit", "warm_start"])
+def test_network_keeps_the_dtype_of_its_first_fit(diabetes, first, then, continuation):
+    # as scikit-learn's MLPs: data of another dtype later neither halves the
+    # precision of a float64 network nor doubles a float32 one's
+    from sklearn.neural_network import MLPClassifier
+    from sklearn_sigcore import SigCoreMLPClassifier
+    X, y = diabetes
+    labels = (y > np.median(y)).astype(int)
+    for ours, theirs, target in ((SigCoreMLPRegressor, MLPRegressor, y),
+                                 (SigCoreMLPClassifier, MLPClassifier, labels)):
+        models = [ours(hidden_layer_sizes=(4,), max_iter=2, random_state=0,
+                       warm_start=continuation == "warm_start"),
+                  theirs(hidden_layer_sizes=(4,), max_iter=2, activation="logistic",
+                         random_state=0, warm_start=continuation == "warm_start")]
+        for model in models:
+            for dtype in (first, then):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    if continuation == "partial_fit":
+                        model.partial_fit(X.astype(dtype), target, **(
+                            {"classes": [0, 1]} if target is labels else {}))
+                    else:
+                        model.fit(X.astype(dtype), target)
+            assert model.coefs_[0].dtype == first, type(model).__name__
+
 def test_lbfgs_partial_fit_is_scikit_learns(diabetes):
     # MLPRegressor(solver='lbfgs').partial_fit runs lbfgs from the current
     # weights on each call's data; ours raised AttributeError (a user trial)
