@@ -159,12 +159,14 @@ def minimize_lbfgs(fun, x0, *, max_iter, gtol, max_fun=15000, ftol=SCIPY_FTOL, m
                        status in (CONVERGENCE, STOPPED), message, stopped)
 
 
-def warn_not_converged(solver, max_iter, detail="", stacklevel=5):
-    """The ConvergenceWarning of every iterative fit of the package."""
+def warn_not_converged(solver, max_iter, detail="", stacklevel=5, limit="max_iter",
+                       unit="iterations"):
+    """The ConvergenceWarning of every iterative fit of the package; ``limit``
+    and ``unit`` name the cap that stopped it (``max_iter`` by default)."""
     detail = f" ({detail})" if detail else ""
     warnings.warn(
-        f"The {solver} solver did not converge within max_iter={max_iter} iterations"
-        f"{detail}. Increase max_iter, scale the data (e.g. with StandardScaler) or "
+        f"The {solver} solver did not converge within {limit}={max_iter} {unit}"
+        f"{detail}. Increase {limit}, scale the data (e.g. with StandardScaler) or "
         "loosen tol; the model is usable but not optimal.",
         ConvergenceWarning,
         stacklevel=stacklevel,

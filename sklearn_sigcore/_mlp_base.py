@@ -565,7 +565,10 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         else:
             if task["end"] is not None:
                 task["end"](ran=False)
-            if not result.converged:
+            if not result.converged and "EVALUATIONS" in result.message:    # max_fun's stop
+                warn_not_converged("lbfgs", self.max_fun, result.message, stacklevel=6,
+                                   limit="max_fun", unit="loss evaluations")
+            elif not result.converged:
                 warn_not_converged("lbfgs", self.max_iter, result.message, stacklevel=6)
             state.loss = result.fun
         state.n_iter = min(result.n_iter, self.max_iter)

@@ -279,7 +279,7 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
         elif self.out_activation == "sigmoid" and (Y.size and not (Y.min() >= 0
                                                                    and Y.max() <= 1)):
             raise ValueError("out_activation='sigmoid' needs targets in [0, 1]; y has "
-                             f"values in [{Y.min():g}, {Y.max():g}].")
+                             f"values in [{float(Y.min())!r}, {float(Y.max())!r}].")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)

@@ -40,6 +40,9 @@ LOG_GAIN_LIMIT = 23.0
 AUTO_TARGET_STD = {"sigmoid": 0.7, "tanh": 0.5}
 AUTO_DEFAULT_TARGET_STD = 1.0
 AUTO_GAIN = {"sigmoid": 2.0}
+# Relative spread of a layer's pre-activations on the sample below which
+# 'auto' leaves the layer's scale alone (float32 rounds at ~6e-8).
+AUTO_MIN_SPREAD = 1e-6
 AUTO_DEFAULT_GAIN = 1.0
 
 
@@ -468,8 +471,12 @@ def auto_init(layout, activation, rng, dtype, X, sample_weight, n_threads):
         if i == n_layers - 1:
             break
         scale = float(np.sqrt(ws @ ((z - mean) ** 2).mean(axis=1)))
-        a = target / scale if scale > 0 and np.isfinite(scale) else 1.0
-        a = float(np.clip(a, 1e-3, 1e3))
+        size = float(np.sqrt(ws @ (z ** 2).mean(axis=1)))
+        # A spread at the rounding level of z (constant or near-constant
+        # inputs) carries no scale: rescaling to it multiplied W and b by
+        # 1e3 (the clip), and the L2 term then swamped the fit.
+        spread = scale > AUTO_MIN_SPREAD * size and np.isfinite(scale)
+        a = float(np.clip(target / scale, 1e-3, 1e3)) if spread else 1.0
         gain = AUTO_GAIN.get(activation, AUTO_DEFAULT_GAIN)
         if gain is not None:
             W *= a / gain

@@ -282,6 +282,16 @@ def test_network_keeps_the_dtype_of_its_first_fit(diabetes, first, then, continu
                         model.fit(X.astype(dtype), target)
             assert model.coefs_[0].dtype == first, type(model).__name__
 
+def test_lbfgs_warning_names_the_cap_that_stopped_it(diabetes):
+    X, y = diabetes
+    kw = dict(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
+    with pytest.warns(ConvergenceWarning, match="within max_fun=5 loss evaluations"):
+        model = SigCoreMLPRegressor(max_fun=5, max_iter=500, **kw).fit(X, y)
+    assert model.n_iter_ < 500
+    with pytest.warns(ConvergenceWarning, match="within max_iter=3 iterations"):
+        SigCoreMLPRegressor(max_iter=3, **kw).fit(X, y)
+
+
 def test_lbfgs_partial_fit_is_scikit_learns(diabetes):
     # MLPRegressor(solver='lbfgs').partial_fit runs lbfgs from the current
     # weights on each call's data; ours raised AttributeError (a user trial)
@@ -344,6 +354,11 @@ def test_sigmoid_output_needs_targets_in_unit_interval(diabetes):
     with pytest.raises(ValueError, match=r"needs targets in \[0, 1\]"):
         reg.fit(X[:, :5], y)
     _assert_unchanged(reg, snap)
+    # the offending value in full, not rounded back into range
+    just_above = np.full(len(y), 0.5)
+    just_above[0] = 1.0000001
+    with pytest.raises(ValueError, match=r"\[0.5, 1.0000001\]"):
+        reg.fit(X, just_above)
 
 
 def test_partial_fit_rejects_targets_of_another_shape(diabetes):
@@ -383,3 +398,16 @@ def test_non_finite_targets_and_zero_weights(diabetes):
         SigCoreMLPRegressor().fit(X, bad)
     with pytest.raises(ValueError, match="(sum to zero|non-zero)"):
         SigCoreMLPRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_auto_on_constant_features_keeps_the_initial_scale():
+    # a constant input gives pre-activations whose spread is rounding: 'auto'
+    # rescaled W and b to it by 1e3 (its clip) and the L2 term swamped the fit
+    # (loss 25.6 against 0.63 at alpha=1; a user trial)
+    rng = np.random.RandomState(0)
+    y = rng.randn(50) + 3
+    for X in (np.ones((50, 3)), np.column_stack([np.ones(50), 1 + 1e-9 * rng.randn(50)])):
+        auto = quiet_fit(SigCoreMLPRegressor(alpha="auto", random_state=0), X, y)
+        fixed = quiet_fit(SigCoreMLPRegressor(alpha=1.0, random_state=0), X, y)
+        assert np.abs(auto.coefs_[0]).max() < 10
+        assert auto.loss_ < 1.05 * fixed.loss_
