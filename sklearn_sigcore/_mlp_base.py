@@ -260,12 +260,6 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                 params, alphas = glorot_init(layout, activation, rng, dtype, alpha_spec,
                                              rms), alpha_spec
             state = TrainingState(params=params, alphas=alphas)
-            if self.solver in STOCHASTIC_SOLVERS:
-                if self.early_stopping:
-                    state.validation_scores = []
-                    state.best_validation_score = -np.inf
-                else:
-                    state.best_loss = np.inf
         else:
             if [c.shape for c in self.coefs_] != [shape for _, shape in layout.coef_slices]:
                 raise ValueError("The network shape changed since the last fit "
@@ -292,6 +286,14 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
             )
             if not layout.learn_alpha:
                 state.alphas = alphas
+        if self.solver in STOCHASTIC_SOLVERS:
+            # what the stopping rule tracks, where missing: a first fit, or a
+            # continuation after lbfgs or with early_stopping switched
+            if self.early_stopping and state.validation_scores is None:
+                state.validation_scores = []
+                state.best_validation_score = -np.inf
+            elif not self.early_stopping and state.best_loss is None:
+                state.best_loss = np.inf
         net = Network(layout, state.params, state.alphas, activation, targets.head,
                       KERNEL_THREADS)
         if callbacks is not None:

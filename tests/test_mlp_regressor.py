@@ -411,3 +411,29 @@ def test_auto_on_constant_features_keeps_the_initial_scale():
         fixed = quiet_fit(SigCoreMLPRegressor(alpha=1.0, random_state=0), X, y)
         assert np.abs(auto.coefs_[0]).max() < 10
         assert auto.loss_ < 1.05 * fixed.loss_
+
+
+def test_continuation_after_switching_solver_or_early_stopping(diabetes):
+    # lbfgs sets no best_loss_ and early stopping no loss tracking: continuing
+    # with adam, or with early_stopping switched, raised TypeError /
+    # AttributeError (scikit-learn's MLPs too); each continues now
+    X, y = diabetes
+    kw = dict(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+
+    def switched(first, change, continuation):
+        model = quiet_fit(SigCoreMLPRegressor(**first, **kw), X, y).set_params(**change)
+        before = model.predict(X)
+        if continuation == "partial_fit":
+            model.partial_fit(X, y)
+        else:
+            quiet_fit(model.set_params(warm_start=True), X, y)
+        assert not np.allclose(model.predict(X), before)     # it trained on
+        return model
+
+    for continuation in ("partial_fit", "warm_start"):
+        model = switched(dict(solver="lbfgs"), dict(solver="adam"), continuation)
+        assert np.isfinite(model.best_loss_)
+        model = switched(dict(early_stopping=True), dict(early_stopping=False), continuation)
+        assert np.isfinite(model.best_loss_)
+    model = switched(dict(), dict(early_stopping=True), "warm_start")
+    assert len(model.validation_scores_) == model.n_iter_
