@@ -138,7 +138,8 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
     loss_ : float
         Loss at the end of training (plus the L2 term). For several outputs
         it is the sum over the outputs, the objective whose gradient trains
-        the network (scikit-learn reports the mean but steps on the sum).
+        the network (for squared error scikit-learn reports the mean but
+        steps on the sum; for ``loss='poisson'`` it sums too).
     best_loss_ : float or None
         Smallest training loss seen (stochastic solvers, no early stopping).
     loss_curve_ : list of float
