@@ -98,7 +98,10 @@ class Layout:
         for s, b in zip(self.intercept_slices, intercepts):
             flat[s] = np.asarray(b).reshape(-1)
         for s, g in zip(self.gain_slices, gains if self.gain_slices else ()):
-            g = np.log(np.asarray(g, dtype=np.float64).reshape(-1))
+            # a start beyond the gains' range sits on its bound, where the
+            # gradient still acts (beyond it, it is flat: the gain would freeze)
+            g = np.clip(np.log(np.asarray(g, dtype=np.float64).reshape(-1)),
+                        -LOG_GAIN_LIMIT, LOG_GAIN_LIMIT)
             flat[s] = g.mean() if s.stop - s.start == 1 else np.broadcast_to(g, s.stop - s.start)
         return flat
 

@@ -149,6 +149,12 @@ def test_unit_gains_clip_at_the_limit_and_stay_flat_there(dtype):
                    MultinomialHead(3), 1)
     free.loss_grad(X, y, w, 0.0, free.buffers(10))
     assert free.grad[first.start + 1] != 0      # at the limit itself, not clipped
+    # a start beyond the range (alpha=1e-12 or 1e12) is packed on the limit,
+    # where the gain still learns, not beyond it, where it would be frozen
+    packed = layout.pack(layout.views(params)[0], layout.views(params)[1], dtype,
+                         [np.full(5, 1e-12), np.full(3, 1e12)])
+    assert_array_equal(packed[first], -LOG_GAIN_LIMIT)
+    assert_array_equal(packed[second], LOG_GAIN_LIMIT)
 
 
 def test_layer_gains_with_fixed_values_are_the_fixed_network():
