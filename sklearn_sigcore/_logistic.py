@@ -755,7 +755,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         coef = self.coef_.T.astype(dtype, copy=False)
         with blas_threads(1 if _work(X, coef.shape[1]) < SERIAL_WORK else None):
             Z = safe_sparse_dot(X, coef, dense_output=True)
-        Z = np.asarray(Z, dtype=dtype) + self.intercept_.astype(dtype, copy=False)
+        Z = np.asarray(Z, dtype=dtype) + np.asarray(self.intercept_, dtype=dtype)
         return np.ascontiguousarray(Z[:, 0] if Z.shape[1] == 1 else Z)
 
     @lazy_on_dask

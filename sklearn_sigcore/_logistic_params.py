@@ -100,7 +100,7 @@ def check_solver(est, penalty):
 
 def check_liblinear_data(est, X, classes, penalty):
     """scikit-learn's liblinear errors: binary only, no values above 1e30, no
-    dual L1."""
+    dual L1, tol > 0."""
     if len(classes) > 2:
         raise ValueError(
             "Only binary classification is supported. "
@@ -118,6 +118,9 @@ def check_liblinear_data(est, X, classes, penalty):
             "Unsupported set of arguments: The combination of penalty='l1' and "
             "loss='logistic_regression' are not supported when dual=True, "
             "Parameters: penalty='l1', loss='logistic_regression', dual=True")
+    if not est.tol > 0:
+        # scikit-learn passes this up from liblinear's own check, as b'eps <= 0'
+        raise ValueError(f"eps <= 0: the liblinear solver needs tol > 0, got tol={est.tol}.")
 
 
 def check_warm_start(coef_shape, n_rows, n_features, fit_intercept):

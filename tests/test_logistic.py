@@ -725,3 +725,12 @@ def test_liblinear_objective_matches_sklearn(dual, intercept_scaling, sparse, al
                                      **TIGHT).fit(X, y, sample_weight=sw)
     assert rel_diff(alpha * ours.coef_, ref.coef_) < 1e-4
     assert rel_diff(alpha * ours.intercept_, ref.intercept_) < 1e-4
+
+
+def test_intercept_set_by_hand_as_a_float():
+    # models built by setting attributes (as scikit-learn's accept)
+    X, y = data(2)
+    clf = SigCoreLogisticRegression().fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.intercept_ = float(clf.intercept_[0])
+    assert_allclose(clf.predict_proba(X), expected, rtol=1e-15)

@@ -90,6 +90,29 @@ def test_liblinear_rejects_multiclass_and_huge_values(binary, three_classes):
         assert error[0] is expected[0][0] and expected[0][1] in error[1]
 
 
+def test_liblinear_rejects_tol_zero_as_scikit_learn(binary):
+    X, y = binary
+    expected = outcome(LogisticRegression(solver="liblinear", tol=0.0), X, y)[0]
+    assert expected is not None and "eps <= 0" in expected[1]
+    error = outcome(SigCoreLogisticRegression(solver="liblinear", tol=0.0), X, y)[0]
+    assert error[0] is expected[0] and "eps <= 0" in error[1]
+
+
+def test_liblinear_ignores_warm_start_as_scikit_learn(binary):
+    # every liblinear solver starts from zero: a warm refit stopped after one
+    # iteration is the cold one-iteration fit (the primal L2 Newton warm-started)
+    X, y = binary
+    for extra in (dict(), dict(dual=True), dict(l1_ratio=1.0)):
+        kw = dict(solver="liblinear", tol=1e-10, random_state=0, **extra)
+        for Model in (LogisticRegression, SigCoreLogisticRegression):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cold = Model(max_iter=1, **kw).fit(X, y)
+                warm = Model(warm_start=True, max_iter=1000, **kw).fit(X, y)
+                warm.set_params(max_iter=1).fit(X, y)
+            assert_array_equal(warm.coef_, cold.coef_, err_msg=f"{Model.__name__} {extra}")
+
+
 def test_every_sklearn_parameter_with_its_default():
     ours = SigCoreLogisticRegression().get_params()
     theirs = LogisticRegression().get_params()

@@ -41,7 +41,8 @@ class LiblinearSolver(Solver):
         if not (problem.l1 or problem.l2):
             raise _overflow_error()
         if not (problem.l1 or opts.dual):
-            return _PrimalNewton(opts).solve(problem, theta0)
+            # from zero, as every liblinear solver: scikit-learn's ignores warm_start
+            return _PrimalNewton(opts).solve(problem, np.zeros(problem.size))
         B = opts.intercept_scaling if problem.fit_intercept else -1.0
         if problem.l1:
             return _run_kernel(self, liblinear_l1r_primal, problem, B, per_iteration=True,
