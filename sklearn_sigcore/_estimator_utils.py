@@ -4,15 +4,19 @@
 * :func:`class_sample_weights`: sample weights times class weights;
 * :func:`minimize_lbfgs`: L-BFGS (scipy's L-BFGS-B, our loop) whose callback may stop it;
 * :func:`warn_not_converged`: the one ConvergenceWarning;
+* :func:`user_stacklevel`: the ``stacklevel`` that points a warning at the user's call;
 * :func:`print_progress`: the ``verbose`` line;
 * :func:`two_column_proba`: binary probabilities (or their logs) from log-odds.
 """
 
 import contextlib
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.class_weight import compute_class_weight
@@ -24,7 +28,13 @@ from ._lbfgs_fast import CONVERGENCE, STOPPED, lbfgs
 SCIPY_FTOL = 1e7 * np.finfo(np.float64).eps
 
 __all__ = ["restore_on_error", "class_sample_weights", "class_weights", "minimize_lbfgs",
-           "LbfgsResult", "warn_not_converged", "print_progress", "two_column_proba"]
+           "LbfgsResult", "warn_not_converged", "user_stacklevel", "print_progress",
+           "two_column_proba"]
+
+# Frames a warning should not point into: this package's, and scikit-learn's
+# (its _fit_context wrapper sits between a user's fit call and ours).
+_LIBRARY_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (sys.modules[__package__],
+                                                                    sklearn))
 
 
 @contextlib.contextmanager
@@ -159,8 +169,17 @@ def minimize_lbfgs(fun, x0, *, max_iter, gtol, max_fun=15000, ftol=SCIPY_FTOL, m
                        status in (CONVERGENCE, STOPPED), message, stopped)
 
 
-def warn_not_converged(solver, max_iter, detail="", stacklevel=5, limit="max_iter",
-                       unit="iterations"):
+def user_stacklevel():
+    """``stacklevel`` for a ``warnings.warn`` in the calling function that
+    names the first frame outside this package and scikit-learn: the user's
+    line that called fit, whatever the depth of the call."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_not_converged(solver, max_iter, detail="", limit="max_iter", unit="iterations"):
     """The ConvergenceWarning of every iterative fit of the package; ``limit``
     and ``unit`` name the cap that stopped it (``max_iter`` by default)."""
     detail = f" ({detail})" if detail else ""
@@ -169,7 +188,7 @@ def warn_not_converged(solver, max_iter, detail="", stacklevel=5, limit="max_ite
         f"{detail}. Increase {limit}, scale the data (e.g. with StandardScaler) or "
         "loosen tol; the model is usable but not optimal.",
         ConvergenceWarning,
-        stacklevel=stacklevel,
+        stacklevel=user_stacklevel(),
     )
 
 

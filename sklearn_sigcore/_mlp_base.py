@@ -32,6 +32,7 @@ from ._estimator_utils import (
     minimize_lbfgs,
     print_progress,
     restore_on_error,
+    user_stacklevel,
     warn_not_converged,
 )
 from ._mlp_fast import gather_rows
@@ -200,7 +201,7 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                 f"{SMALL_GAIN:g} the units are nearly constant and the network learns "
                 f"little. scikit-learn's MLP(alpha={min(alpha_spec):g}) is "
                 f"{type(self).__name__}(l2={min(alpha_spec):g}) here.", UserWarning,
-                stacklevel=5)
+                stacklevel=user_stacklevel())
         if (X.dtype == np.float32 and alpha_spec != "auto" and hidden and not learn
                 and max(alpha_spec) > float(np.finfo(np.float32).max)):
             raise ValueError(
@@ -498,7 +499,7 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                     break
                 if state.n_iter == self.max_iter:
                     warn_not_converged(self.solver, self.max_iter,
-                                       "maximum number of epochs reached", stacklevel=6)
+                                       "maximum number of epochs reached")
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
         finally:
@@ -568,10 +569,10 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
             if task["end"] is not None:
                 task["end"](ran=False)
             if not result.converged and "EVALUATIONS" in result.message:    # max_fun's stop
-                warn_not_converged("lbfgs", self.max_fun, result.message, stacklevel=6,
+                warn_not_converged("lbfgs", self.max_fun, result.message,
                                    limit="max_fun", unit="loss evaluations")
             elif not result.converged:
-                warn_not_converged("lbfgs", self.max_iter, result.message, stacklevel=6)
+                warn_not_converged("lbfgs", self.max_iter, result.message)
             state.loss = result.fun
         state.n_iter = min(result.n_iter, self.max_iter)
         net.params[...] = result.x / scale if scaled else result.x

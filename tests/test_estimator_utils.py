@@ -1,5 +1,7 @@
 """What the estimators share, tested once through every estimator that uses it."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -94,3 +96,24 @@ def test_a_callback_stops_lbfgs(three_classes, make):
         assert len(model.loss_curve_) == 3
         # the model is the third iterate: its loss is the curve's last value
         assert model.loss_ == model.loss_curve_[-1]
+
+
+def test_warnings_point_at_the_users_call():
+    # the ConvergenceWarning and the small-gain warning name the line that
+    # called fit (it named a line inside the package, at a depth that
+    # differed between estimators)
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    fits = [lambda: SigCoreMLPRegressor(max_iter=2).fit(X, y),
+            lambda: SigCoreMLPClassifier(solver="lbfgs", max_iter=2).fit(X, y),
+            lambda: SigCoreMLPClassifier(alpha=1e-4, max_iter=1).fit(X, y),
+            lambda: SigCoreLogisticRegression(max_iter=1).fit(X, y),
+            lambda: SigCoreLogisticRegression(max_iter=1, solver="sag").fit(X, y)]
+    for fit in fits:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit()
+        assert caught
+        for w in caught:
+            assert w.filename == __file__, (w.category, w.filename)
