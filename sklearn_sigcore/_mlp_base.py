@@ -148,8 +148,15 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         alpha = self.alpha
         if isinstance(alpha, str):
             return "auto"
+        if isinstance(alpha, np.ndarray) and alpha.ndim == 0:
+            alpha = alpha.item()            # a 0-d array is its one value
         if isinstance(alpha, numbers.Real) and not isinstance(alpha, (bool, np.bool_)):
             return [check_gain(self, alpha)] * n_hidden
+        if np.ndim(alpha) > 1:
+            raise InvalidParameterError(
+                f"The 'alpha' parameter of {type(self).__name__} must be a float, 'auto' "
+                f"or a flat sequence of one gain per hidden layer, got {np.ndim(alpha)} "
+                "dimensions.")
         values = np.asarray(alpha, dtype=object).reshape(-1) if np.ndim(alpha) else None
         if values is None:
             return [check_gain(self, alpha)] * n_hidden

@@ -114,10 +114,21 @@ def test_bad_alpha(alpha):
     ([1.0, np.inf, 2.0], r"alpha\[1\]"),
     ([1.0, "x", 2.0], r"alpha\[1\]"),
     ([1.0, True, 2.0], r"alpha\[1\]"),
+    ([[1.0, 2.0, 3.0]], "flat sequence"),
 ])
 def test_bad_per_layer_alpha(alpha, message):
     with pytest.raises(InvalidParameterError, match=message):
         SigCoreMLPClassifier((5, 4, 3), alpha=alpha).fit(X, y)
+
+
+def test_zero_dimensional_array_alpha_is_its_value():
+    kw = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = SigCoreMLPClassifier(alpha=np.array(2.0), **kw).fit(X, y)
+        b = SigCoreMLPClassifier(alpha=2.0, **kw).fit(X, y)
+    assert a.alphas_ == b.alphas_ == [2.0]
+    assert_array_equal(a.coefs_[0], b.coefs_[0])
 
 
 @pytest.mark.parametrize("params, message", [
