@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
     _check_sample_weight,
 )
 
-from sklearn_sigcore._estimator_utils import class_weights
+from sklearn_sigcore._estimator_utils import canonical_sparse, class_weights
 from sklearn_sigcore._solvers._problem import column_rms, scale_from_rms
 from sklearn_sigcore._threads import threadpool_controller
 
@@ -76,9 +76,7 @@ def _prepare_task(X, y, sw, dtype):
     X = check_array(X, accept_sparse="csr", dtype=dtype, ensure_min_samples=0,
                     accept_large_sparse=True, input_name="X")
     if sp.issparse(X):
-        if not X.has_canonical_format:     # a copy: dask may hold the chunk for others
-            X = X.copy()
-            X.sum_duplicates()
+        X = canonical_sparse(X)        # dask may hold the chunk for others
     else:
         X = np.ascontiguousarray(X)
     y = np.asarray(y).reshape(-1)

@@ -5,6 +5,7 @@
 * :func:`minimize_lbfgs`: L-BFGS (scipy's L-BFGS-B, our loop) whose callback may stop it;
 * :func:`warn_not_converged`: the one ConvergenceWarning;
 * :func:`user_stacklevel`: the ``stacklevel`` that points a warning at the user's call;
+* :func:`canonical_sparse`: sparse X with sorted, unique indices, never changed in place;
 * :func:`print_progress`: the ``verbose`` line;
 * :func:`two_column_proba`: binary probabilities (or their logs) from log-odds.
 """
@@ -28,8 +29,8 @@ from ._lbfgs_fast import CONVERGENCE, STOPPED, lbfgs
 SCIPY_FTOL = 1e7 * np.finfo(np.float64).eps
 
 __all__ = ["restore_on_error", "class_sample_weights", "class_weights", "minimize_lbfgs",
-           "LbfgsResult", "warn_not_converged", "user_stacklevel", "print_progress",
-           "two_column_proba"]
+           "LbfgsResult", "warn_not_converged", "user_stacklevel", "canonical_sparse",
+           "print_progress", "two_column_proba"]
 
 # Frames a warning should not point into: this package's, and scikit-learn's
 # (its _fit_context wrapper sits between a user's fit call and ours).
@@ -167,6 +168,17 @@ def minimize_lbfgs(fun, x0, *, max_iter, gtol, max_fun=15000, ftol=SCIPY_FTOL, m
     # a stop on request is not a failure to converge (no warning)
     return LbfgsResult(x, None if stopped else value, n_iter,
                        status in (CONVERGENCE, STOPPED), message, stopped)
+
+
+def canonical_sparse(X):
+    """X with sorted, unique indices (duplicates summed), as the kernels need:
+    X itself when it is so, else a canonical copy (never the caller's matrix,
+    which may be read-only or shared)."""
+    if X.has_canonical_format:
+        return X
+    X = X.copy()
+    X.sum_duplicates()
+    return X
 
 
 def user_stacklevel():

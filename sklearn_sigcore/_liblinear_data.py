@@ -4,6 +4,8 @@ labels and costs checked, X by rows or by columns, seeds."""
 import numpy as np
 import scipy.sparse as sp
 
+from sklearn_sigcore._estimator_utils import canonical_sparse
+
 # Samples whose cost is at most this are left out, as liblinear leaves out
 # zero-weight samples; it keeps the dual variables' floor a normal double.
 MIN_COST = 1e-300
@@ -33,9 +35,7 @@ def lanes(X, by_rows):
     """
     if sp.issparse(X):
         X = X.tocsr() if by_rows else X.tocsc()
-        if not X.has_canonical_format:
-            X = X.copy()
-            X.sum_duplicates()
+        X = canonical_sparse(X)
         data = X.data
         if data.dtype not in (np.float32, np.float64):
             data = data.astype(np.float64)

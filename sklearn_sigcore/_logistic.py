@@ -28,6 +28,7 @@ from sklearn_sigcore._dask import (
     logistic_problem,
 )
 from sklearn_sigcore._estimator_utils import (
+    canonical_sparse,
     check_gain,
     class_sample_weights,
     print_progress,
@@ -253,8 +254,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
     count), while BLAS stays at one thread inside the fit. Dense (C or F
     order), CSR and CSC data are read in place and never modified (sparse
     data with unsorted or duplicate indices is canonicalised in a copy),
-    except by 'sag' / 'saga'
-    (which copy CSC or F-ordered X to rows once) and by the L1 coordinate
+    except by 'sag' / 'saga' (which copy CSC or F-ordered X to rows once)
+    and by the L1 coordinate
     descent of 'liblinear' and of 'auto' (which reads columns: CSR or
     C-ordered X is copied to CSC / F order once); float32 data stays float32
     (sums in float64).
@@ -368,11 +369,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             X = validate_data(self, X, **kwargs)
         if not sp.issparse(X) and not (X.flags.c_contiguous or X.flags.f_contiguous):
             X = np.ascontiguousarray(X)
-        if sp.issparse(X) and not X.has_canonical_format:
-            # the kernels need sorted, unique indices: canonicalise a copy
-            # (never the caller's matrix, which may be read-only)
-            X = X.copy()
-            X.sum_duplicates()
+        if sp.issparse(X):
+            X = canonical_sparse(X)
         return (X, y) if with_y else X
 
     def _validate_fit_data(self, X, y):

@@ -60,7 +60,6 @@ class _BaseOptimizer:
         return entry[2:]
 
 
-
 class SGDOptimizer(_BaseOptimizer):
     """Stochastic gradient descent with (Nesterov) momentum."""
 

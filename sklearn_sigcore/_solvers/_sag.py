@@ -15,8 +15,9 @@ class SagSolver(Solver):
     of a weight over the epoch is at most tol times the largest weight, and
     the intercept's (which scikit-learn leaves out) at most tol times
     max(largest weight, 1): a log-odds that moves less than tol has settled,
-    also when every weight's optimum is ~0. sag / saga read X as it is (no column scaling): CSC
-    and F-ordered X are copied once, since rows are sampled.
+    also when every weight's optimum is ~0. sag / saga read X as it is (no
+    column scaling): CSC and F-ordered X are copied once, since rows are
+    sampled.
     """
 
     name = "sag"
