@@ -535,15 +535,35 @@ static int sc_softmax_row_special(const double *x, ptrdiff_t n, double xmax,
 }
 
 /*
+ * Compensated (Neumaier) sum of the softmax terms: with thousands of entries
+ * a plain sum's error grows with the row length; this one stays near 1 ulp.
+ */
+static inline void sc_add_compensated(double *sum, double *err, double v)
+{
+    double t = *sum + v;
+    *err += fabs(*sum) >= fabs(v) ? (*sum - t) + v : (v - t) + *sum;
+    *sum = t;
+}
+
+/*
  * alpha (xk - xmax) as d + *c: d the rounded value, *c the rounding errors
  * of the subtraction (TwoSum) and of the product (fma), so that exp and log
  * of the exact scaled difference are accurate even where |d| is large.
+ * Finite entries whose difference overflows (opposite signs near the largest
+ * double) are halved first, exactly, and alpha doubled: alpha (xk - xmax)
+ * may still be moderate when alpha is small.
  */
 static inline double sc_scaled_difference(double xk, double xmax, double alpha, double *c)
 {
     double diff = xk - xmax, bb, err, d;
     *c = 0.0;
-    if (isinf(diff)) return -INFINITY;
+    if (isinf(diff)) {
+        if (isinf(xk)) return -INFINITY;
+        xk *= 0.5;
+        xmax *= 0.5;
+        alpha *= 2.0;
+        diff = xk - xmax;
+    }
     bb = diff - xk;
     err = (xk - (diff - bb)) + (-xmax - bb);
     d = alpha * diff;
@@ -560,7 +580,7 @@ static void sc_softmax_row_f64(const double *x, double *out, ptrdiff_t n,
                                double alpha, int take_log)
 {
     ptrdiff_t k, kmax = 0;
-    double xmax = x[0], rest = 0.0, d, c, s2, m;
+    double xmax = x[0], rest = 0.0, rest_err = 0.0, d, c, s2, m;
     for (k = 1; k < n; k++) {
         if (x[k] != x[k]) { xmax = x[k]; break; }
         if (x[k] > xmax) { xmax = x[k]; kmax = k; }
@@ -571,8 +591,9 @@ static void sc_softmax_row_f64(const double *x, double *out, ptrdiff_t n,
         if (k == kmax) continue;
         d = sc_scaled_difference(x[k], xmax, alpha, &c);
         m = sc_exp_parts(d, &s2);
-        rest += (m * s2) * (1.0 + c);
+        sc_add_compensated(&rest, &rest_err, (m * s2) * (1.0 + c));
     }
+    rest += rest_err;
     if (take_log) {
         double log_total = log1p(rest);
         for (k = 0; k < n; k++) {
@@ -647,11 +668,14 @@ SC_DISPATCH static void sc_softmax_block_##SUFFIX(const T *x, T *out,         \
         const T *xi = x + i * K;                                              \
         T *oi = out + i * K;                                                  \
         ptrdiff_t kmax = 0;                                                   \
-        double rest = 0.0;                                                    \
+        double rest = 0.0, rest_err = 0.0;                                    \
         if (di[0] != di[0]) continue;             /* done by the row function */\
         for (k = 1; k < K; k++) if (xi[k] > xi[kmax]) kmax = k;               \
         for (k = 0; k < K; k++)                                               \
-            if (k != kmax) rest += (mi[k] * si[k]) * (1.0 + ci[k]);           \
+            if (k != kmax)                                                    \
+                sc_add_compensated(&rest, &rest_err,                          \
+                                   (mi[k] * si[k]) * (1.0 + ci[k]));          \
+        rest += rest_err;                                                     \
         if (take_log) {                                                       \
             double log_total = log1p(rest);                                   \
             for (k = 0; k < K; k++) oi[k] = (T)((di[k] - log_total) + ci[k]); \

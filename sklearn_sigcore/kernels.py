@@ -44,7 +44,12 @@ __all__ = [
 
 
 def check_alpha(alpha, name="alpha"):
-    """Return `alpha` as a float after checking it is a finite number > 0."""
+    """Return `alpha` as a float after checking it is a finite number > 0.
+
+    A 0-d numeric array counts as its value; booleans are refused.
+    """
+    if isinstance(alpha, np.ndarray) and alpha.ndim == 0 and alpha.dtype.kind in "iuf":
+        alpha = alpha.item()
     if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real):
         raise TypeError(f"{name} must be a real number > 0, got {alpha!r} of type "
                         f"{type(alpha).__name__}.")
@@ -258,6 +263,9 @@ def _apply_rowwise(x, alpha, axis, out, n_threads, take_log):
     axis = int(axis)
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis {axis} is out of bounds for an array of dimension {x.ndim}.")
+    if x.size == 0:
+        # nothing to normalise (scipy's softmax also returns an empty array)
+        return out if out is not None else np.empty_like(x)
     moved = np.moveaxis(x, axis, -1)
     rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
     result = np.empty_like(rows)

@@ -346,6 +346,29 @@ def test_softmax_rows_longer_than_a_block(dtype, rtol):
         assert np.isnan(got[1]).all()
 
 
+@pytest.mark.parametrize("take_log", [False, True])
+def test_softmax_difference_overflows_but_scaled_difference_is_moderate(take_log):
+    # x_k - max x overflows, alpha (x_k - max x) = -2: not 0 and -inf
+    x = np.array([-1e308, 1e308, 0.0])
+    function = kernels.log_softmax if take_log else kernels.softmax
+    exact = _mp_softmax_row(x, 1e-308, take_log)
+    assert _ulps(function(x, 1e-308), exact, np.float64) <= 4
+    block = function(np.tile(x, (50, 1)), 1e-308)        # the block path
+    assert _ulps(block[17], exact, np.float64) <= 4
+
+
+@pytest.mark.parametrize("take_log", [False, True])
+def test_softmax_accuracy_does_not_decay_with_row_length(take_log):
+    # the sum over 20000 comparable terms is compensated: a plain sum was off
+    # by tens of ulp
+    x = np.random.default_rng(8).standard_normal(20000) * 0.01
+    function = kernels.log_softmax if take_log else kernels.softmax
+    got = function(x, 1.0)
+    exact = _mp_softmax_row(x, 1.0, take_log)
+    picked = np.random.default_rng(9).choice(x.size, 40, replace=False)
+    assert _ulps(got[picked], [exact[i] for i in picked], np.float64) <= 4
+
+
 def test_softmax_limits():
     x = np.array([[np.inf, 0.0, np.inf], [-np.inf, -np.inf, -np.inf], [1.0, np.nan, 0.0],
                   [1e308, -1e308, 0.0]])
@@ -541,6 +564,19 @@ def test_softmax_alpha_is_one_number(function, alpha):
     # the softmax functions take one number.
     with pytest.raises(TypeError, match="alpha"):
         function(np.ones(3) * 0.5, alpha)
+
+
+@pytest.mark.parametrize("function", ROWWISE)
+def test_softmax_alpha_as_0d_array(function):
+    np.testing.assert_array_equal(function([0.5, 1.0], np.array(2.0)), function([0.5, 1.0], 2.0))
+
+
+@pytest.mark.parametrize("function", ROWWISE)
+@pytest.mark.parametrize("shape, axis", [((3, 0), -1), ((3, 0), 0), ((0,), 0), ((0, 4), 1)])
+def test_softmax_of_an_empty_array(function, shape, axis):
+    # as scipy.special.softmax: an empty result of the same shape and dtype
+    got = function(np.ones(shape, dtype=np.float32), axis=axis)
+    assert got.shape == shape and got.dtype == np.float32
 
 
 @pytest.mark.parametrize("function", ROWWISE)
