@@ -7,7 +7,6 @@ depth).  Needs no network.
 """
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -127,21 +126,46 @@ def print_tables(results, depth_rows, epochs, mlp_epochs):
     for name, label, alpha, score, mean_fit, seconds in results:
         print(f"{name:14} {label:32} {str(alpha):>10} {score:9.4f} {mean_fit:7.3f} "
               f"{seconds:9.2f}")
-    print(f"\nDeep sigmoid networks on digits (test accuracy, {epochs} epochs, adam)")
+    print(f"\nDeep sigmoid networks on digits (test accuracy, up to {epochs} epochs, adam)")
     print(f"{'hidden layers':>13} {'alpha=1':>9} {'alpha=auto':>11}")
     for depth, plain, auto in depth_rows:
         print(f"{depth:13d} {plain:9.3f} {auto:11.3f}")
 
 
 def plot_problem(path):
-    """Why the figure could not be written to `path` (None: it can), told
-    before the searches run rather than after."""
-    if importlib.util.find_spec("matplotlib") is None:
+    """Why the figure cannot be written to `path`, told before anything runs.
+
+    Parameters
+    ----------
+    path : str
+        The ``--plot`` argument.
+
+    Returns
+    -------
+    problem : str or None
+        What is wrong, for ``parser.error``; None if the figure can be written.
+    """
+    if not path:
+        return "--plot needs a file name, such as results.png."
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
         return (f"--plot {path}: matplotlib is not installed "
                 "(pip install 'sklearn_sigcore[plot]').")
+    if os.path.isdir(path):
+        return (f"--plot {path}: is a directory; give a file name, such as "
+                f"{os.path.join(path, 'results.png')}.")
+    extension = os.path.splitext(path)[1][1:]
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if extension.lower() not in formats:
+        problem = (f"'.{extension}' is not a format matplotlib writes" if extension
+                   else "no extension to name the format")
+        return f"--plot {path}: {problem}; use one of {', '.join(sorted(formats))}."
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         return f"--plot {path}: the folder {folder} does not exist."
+    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        return f"--plot {path}: cannot write there (permission denied)."
     return None
 
 
@@ -181,16 +205,20 @@ def build_parser():
     )
     parser.add_argument("--quick", action="store_true",
                         help="small data and grids: a few seconds (used by the tests)")
-    parser.add_argument("--plot", metavar="FILE.png",
-                        help="also save a figure of the results (needs matplotlib)")
+    parser.add_argument("--plot", metavar="FILE",
+                        help="also save a figure of the results to FILE (needs matplotlib); "
+                             "its extension names the format, one matplotlib writes "
+                             "(results.png, results.pdf, results.svg, ...). A FILE without "
+                             "an extension, or a directory, is an error, told before "
+                             "anything runs")
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    if args.plot and (problem := plot_problem(args.plot)):
-        print(f"{problem} Nothing was run.", file=sys.stderr)
-        return 2
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.plot is not None and (problem := plot_problem(args.plot)):
+        parser.error(problem)
     setting = "quick" if args.quick else "full"
     linear_alphas, mlp_alphas, mlp_epochs, depths, epochs, _ = SETTINGS[setting]
     progress = Progress(total=2 * 4 + 2 * len(depths))
