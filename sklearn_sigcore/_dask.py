@@ -28,7 +28,11 @@ from sklearn.utils.validation import (
     _check_sample_weight,
 )
 
-from sklearn_sigcore._estimator_utils import canonical_sparse, class_weights
+from sklearn_sigcore._estimator_utils import (
+    canonical_sparse,
+    class_weights,
+    user_stacklevel,
+)
 from sklearn_sigcore._solvers._problem import column_rms, scale_from_rms
 from sklearn_sigcore._threads import threadpool_controller
 
@@ -58,7 +62,7 @@ def _row_aligned(obj, X, name):
     if obj.ndim == 2 and obj.shape[1] == 1 and name == "y":
         warnings.warn("A column-vector y was passed when a 1d array was expected. Please "
                       "change the shape of y to (n_samples, ), for example using ravel().",
-                      DataConversionWarning, stacklevel=4)
+                      DataConversionWarning, stacklevel=user_stacklevel())
         obj = obj[:, 0]
     if obj.ndim != 1:
         raise ValueError(f"{name} should be a 1d array, got an array of shape "
@@ -82,7 +86,9 @@ def _prepare_task(X, y, sw, dtype):
     y = np.asarray(y).reshape(-1)
     if y.shape[0] != X.shape[0]:  # partitions of a DataFrame and a Series that differ
         raise ValueError("Found input variables with inconsistent numbers of samples: "
-                         f"[{X.shape[0]}, {y.shape[0]}] in one partition (X and y).")
+                         f"[{X.shape[0]}, {y.shape[0]}] in one partition (X and y). The "
+                         "partitions of a dask X and y must hold the same rows: split y "
+                         "as X (y.repartition(divisions=X.divisions)) or pass dask arrays.")
     if sw is not None:  # scikit-learn's checks and messages, a scalar made an array
         sw = _check_sample_weight(np.asarray(sw).reshape(-1) if np.ndim(sw) else sw, X,
                                   dtype=dtype)
@@ -127,6 +133,25 @@ def _merge_rms(summaries, n):
     return top * np.sqrt(((rms / safe) ** 2 * rows[:, None]).sum(axis=0) / max(n, 1))
 
 
+def _numpy_dtype(dtype):
+    """The NumPy dtype of a column's dtype, pandas extension dtypes included
+    (nullable Float32 / Int64, pyarrow: their ``numpy_dtype``); object if none."""
+    try:
+        return np.dtype(getattr(dtype, "numpy_dtype", dtype))
+    except TypeError:
+        return np.dtype(object)
+
+
+def _same_partitions(obj, X):
+    """Whether ``obj`` is a dask Series split as the dask DataFrame X is (as far
+    as dask knows: with unknown divisions the lengths are checked in the tasks)."""
+    if not hasattr(obj, "npartitions") or obj.ndim != 1:
+        return False
+    if obj.npartitions != X.npartitions:
+        return False
+    return not (obj.known_divisions and X.known_divisions) or obj.divisions == X.divisions
+
+
 def _row_blocks(estimator, X, y, sample_weight):
     """Delayed row blocks of X, y and sample_weight, n_features and the dtype;
     sets ``n_features_in_`` and ``feature_names_in_``.
@@ -137,16 +162,16 @@ def _row_blocks(estimator, X, y, sample_weight):
     of known chunk sizes, X's row chunks giving everyone's.
     """
     scalar_sw = sample_weight if np.ndim(sample_weight) == 0 else None
+    dtype = None
     if hasattr(X, "columns"):
         meta = X._meta  # an empty pandas frame: the names and the dtypes
         _check_n_features(estimator, meta, reset=True)
         _check_feature_names(estimator, meta, reset=True)
-        dtypes = set(np.dtype(t) for t in meta.dtypes)
+        dtypes = set(_numpy_dtype(t) for t in meta.dtypes)
         dtype = np.dtype(np.float32) if dtypes == {np.dtype(np.float32)} else np.dtype(
             np.float64)
         aligned = [obj for obj in (y, sample_weight) if obj is not None and scalar_sw is not obj]
-        if all(hasattr(obj, "npartitions") and obj.npartitions == X.npartitions
-               for obj in aligned):
+        if all(_same_partitions(obj, X) for obj in aligned):
             x_blocks = X.to_delayed()
             y_blocks = y.to_delayed()
             sw_blocks = (sample_weight.to_delayed() if hasattr(sample_weight, "to_delayed")
@@ -160,7 +185,8 @@ def _row_blocks(estimator, X, y, sample_weight):
     if X.numblocks[1] > 1:
         X = X.rechunk({1: -1})  # whole rows in each chunk
     _check_n_features(estimator, X, reset=True)
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    if dtype is None:
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     y = _row_aligned(y, X, "y")
     sw = _row_aligned(sample_weight, X, "sample_weight")
     x_blocks = X.to_delayed().ravel()
@@ -177,8 +203,9 @@ def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
     estimator : SigCoreLogisticRegression
     X, y, sample_weight : dask collections (or numpy y / sample_weight)
     penalty_terms : callable
-        ``penalty_terms(sw_sum) -> dict`` of the problem's penalty arguments
-        and ``coef_vanishes``.
+        ``penalty_terms(sw_sum, largest_rms) -> dict`` of the problem's
+        penalty arguments and ``coef_vanishes`` (``largest_rms()``: the largest
+        column RMS of X).
 
     Returns
     -------
@@ -231,9 +258,10 @@ def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
     if not weighted and factors is None:
         sw_sum = float(n)
 
-    terms = penalty_terms(sw_sum)
+    rms = _merge_rms(summaries, n)
+    terms = penalty_terms(sw_sum, lambda: float(rms.max(initial=0.0)))
     vanishing = terms["coef_vanishes"]
-    scale = None if vanishing else scale_from_rms(_merge_rms(summaries, n), terms["l2"])
+    scale = None if vanishing else scale_from_rms(rms, terms["l2"])
     K = 1 if len(classes) == 2 else len(classes)
     encode = dask.delayed(_encode_task, pure=True)
     chunks = dask.persist(*[encode(c, classes, factors, K == 1, vanishing) for c in raw])
@@ -280,14 +308,22 @@ def _map_row_blocks(apply, X):
         blocks, rows = X.to_delayed(), [np.nan] * X.npartitions
         probe = X._meta.reindex(range(1)).fillna(0)
     else:
-        if X.ndim == 2 and X.numblocks[1] > 1:
+        if X.ndim != 2:  # before the probe below would show its own row of zeros
+            raise ValueError(f"Expected a 2D array for X, got a {X.ndim}D dask array.")
+        if X.numblocks[1] > 1:
             X = X.rechunk({1: -1})
         blocks, rows = X.to_delayed().ravel(), X.chunks[0]
         probe = np.zeros((1,) + X.shape[1:], dtype=X.dtype)
     # the output's trailing shape and dtype, from one row of zeros
     sample = np.asarray(apply(probe))
-    parts = [da.from_delayed(dask.delayed(apply)(block), shape=(n,) + sample.shape[1:],
-                             dtype=sample.dtype)
+
+    def apply_or_empty(block):  # the estimators refuse 0 samples; a block may have none
+        if block.shape[0] == 0:
+            return np.empty((0,) + sample.shape[1:], dtype=sample.dtype)
+        return apply(block)
+
+    parts = [da.from_delayed(dask.delayed(apply_or_empty)(block),
+                             shape=(n,) + sample.shape[1:], dtype=sample.dtype)
              for block, n in zip(blocks, rows)]
     return da.concatenate(parts, axis=0)
 
@@ -321,9 +357,15 @@ class DaskScoreMixin:
         if any(np.isnan(n) for n in y_pred.chunks[0]):
             # a DataFrame's partitions have unknown lengths: bring the
             # predictions (n values) here and score them as scikit-learn does
-            y_pred, y, sample_weight = dask.compute(y_pred, y, sample_weight)
+            with warnings.catch_warnings():
+                # y_pred is built from X's partitions, a dask-expr y is not:
+                # dask warns that y's expression is computed unoptimised
+                warnings.filterwarnings("ignore", message="Computing mixed collections")
+                y_pred, y, sample_weight = dask.compute(y_pred, y, sample_weight)
             return self._score_of(np.asarray(y), y_pred, sample_weight)
         y = _as_array(y) if is_dask_collection(y) else da.from_array(np.asarray(y), chunks=-1)
+        if y.ndim == 2 and y.shape[1] == 1 and y_pred.ndim == 1:
+            y = y[:, 0]  # a column vector, as scikit-learn's metrics take it
         y = y.rechunk(y_pred.chunks[:y.ndim])
         if sample_weight is not None:
             sample_weight = (_as_array(sample_weight) if is_dask_collection(sample_weight)

@@ -465,7 +465,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 solver_name = self._dask_solver(penalty)
                 problem, classes, dtype = logistic_problem(
                     self, X, y, sample_weight,
-                    lambda sw_sum: self._penalty_terms(penalty, l1_share, sw_sum, solver_name))
+                    lambda sw_sum, largest_rms: self._penalty_terms(
+                        penalty, l1_share, sw_sum, solver_name, largest_rms))
             else:
                 if is_dask_collection(y) or is_dask_collection(sample_weight):
                     y, sample_weight = dask_compute(y, sample_weight)  # X is in memory
