@@ -27,10 +27,21 @@ from ._mlp_fast import (
     tanh_backward,
 )
 
-__all__ = ["ACTIVATIONS", "UNIT_GAIN_KERNELS", "canonical_activation", "SATURATION_DOC"]
+__all__ = ["ACTIVATIONS", "UNIT_GAIN_KERNELS", "canonical_activation", "SATURATION_DOC",
+           "SATURATION_BANDS"]
 
 LEAKY_SLOPE = 0.01
 
+# Where each activation's saturation_ counts an output as saturated (its
+# slope vanishes there), for plot titles; SATURATION_DOC says it in prose.
+SATURATION_BANDS = {
+    "sigmoid": "output within 0.01 of 0 or 1",
+    "tanh": "output within 0.02 of -1 or 1",
+    "relu": "output 0",
+    "elu": "output below -0.99",
+    "leaky_relu": "never",
+    "identity": "never",
+}
 SATURATION_DOC = (
     "sigmoid: output within 0.01 of 0 or 1; tanh: within 0.02 of -1 or 1 (the "
     "same band, since sigma(2u) = (1 + tanh u) / 2); relu: output 0 (zero "
