@@ -8,12 +8,47 @@
   differ, as scikit-learn does for its own estimators;
 * writes the estimator's internal helper objects (the network's layout, its
   output head, the optimiser's moment vectors, partial_fit's step-size
-  schedule) as plain dicts, so that the saved state holds nothing but
-  numbers, strings, lists, dicts and NumPy arrays (a sparse ``coef_`` after
-  ``sparsify`` too, as its three arrays): ``skops.io.get_untrusted_types``
-  then lists the estimator's own class and nothing else, and a
-  ``skops.io.load`` trusted with that list cannot build any other object of
-  this package.
+  schedule) as tagged plain dicts, and a sparse ``coef_`` (after
+  ``sparsify``) as its three arrays, so that no object of this package other
+  than the estimator itself, and no SciPy object, is in the saved state.
+
+**What skops trusts, and what it does not check.** The rest of the state
+is numbers, strings, None, lists, tuples, dicts, NumPy arrays and, in the
+classifiers, scikit-learn's ``LabelBinarizer``: types that ``skops.io``
+trusts by default (Python's builtins, NumPy arrays, scalars and
+dtypes, scikit-learn's estimators). So ``skops.io.get_untrusted_types`` lists
+the estimator's own class (e.g.
+``'sklearn_sigcore._mlp_classifier.SigCoreMLPClassifier'``) and nothing else
+for a model saved by this package, unless the model holds objects of other
+types: callbacks set with ``set_callbacks``, or other libraries' steps in a
+pipeline, are listed too. ``skops.io.load(file, trusted=[...])`` refuses a
+file holding any type outside skops' defaults and that list.
+
+Trusting the estimator class means letting skops create it with
+``cls.__new__`` (no ``__init__``) and call its ``__setstate__`` on the
+loaded state. That ``__setstate__`` does build other objects: from the
+tagged dicts it rebuilds the network's ``Layout``, the output heads, the SGD
+and Adam optimisers, the ``SgdSchedule`` and SciPy CSR / CSC matrices. Their
+classes come from a fixed list in this module (a tag naming anything else
+raises ValueError); no name read from the file is imported or looked up
+elsewhere, and no code from the file runs. But skops checks types, not
+values: every attribute of the estimator and of those helpers (weights,
+gains, classes, hyperparameters, optimiser state) is set to what the file
+holds, without validation beyond the sparse matrices' structure (indices
+within bounds). A user loading with skops must still
+
+* read the list ``get_untrusted_types`` returns before passing it as
+  ``trusted``: it should name only the sklearn_sigcore estimator classes the
+  file is meant to hold; anything else is a type whose construction you
+  would be trusting as well;
+* trust the file's source for what the model computes: a tampered file with
+  only trusted types still loads, into a model that computes whatever its
+  saved state says (inconsistent state is not caught at load), and it is as
+  large as the arrays it holds;
+* heed :class:`SigCoreVersionWarning`: a model saved by another version is
+  loaded as saved, not converted.
+
+pickle and joblib check nothing: loading runs whatever code the file names.
 
 It cooperates with ``sklearn.base.BaseEstimator.__getstate__`` /
 ``__setstate__`` through ``super()``; put it left of ``BaseEstimator``.
@@ -130,8 +165,14 @@ def _from_plain(value, estimator_name):
     if name == "Layout":
         return Layout(**state)
     if name in _SPARSE:
-        return getattr(sp, name)((state["data"], state["indices"], state["indptr"]),
-                                 shape=tuple(state["shape"]))
+        matrix = getattr(sp, name)((state["data"], state["indices"], state["indptr"]),
+                                   shape=tuple(state["shape"]))
+        try:    # SciPy's kernels index without bounds checks: refuse bad indices here
+            matrix.check_format(full_check=True)
+        except ValueError as exc:
+            raise ValueError(f"Cannot load {estimator_name}: its saved {name} is not a valid "
+                             f"sparse matrix ({exc}).") from exc
+        return matrix
     if name not in _BY_DICT:
         raise ValueError(f"Cannot load {estimator_name}: its saved state holds an internal "
                          f"object {name!r} that this version of sklearn_sigcore does not know.")

@@ -374,13 +374,42 @@ def test_copies_do_not_warn(data):
             assert_same_predictions(est, other, data[0])
 
 
-def test_unknown_internal_object_is_a_clear_error(data):
+# Classes that exist (in this package, SciPy or builtins) but are not among the
+# helpers __setstate__ rebuilds: a tag naming one is refused like an unknown name.
+@pytest.mark.parametrize("name", ["NoSuchHelper", "Network", "SigCoreMLPClassifier",
+                                  "coo_matrix", "spmatrix", "object", "__class__"])
+def test_unknown_internal_object_is_a_clear_error(name, data):
     est = fitted("mlp-binary-adam", data)
     state = est.__getstate__()
     tagged = [k for k, v in state.items() if isinstance(v, dict) and len(v) == 2
               and "state" in v]
     assert tagged                      # the network's helpers are saved as plain dicts
     (tag,) = state[tagged[0]].keys() - {"state"}
-    state[tagged[0]] = {tag: "NoSuchHelper", "state": {}}
-    with pytest.raises(ValueError, match="SigCoreMLPClassifier.*'NoSuchHelper'"):
+    state[tagged[0]] = {tag: name, "state": {}}
+    with pytest.raises(ValueError, match=f"SigCoreMLPClassifier.*'{name}'"):
         object.__new__(type(est)).__setstate__(state)
+
+
+def test_invalid_sparse_coef_is_refused(data, tmp_path):
+    """A sparse coef_ is rebuilt from three saved arrays: out-of-range indices
+    (which SciPy's kernels would read without bounds checks) fail at load."""
+    est = fitted("logistic-saga-l1-sparsified", data)
+    state = est.__getstate__()
+    (key,) = [k for k, v in state.items() if isinstance(v, dict) and "state" in v
+              and "indices" in v["state"]]
+    assert key == "coef_"
+    saved = state[key]["state"]
+    assert saved["indices"].size
+    bad = dict(state)
+    bad[key] = {**state[key], "state": {**saved, "indices": saved["indices"] + 10**6}}
+    with pytest.raises(ValueError, match="SigCoreLogisticRegression.*not a valid sparse"):
+        object.__new__(type(est)).__setstate__(bad)
+    # a skops file holding such a matrix lists only our class as untrusted, and
+    # a load trusting it stops in __setstate__
+    coef = est.coef_
+    est.coef_ = type(coef)((coef.data, coef.indices + 10**6, coef.indptr), shape=coef.shape)
+    path = tmp_path / "model.skops"
+    sio.dump(est, path)
+    assert set(sio.get_untrusted_types(file=path)) == {qualified_name(est)}
+    with pytest.raises(ValueError, match="not a valid sparse"):
+        sio.load(path, trusted=[qualified_name(est)])
