@@ -138,7 +138,8 @@ class PoissonHead(_RegressionHead):
     out_activation = "exp"
 
     def output(self, z, n_threads):
-        np.exp(z, out=z)
+        with np.errstate(over="ignore"):    # exp of a log-prediction above ~709: inf
+            np.exp(z, out=z)
         return z
 
     def _loss(self, pred, target, z):

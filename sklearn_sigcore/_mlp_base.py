@@ -536,7 +536,14 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
 
         def fun(x):
             net.params[...] = x / scale if scaled else x
-            loss = net.loss_grad(X, targets.target, w, l2c, buf, tiled)
+            # a trial point whose loss overflows is one the line search backs off
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = net.loss_grad(X, targets.target, w, l2c, buf, tiled)
+            if not np.isfinite(loss) and not last:
+                raise ValueError(
+                    f"The loss is {loss} at the start of the lbfgs fit: the network's "
+                    "outputs overflow (with loss='poisson', log-predictions above ~709). "
+                    "Lower alpha, use alpha='auto', or scale the data.")
             last["loss"] = loss
             grad = net.grad.astype(np.float64)
             return loss, grad / scale if scaled else grad

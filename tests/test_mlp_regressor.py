@@ -437,3 +437,38 @@ def test_continuation_after_switching_solver_or_early_stopping(diabetes):
         assert np.isfinite(model.best_loss_)
     model = switched(dict(), dict(early_stopping=True), "warm_start")
     assert len(model.validation_scores_) == model.n_iter_
+
+
+def test_poisson_outputs_that_overflow_give_a_clear_error_and_keep_the_model():
+    # gains of 30 on two identity layers start the log-predictions far above
+    # exp's range: lbfgs cannot start there, and says why (no numpy warnings)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((240, 8))
+    y = rng.poisson(np.exp(0.5 * X[:, 0]))
+    model = SigCoreMLPRegressor((7, 5), loss="poisson", solver="lbfgs", random_state=0,
+                                max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = [c.copy() for c in model.coefs_]
+    model.set_params(activation="identity", alpha=30.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="outputs overflow"):
+            model.fit(X, y)
+    for coef, old in zip(model.coefs_, before):
+        np.testing.assert_array_equal(coef, old)
+    np.testing.assert_array_equal(model.alphas_, [1.0, 1.0])
+
+
+def test_poisson_prediction_beyond_exp_range_is_inf_without_warning():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3))
+    y = rng.poisson(1.0, size=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = SigCoreMLPRegressor((4,), loss="poisson", max_iter=5, random_state=0).fit(X, y)
+    model.intercepts_[-1][...] = 800.0          # log-prediction past log(max float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert np.all(model.predict(X) == np.inf)
