@@ -168,13 +168,9 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         return [check_gain(self, a, f"alpha[{i}]") for i, a in enumerate(values)]
 
     def _learn_alpha(self):
-        """None, 'layer' or 'unit'."""
-        if self.learn_alpha in ("layer", "unit"):
-            return self.learn_alpha
-        if self.learn_alpha is False or self.learn_alpha is np.False_:
-            return None
-        raise ValueError(f"learn_alpha must be False, 'layer' or 'unit', got "
-                         f"{self.learn_alpha!r}.")
+        """None, 'layer' or 'unit' (the parameter constraints admit only those
+        and False)."""
+        return self.learn_alpha or None
 
     # ------------------------------------------------------------------ fit
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
@@ -240,14 +236,30 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
         fit_callbacks.finish()
         return self
 
-    def _start_gains(self, alpha_spec, learn):
-        """Gains a warm start / partial_fit continues from (see ``alpha``)."""
+    def _start_weights(self, alpha_spec, learn):
+        """(coefs, intercepts, gains) a warm start / partial_fit continues
+        from (see ``alpha``).
+
+        Per-unit gains g continued as one gain per layer (their geometric
+        mean m) leave each unit's ratio r = g / m in its weights and
+        intercept: f(g (w h + b)) = f(m (r w h + r b)), the same network.
+        """
+        coefs, intercepts = list(self.coefs_), list(self.intercepts_)
         previous = getattr(self, "_layout", None)
         if learn and previous is not None and previous.learn_alpha:
             if learn == "unit":     # the learned gains, per unit if they were
-                return [np.asarray(g) for g in getattr(self, "unit_alphas_", self.alphas_)]
-            return list(self.alphas_)
-        return list(self.alphas_) if alpha_spec == "auto" else alpha_spec
+                gains = [np.asarray(g) for g in getattr(self, "unit_alphas_", self.alphas_)]
+                return coefs, intercepts, gains
+            gains = list(self.alphas_)
+        elif alpha_spec == "auto":
+            gains = list(self.alphas_)
+        else:
+            return coefs, intercepts, alpha_spec
+        for i, unit in enumerate(getattr(self, "unit_alphas_", ())):
+            ratio = np.asarray(unit) / gains[i]
+            coefs[i] = coefs[i] * ratio.astype(coefs[i].dtype)
+            intercepts[i] = intercepts[i] * ratio.astype(intercepts[i].dtype)
+        return coefs, intercepts, gains
 
     def _train(self, X, targets, incremental, first_pass, layout, alpha_spec, activation,
                rng, callbacks):
@@ -273,12 +285,12 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                 raise ValueError("The network shape changed since the last fit "
                                  f"(layers {layout.layer_units}); refit without "
                                  "warm_start / partial_fit.")
-            alphas = self._start_gains(alpha_spec, layout.learn_alpha)
+            coefs, intercepts, alphas = self._start_weights(alpha_spec, layout.learn_alpha)
             optimizer = getattr(self, "_optimizer", None)
             if optimizer is not None and getattr(optimizer, "n_params", -1) != layout.size:
                 optimizer = None        # learn_alpha changed: new parameters, new moments
             state = TrainingState(
-                params=layout.pack(self.coefs_, self.intercepts_, dtype, alphas),
+                params=layout.pack(coefs, intercepts, dtype, alphas),
                 alphas=[layer_gain(a) for a in alphas],
                 optimizer=None if optimizer is None else optimizer.copy(),
                 loss_curve=list(getattr(self, "loss_curve_", [])),
@@ -540,10 +552,13 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
             with np.errstate(over="ignore", invalid="ignore"):
                 loss = net.loss_grad(X, targets.target, w, l2c, buf, tiled)
             if not np.isfinite(loss) and not last:
+                poisson = (" (loss='poisson': log-predictions above ~709 overflow exp)"
+                           if getattr(self, "loss", None) == "poisson" else "")
                 raise ValueError(
-                    f"The loss is {loss} at the start of the lbfgs fit: the network's "
-                    "outputs overflow (with loss='poisson', log-predictions above ~709). "
-                    "Lower alpha, use alpha='auto', or scale the data.")
+                    f"The loss is {loss} at the start of the lbfgs fit: it overflows "
+                    f"{net.dtype.name}{poisson}. The network's outputs, the targets or "
+                    "l2 / sum(sample_weight) are too large: lower alpha, use "
+                    "alpha='auto', scale X and y, or scale sample_weight up.")
             last["loss"] = loss
             grad = net.grad.astype(np.float64)
             return loss, grad / scale if scaled else grad

@@ -67,7 +67,8 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
         layer, and 'auto' chooses the gains (and the initialisation) from the
         training data, see Notes. The gains used are stored in ``alphas_``.
         With ``warm_start`` or ``partial_fit`` a float or sequence replaces
-        the gains, while 'auto' keeps those it chose at initialisation.
+        the gains, while 'auto' keeps the current ones (``alphas_``: those
+        it chose at initialisation, or learned or set by a later fit).
         With ``alpha=1`` and 'sigmoid' the network is scikit-learn's
         ``MLPClassifier(activation='logistic')``.
 
@@ -348,6 +349,10 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
             sample_weight = class_sample_weights(cw, classes,
                                                  np.searchsorted(classes, y_labels),
                                                  sample_weight, y_labels, X.dtype)
+            if not np.all(np.isfinite(sample_weight) & (sample_weight >= 0)):
+                raise ValueError(f"class_weight={cw!r} gives negative or non-finite "
+                                 "weights: class weights must be finite and >= 0, as "
+                                 "sample weights must be.")
         if sample_weight is not None:
             total = float(np.sum(sample_weight, dtype=np.float64))
             if not total > 0:

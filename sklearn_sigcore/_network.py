@@ -44,6 +44,12 @@ AUTO_GAIN = {"sigmoid": 2.0}
 # 'auto' leaves the layer's scale alone (float32 rounds at ~6e-8).
 AUTO_MIN_SPREAD = 1e-6
 AUTO_DEFAULT_GAIN = 1.0
+# The factor 'auto' rescales a layer by, within [sqrt(tiny), sqrt(max)] of
+# the dtype (1e-19 to 1.8e19 in float32): X of any scale up to there gets
+# the target std, and the rescaled weights stay normal numbers.
+AUTO_FACTOR_RANGE = {np.dtype(t): (float(np.sqrt(np.finfo(t).tiny)),
+                                   float(np.sqrt(np.finfo(t).max)))
+                     for t in (np.float32, np.float64)}
 
 
 def layer_gain(gain):
@@ -424,10 +430,15 @@ def glorot_init(layout, activation, rng, dtype, gains=None, input_rms=1.0):
 
 def input_rms(X, sample_weight=None):
     """Root mean square of the entries of X (rows weighted), 1.0 if it is 0 or not finite."""
-    sq = (np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X)
-          else np.einsum("ij,ij->i", X, X, dtype=np.float64))
+    # in units of max |X|, so that squares of entries beyond 1e154 do not overflow
+    top = float(abs(X).max()) if X.size else 0.0
+    if not (top > 0 and np.isfinite(top)):
+        return 1.0
+    Xt = X.multiply(1.0 / top) if sp.issparse(X) else np.asarray(X, dtype=np.float64) / top
+    sq = (np.asarray(Xt.multiply(Xt).sum(axis=1)).ravel() if sp.issparse(Xt)
+          else np.einsum("ij,ij->i", Xt, Xt))
     w = None if sample_weight is None or not np.sum(sample_weight) > 0 else sample_weight
-    rms = float(np.sqrt(np.average(sq, weights=w) / max(X.shape[1], 1)))
+    rms = top * float(np.sqrt(np.average(sq, weights=w) / max(X.shape[1], 1)))
     return rms if rms > 0 and np.isfinite(rms) else 1.0
 
 
@@ -476,10 +487,12 @@ def auto_init(layout, activation, rng, dtype, X, sample_weight, n_threads):
         scale = float(np.sqrt(ws @ ((z - mean) ** 2).mean(axis=1)))
         size = float(np.sqrt(ws @ (z ** 2).mean(axis=1)))
         # A spread at the rounding level of z (constant or near-constant
-        # inputs) carries no scale: rescaling to it multiplied W and b by
-        # 1e3 (the clip), and the L2 term then swamped the fit.
+        # inputs) carries no scale: rescaling to it would blow W and b up,
+        # and the L2 term then swamped the fit.  Otherwise any scale of X is
+        # met, the factor kept where W * a stays normal in the dtype.
         spread = scale > AUTO_MIN_SPREAD * size and np.isfinite(scale)
-        a = float(np.clip(target / scale, 1e-3, 1e3)) if spread else 1.0
+        a = float(np.clip(target / scale, *AUTO_FACTOR_RANGE[np.dtype(dtype)])) if spread \
+            else 1.0
         gain = AUTO_GAIN.get(activation, AUTO_DEFAULT_GAIN)
         if gain is not None:
             W *= a / gain

@@ -255,6 +255,27 @@ def test_warm_start_continues_from_the_learned_gains(digits_split):
     assert_array_equal(reg.alphas_, [0.2])
 
 
+@pytest.mark.parametrize("then", ["layer", False])
+def test_unit_gains_continued_per_layer_keep_the_network(then):
+    # one gain per layer (the units' geometric mean) continues the per-unit
+    # gains: each unit's ratio to it moves into its weights and intercept
+    X, y = load_digits(n_class=3, return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = quiet(SigCoreMLPClassifier((8,), alpha="auto", learn_alpha="unit", solver="lbfgs",
+                                       max_iter=100, random_state=0, warm_start=True).fit,
+                  X, y)
+    assert np.ptp(np.log(model.unit_alphas_[0])) > 0.3     # the units differ
+    before = model.predict_proba(X)
+    geometric_mean = np.exp(np.mean(np.log(model.unit_alphas_[0])))
+    # a step too small to move any weight
+    model.set_params(learn_alpha=then, solver="sgd", momentum=0.0,
+                     learning_rate_init=1e-300, max_iter=1)
+    quiet(model.fit, X, y)
+    assert_allclose(model.alphas_, [geometric_mean], rtol=1e-12)
+    assert not hasattr(model, "unit_alphas_")
+    assert_allclose(model.predict_proba(X), before, rtol=0, atol=1e-10)
+
+
 def test_float32_learned_gains(digits_split):
     X_train, _, y_train, _ = digits_split
     kw = dict(hidden_layer_sizes=(16,), learn_alpha="layer", alpha=0.5, max_iter=5,

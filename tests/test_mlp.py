@@ -276,8 +276,10 @@ def test_alpha_one_deep_sigmoid_network_vanishes(digits_split):
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
-def test_auto_init_centres_and_scales_pre_activations(digits, activation):
-    X = digits[0][:800]     # below AUTO_SAMPLE_SIZE: the whole sample is used
+@pytest.mark.parametrize("scale", [1.0, 1e4, 1e-4, 1e30])
+def test_auto_init_centres_and_scales_pre_activations(digits, activation, scale):
+    # whatever the scale of X (the rescaling factor was clipped to [1e-3, 1e3])
+    X = digits[0][:800] * scale     # below AUTO_SAMPLE_SIZE: the whole sample is used
     layout = _Layout([64, 32, 32, 32, 10])
     rng = np.random.RandomState(0)
     params, alphas = _auto_init(layout, activation, rng, np.float64, X, None, 1)
@@ -287,7 +289,7 @@ def test_auto_init_centres_and_scales_pre_activations(digits, activation):
     target = AUTO_TARGET_STD.get(activation, 1.0)
     for i in range(3):
         u = alphas[i] * (h @ coefs[i] + intercepts[i])
-        assert_allclose(u.mean(axis=0), 0, atol=1e-10)
+        assert_allclose(u.mean(axis=0), 0, atol=1e-9)
         assert np.sqrt((u ** 2).mean()) == pytest.approx(target, rel=1e-6)
         h = activation_value(activation, u)
     if activation == "sigmoid":
@@ -743,3 +745,15 @@ def test_fused_backward_sums_the_columns_as_numpy(name, dtype):
         kernel(h, delta, 1.5, np.empty(8, dtype=dtype))
     with pytest.raises(ValueError, match="shape"):
         kernel(h, delta[:5], 1.5)
+
+
+def test_input_rms_of_huge_entries():
+    # the squares of entries beyond 1e154 overflowed: the first layer was
+    # then left undivided (an RMS of 1.0)
+    from sklearn_sigcore._network import input_rms
+
+    X = np.random.default_rng(0).standard_normal((50, 4))
+    for scale in (1e-160, 1e160, 1e300):
+        assert input_rms(X * scale) == pytest.approx(scale * input_rms(X), rel=1e-12)
+        assert input_rms(sp.csr_matrix(X * scale)) == pytest.approx(scale * input_rms(X),
+                                                                    rel=1e-12)

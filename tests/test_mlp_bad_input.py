@@ -79,6 +79,17 @@ def test_bad_sample_weight(weights, message):
     assert_unchanged(clf, before)
 
 
+@pytest.mark.parametrize("bad", [-1.0, np.inf, np.nan])
+def test_negative_or_non_finite_class_weight(bad):
+    # refused as negative sample weights are (a negative one made the loss
+    # unbounded below)
+    clf = fitted()
+    before = snapshot(clf)
+    with pytest.raises(ValueError, match="class weights must be finite and >= 0"):
+        clf.set_params(class_weight={0: bad, 1: 1.0}).fit(X, y)
+    assert_unchanged(clf, before)
+
+
 def test_class_weight_of_unknown_class():
     with pytest.raises(ValueError, match="not found|not in"):
         SigCoreMLPClassifier((3,), class_weight={7: 2.0}).fit(X, y)

@@ -454,7 +454,7 @@ def test_poisson_outputs_that_overflow_give_a_clear_error_and_keep_the_model():
     model.set_params(activation="identity", alpha=30.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        with pytest.raises(ValueError, match="outputs overflow"):
+        with pytest.raises(ValueError, match="loss=.poisson.: log-predictions above"):
             model.fit(X, y)
     for coef, old in zip(model.coefs_, before):
         np.testing.assert_array_equal(coef, old)
@@ -472,3 +472,12 @@ def test_poisson_prediction_beyond_exp_range_is_inf_without_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         assert np.all(model.predict(X) == np.inf)
+
+
+def test_lbfgs_start_that_overflows_names_the_cause():
+    # squared error of targets near 1e200 overflows: no blame on poisson
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 3)), rng.standard_normal(40) * 1e200
+    with pytest.raises(ValueError, match="overflows float64") as error:
+        SigCoreMLPRegressor((3,), solver="lbfgs").fit(X, y)
+    assert "poisson" not in str(error.value)
