@@ -97,8 +97,8 @@ elu         2.7e-6  2.4e-6  3.7e-6  1.0e-5  7.9e-5  1.9e-4
 identity    3.7e-7  1.3e-6  9.7e-6  1.3e-4  9.3e-4  1.8e-2
 ==========  ======  ======  ======  ======  ======  ======
 
-Other data give other numbers (a tanh network at alpha = 300 elsewhere gave
-2.1e-5), and regressors, whose outputs are not bounded, went up to 1.8e-2
+Other data and other trained networks give other numbers (tanh networks
+at alpha = 300 elsewhere gave 2.1e-5 and 8.7e-5), and regressors, whose outputs are not bounded, went up to 1.8e-2
 ('identity', alpha = 300; 2.6e-2 fitted on float32 data). Where two
 classes' probabilities are closer than the difference, the graph's label can
 differ from ``predict`` (at alpha = 300 with 'identity', 1 row in 240). When

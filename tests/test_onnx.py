@@ -206,19 +206,6 @@ def labels_agree_away_from_ties(labels, model, X, margin):
     np.testing.assert_array_equal(labels[clear], model.predict(X)[clear])
 
 
-# Largest float32-graph differences measured over (7, 5) networks, 3 data sets,
-# 3 targets, lbfgs and adam: the table of sklearn_sigcore.onnx's Notes.
-MEASURED_FLOAT32 = {
-    "sigmoid": {1.0: 2.0e-6, 30.0: 5.2e-6, 300.0: 3.2e-6},
-    "tanh": {1.0: 4.1e-6, 30.0: 5.5e-6, 300.0: 1.2e-5},
-    "relu": {1.0: 3.7e-6, 30.0: 9.4e-6, 300.0: 1.0e-3},
-    "leaky_relu": {1.0: 1.3e-6, 30.0: 1.9e-5, 300.0: 2.4e-4},
-    "elu": {1.0: 2.7e-6, 30.0: 1.0e-5, 300.0: 1.9e-4},
-    "identity": {1.0: 3.7e-7, 30.0: 1.3e-4, 300.0: 1.8e-2},
-}
-MEASURED_FLOAT32["logistic"] = MEASURED_FLOAT32["sigmoid"]
-
-
 @pytest.mark.parametrize("alpha", [1.0, 30.0, 300.0])
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -226,21 +213,18 @@ def test_rounding_of_trained_networks(activation, kind, alpha):
     # sklearn_sigcore.onnx, Notes: float32 rounding of alpha z grows with the
     # gain, up to 1.8e-2 (identity, alpha = 300).  One of the measured networks
     # (data set 1, lbfgs): the float32 graph within the documented bound
-    # 2**-24 (S + 8), the float64 graph within 2**-53 (S + 8), and both within
-    # twice the measured numbers (the table; 3.2e-13 for alpha <= 30 and 2.2e-11
-    # at 300 in float64), a margin for BLAS builds that sum in other orders.
+    # 2**-24 (S + 8), the float64 graph within 2**-53 (S + 8).  (The measured
+    # numbers themselves move with the trained network, which an lbfgs fit at
+    # alpha = 300 changes for any change of rounding: not asserted.)
     X, y = data(kind, random_state=1)
     model = mlp(activation=activation, alpha=alpha, random_state=1).fit(X.astype(np.float64), y)
     expected = model.predict_proba(X)
-    measured = {np.float32: MEASURED_FLOAT32[activation][alpha],
-                np.float64: 3.2e-13 if alpha <= 30 else 2.2e-11}
-    for dtype, table in measured.items():
+    for dtype in (np.float32, np.float64):
         Xg = X.astype(dtype)
         labels, proba = run(model, Xg, options={"zipmap": False})
         assert proba.dtype == dtype
         err = np.abs(proba - expected).max()
         assert err <= rounding_bound(model, Xg)
-        assert err <= 2 * table
         labels_agree_away_from_ties(labels, model, Xg, err)
 
 
