@@ -430,15 +430,19 @@ def glorot_init(layout, activation, rng, dtype, gains=None, input_rms=1.0):
 
 def input_rms(X, sample_weight=None):
     """Root mean square of the entries of X (rows weighted), 1.0 if it is 0 or not finite."""
-    # in units of max |X|, so that squares of entries beyond 1e154 do not overflow
-    top = float(abs(X).max()) if X.size else 0.0
-    if not (top > 0 and np.isfinite(top)):
-        return 1.0
-    Xt = X.multiply(1.0 / top) if sp.issparse(X) else np.asarray(X, dtype=np.float64) / top
-    sq = (np.asarray(Xt.multiply(Xt).sum(axis=1)).ravel() if sp.issparse(Xt)
-          else np.einsum("ij,ij->i", Xt, Xt))
     w = None if sample_weight is None or not np.sum(sample_weight) > 0 else sample_weight
-    rms = top * float(np.sqrt(np.average(sq, weights=w) / max(X.shape[1], 1)))
+
+    def rms_of(A):
+        with np.errstate(over="ignore"):
+            sq = (np.asarray(A.multiply(A).sum(axis=1)).ravel() if sp.issparse(A)
+                  else np.einsum("ij,ij->i", A, A, dtype=np.float64))
+            return float(np.sqrt(np.average(sq, weights=w) / max(A.shape[1], 1)))
+
+    rms = rms_of(X)
+    if np.isinf(rms):   # squares beyond 1e308: again in units of max |X| (a copy)
+        top = float(abs(X).max())
+        rms = top * rms_of(X.multiply(1.0 / top) if sp.issparse(X)
+                           else np.asarray(X, dtype=np.float64) / top)
     return rms if rms > 0 and np.isfinite(rms) else 1.0
 
 
