@@ -29,6 +29,7 @@ from sklearn_sigcore._dask import (
 )
 from sklearn_sigcore._estimator_utils import (
     canonical_sparse,
+    check_class_weighted,
     check_gain,
     class_sample_weights,
     print_progress,
@@ -409,13 +410,19 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 )
         sample_weight = class_sample_weights(self.class_weight, classes, y_encoded,
                                              sample_weight, y, dtype)
+        check_class_weighted(sample_weight, self.class_weight)
         if sample_weight is None:
             return None, float(X.shape[0])
         sample_weight = np.ascontiguousarray(sample_weight, dtype=dtype)
-        sw_sum = float(np.sum(sample_weight, dtype=np.float64))
+        with np.errstate(over="ignore"):
+            sw_sum = float(np.sum(sample_weight, dtype=np.float64))
         if not sw_sum > 0:
             raise ValueError("The sample weights (times the class weights) sum to zero: "
                              "there is nothing to fit.")
+        if not np.isfinite(sw_sum):
+            raise ValueError("The sample weights (times the class weights) sum beyond "
+                             "the float64 range: divide them by a common factor k and "
+                             "multiply C by k (the same model).")
         return sample_weight, sw_sum
 
     @staticmethod
@@ -500,6 +507,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             else:
                 theta, n_iter = ALL_SOLVERS[solver_name](options).solve(problem, theta0)
 
+        if dtype == np.float32:
+            self._check_float32_range(problem, theta)
         for name, value in self._fitted_attributes(problem, theta, classes, dtype,
                                                    n_iter).items():
             setattr(self, name, value)
@@ -613,6 +622,22 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             "intercept_": intercept.astype(dtype),
             "n_iter_": np.array([n_iter], dtype=np.int32),
         }
+
+    def _check_float32_range(self, problem, theta):
+        """Refuse a float32 fit whose coef_ / intercept_ (the α = 1 solution
+        over alpha) would round to 0 or overflow in float32 (subnormals, which
+        keep the model, pass)."""
+        V, c = problem.coefficients(theta)
+        values = np.abs(np.concatenate([np.ravel(V), [] if c is None else np.ravel(c)]))
+        info = np.finfo(np.float32)
+        low, top = float(info.smallest_subnormal), float(info.max)
+        inside = (values >= low) & (values <= top)      # at alpha = 1
+        scaled = values / float(self.alpha)
+        if np.any(inside & ((scaled < low) | (scaled > top))):
+            raise ValueError(
+                f"alpha={float(self.alpha):g} puts coef_ and intercept_ (the alpha = 1 "
+                "coefficients divided by alpha) outside the float32 range "
+                f"[{low:.3g}, {top:.3g}] of X: pass X as float64.")
 
     def _dense_coef(self):
         """coef_ as a dense array (it is sparse after ``sparsify``)."""

@@ -234,3 +234,52 @@ def test_non_finite_csr_values_get_scikit_learns_error(Xy, value):
     what = "NaN" if np.isnan(value) else "infinity"
     with pytest.raises(ValueError, match=f"Input X contains {what}"):
         SigCoreLogisticRegression().fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "liblinear", "newton-cholesky", "sag", "fista"])
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
+def test_negative_or_non_finite_class_weight(Xy, solver, bad):
+    # checked as sample weights are: they gave an unbounded objective, a
+    # misleading "sum to zero" or a fista run that never ended
+    model = fitted(Xy)
+    before = snapshot(model)
+    with pytest.raises(ValueError, match="class weights must be finite and >= 0"):
+        model.set_params(solver=solver, class_weight={0: bad, 1: 1.0}).fit(*Xy)
+    assert snapshot(model.set_params(solver="auto", class_weight=None)) == before
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky", "sag", "fista"])
+def test_sample_weights_whose_sum_overflows(Xy, solver):
+    # fista's backtracking doubled L for ever on the NaN objective; the
+    # others returned a zero model or blamed X
+    X, y = Xy
+    with pytest.raises(ValueError, match="sum beyond the float64 range"):
+        SigCoreLogisticRegression(solver=solver).fit(X, y, sample_weight=np.full(len(y), 1e307))
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton-cholesky", "fista"])
+def test_column_of_rms_below_1e_154_without_penalty(Xy, solver):
+    # its column scale squared overflowed: 0 * inf made the L2 term NaN
+    X, y = Xy
+    tiny = X.copy()
+    tiny[:, 0] *= 1e-160
+    reference = SigCoreLogisticRegression(C=np.inf, solver=solver, tol=1e-10).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = SigCoreLogisticRegression(C=np.inf, solver=solver, tol=1e-10).fit(tiny, y)
+    np.testing.assert_allclose(model.coef_[:, 1:], reference.coef_[:, 1:], rtol=1e-5)
+    np.testing.assert_allclose(model.coef_[0, 0] * 1e-160, reference.coef_[0, 0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("alpha", [1e50, 1e-50])
+def test_float32_alpha_beyond_float32_range(Xy, alpha):
+    # coef_ = (alpha = 1 solution) / alpha under- or overflowed float32: a
+    # zero model or an infinite intercept (imbalanced classes), silently
+    X, y = Xy
+    y = np.where(np.arange(len(y)) < 30, 1, y)
+    model = fitted(Xy)
+    before = snapshot(model)
+    with pytest.raises(ValueError, match="outside the float32 range .* pass X as float64"):
+        model.set_params(alpha=alpha).fit(X.astype(np.float32), y)
+    assert snapshot(model.set_params(alpha=1.0)) == before
+    SigCoreLogisticRegression(alpha=alpha).fit(X, y)        # float64 is fine

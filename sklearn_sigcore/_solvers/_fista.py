@@ -29,6 +29,11 @@ class FistaSolver(Solver):
         n_iter = 0
         for n_iter in range(1, opts.max_iter + 1):
             fy, gy = problem.smooth(y)
+            if not np.isfinite(fy):     # nothing to descend on: the loop would not end
+                raise ValueError(
+                    f"The objective is {fy} at iteration {n_iter} of the fista solver: "
+                    "the data, the sample or class weights or alpha overflow it; scale "
+                    "X or the weights.")
             while True:
                 x_new = problem.prox_l1(y - gy / L, 1.0 / L)
                 diff = x_new - y
@@ -44,7 +49,8 @@ class FistaSolver(Solver):
                     local_L = 2.0 * model_gap / dd
                 else:
                     local_L = float(np.linalg.norm(g_new - gy)) / np.sqrt(dd)
-                if local_L <= L or L >= 1e6 * lipschitz:
+                # (a trial point whose objective is not finite needs a larger L)
+                if local_L <= L or L >= 1e6 * lipschitz or not np.isfinite(L):
                     break
                 L = max(2.0 * L, local_L)
             mapping = L * float(np.max(np.abs(diff))) if diff.size else 0.0

@@ -180,7 +180,9 @@ class LogisticProblem:
         # θ-coordinate factor of each entry, and the penalties per entry
         self.factor = np.concatenate([np.tile(d, self.K), np.ones(self.size - self.n_coef)])
         n_b = self.size - self.n_coef
-        self.l2_vec = np.concatenate([self.l2 * self.factor[:self.n_coef] ** 2,
+        # (l2 d) d: d^2 overflows for columns of RMS below ~1e-154 (0 * inf)
+        self.l2_vec = np.concatenate([(self.l2 * self.factor[:self.n_coef])
+                                      * self.factor[:self.n_coef],
                                       np.full(n_b, self.intercept_l2)])
         self.l1_vec = np.concatenate([self.l1 * self.factor[:self.n_coef],
                                       np.full(n_b, self.intercept_l1)])
