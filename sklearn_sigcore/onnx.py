@@ -52,11 +52,11 @@ the absolute values of the terms, a sum that grows in proportion to the gain
 alpha even where u itself is small. An unbounded activation ('relu',
 'leaky_relu', 'elu', 'identity') passes that error on to the next layer,
 which multiplies it by its own gain, so with L hidden layers at gain alpha the
-error grows like alpha**L; a saturated 'sigmoid' or 'tanh' unit (|u| >> 1)
+error grows like alpha**L; a saturated 'sigmoid' or 'tanh' unit (abs(u) >> 1)
 absorbs the error of its input instead. Let S be the largest output of the
-network evaluated on |X| with every weight and intercept replaced by its
+network evaluated on abs(X) with every weight and intercept replaced by its
 absolute value (gains included) and every hidden activation f replaced by
-m -> m + |f(0)| (m + 1/2 for the sigmoid, m for the others), which bounds the
+m -> m + abs(f(0)) (m + 1/2 for the sigmoid, m for the others), which bounds the
 sum of the absolute values of the terms the graph adds up::
 
     h = np.abs(X)
