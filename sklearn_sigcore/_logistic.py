@@ -419,10 +419,11 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         if not sw_sum > 0:
             raise ValueError("The sample weights (times the class weights) sum to zero: "
                              "there is nothing to fit.")
-        if not np.isfinite(sw_sum):
+        if not np.isfinite(sw_sum) or sw_sum < 1.0 / float(np.finfo(np.float64).max):
+            # the solvers divide by the sum: it must have a finite reciprocal
             raise ValueError("The sample weights (times the class weights) sum beyond "
                              "the float64 range: divide them by a common factor k and "
-                             "multiply C by k (the same model).")
+                             "multiply C by k, or the other way round (the same model).")
         return sample_weight, sw_sum
 
     @staticmethod

@@ -249,12 +249,14 @@ def test_negative_or_non_finite_class_weight(Xy, solver, bad):
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky", "sag", "fista"])
-def test_sample_weights_whose_sum_overflows(Xy, solver):
-    # fista's backtracking doubled L for ever on the NaN objective; the
-    # others returned a zero model or blamed X
+@pytest.mark.parametrize("weight", [1e307, 1e-320])
+def test_sample_weights_whose_sum_or_its_reciprocal_overflows(Xy, solver, weight):
+    # fista's backtracking doubled L for ever on the NaN objective (1e307) or
+    # gave a NaN intercept (1e-320); the others returned a zero model, blamed
+    # X or raised ZeroDivisionError
     X, y = Xy
     with pytest.raises(ValueError, match="sum beyond the float64 range"):
-        SigCoreLogisticRegression(solver=solver).fit(X, y, sample_weight=np.full(len(y), 1e307))
+        SigCoreLogisticRegression(solver=solver).fit(X, y, sample_weight=np.full(len(y), weight))
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton-cholesky", "fista"])
