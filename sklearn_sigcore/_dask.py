@@ -30,7 +30,6 @@ from sklearn.utils.validation import (
 
 from sklearn_sigcore._estimator_utils import (
     canonical_sparse,
-    check_class_weighted,
     class_weights,
     user_stacklevel,
 )
@@ -252,7 +251,6 @@ def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
             )
     factors = (None if estimator.class_weight is None else
                class_weights(estimator.class_weight, classes, counts, classes))
-    check_class_weighted(factors, estimator.class_weight)
     sw_sum = float(np.dot(counts, factors)) if factors is not None else float(counts.sum())
     if (weighted or factors is not None) and not sw_sum > 0:
         raise ValueError("The sample weights (times the class weights) sum to zero: "

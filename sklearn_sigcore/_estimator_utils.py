@@ -111,15 +111,6 @@ def class_sample_weights(class_weight, classes, y_encoded, sample_weight, y, dty
     return factors if sample_weight is None else sample_weight * factors
 
 
-def check_class_weighted(weights, class_weight):
-    """Raise a ValueError if ``class_weight`` made any of ``weights`` (class
-    weights, or sample times class weights) negative or not finite."""
-    if weights is not None and not np.all(np.isfinite(weights) & (weights >= 0)):
-        raise ValueError(f"class_weight={class_weight!r} gives negative or non-finite "
-                         "weights: class weights must be finite and >= 0, as sample "
-                         "weights must be.")
-
-
 def class_weights(class_weight, classes, counts, y):
     """The weight of each class (see :func:`class_sample_weights`), from the
     summed sample weights ``counts`` of each class.
@@ -134,8 +125,13 @@ def class_weights(class_weight, classes, counts, y):
         present = counts > 0
         cw = np.zeros(len(classes))
         cw[present] = counts.sum() / (present.sum() * counts[present])
-        return cw
-    return compute_class_weight(class_weight, classes=classes, y=y)
+    else:
+        cw = compute_class_weight(class_weight, classes=classes, y=y)
+    if not np.all(np.isfinite(cw) & (cw >= 0)):  # refused as sample weights are
+        raise ValueError(f"class_weight={class_weight!r} gives negative or non-finite "
+                         "weights: class weights must be finite and >= 0, as sample "
+                         "weights must be.")
+    return cw
 
 
 @dataclass

@@ -29,7 +29,6 @@ from sklearn_sigcore._dask import (
 )
 from sklearn_sigcore._estimator_utils import (
     canonical_sparse,
-    check_class_weighted,
     check_gain,
     class_sample_weights,
     print_progress,
@@ -410,7 +409,6 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 )
         sample_weight = class_sample_weights(self.class_weight, classes, y_encoded,
                                              sample_weight, y, dtype)
-        check_class_weighted(sample_weight, self.class_weight)
         if sample_weight is None:
             return None, float(X.shape[0])
         sample_weight = np.ascontiguousarray(sample_weight, dtype=dtype)

@@ -14,7 +14,7 @@ from sklearn.utils.validation import _check_sample_weight, column_or_1d
 from . import kernels
 from ._activations import SATURATION_DOC
 from ._dask import DaskScoreMixin, lazy_on_dask
-from ._estimator_utils import check_class_weighted, class_sample_weights, two_column_proba
+from ._estimator_utils import class_sample_weights, two_column_proba
 from ._heads import LogLossHead, MultinomialHead
 from ._kernels import softmax_rows
 from ._mlp_base import (
@@ -349,7 +349,6 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
             sample_weight = class_sample_weights(cw, classes,
                                                  np.searchsorted(classes, y_labels),
                                                  sample_weight, y_labels, X.dtype)
-            check_class_weighted(sample_weight, cw)
         if sample_weight is not None:
             total = float(np.sum(sample_weight, dtype=np.float64))
             if not total > 0:
