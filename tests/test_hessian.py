@@ -2,12 +2,16 @@
 the mixed-precision solve against float64 LAPACK, and the large-Hessian route
 end to end against scikit-learn."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
+from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_sigcore import SigCoreLogisticRegression
 from sklearn_sigcore._solvers import _newton
@@ -162,3 +166,43 @@ def test_newton_cholesky_stops_where_scikit_learn_does(case):
     ref = LogisticRegression(solver="newton-cholesky").fit(X, y)
     assert ours.n_iter_[0] == ref.n_iter_[0]
     assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["newton-cholesky", "newton-cg"])
+@pytest.mark.parametrize("params", [{"C": 1e20}, {"alpha": 1e10}, {"C": 1e12}])
+def test_multinomial_with_a_tiny_penalty_matches_scikit_learn(solver, params):
+    # A penalty far below the loss's curvature: the loss is flat along "the same
+    # shift of a feature's coefficient in every class", where only the penalty
+    # decides, and its optimum has every feature's coefficients summing to zero
+    # over the classes (newton-cholesky left sums of 1.4 times the largest entry).
+    X, y = make_classification(300, 5, n_informative=4, n_redundant=0, n_classes=3,
+                               flip_y=0.2, random_state=0)
+    C = params.get("C", 1.0) * params.get("alpha", 1.0) ** 2
+    ref = LogisticRegression(C=C, tol=1e-12, max_iter=10000).fit(X, y)
+    ours = SigCoreLogisticRegression(solver=solver, tol=1e-10, **params).fit(X, y)
+    coef = ours.coef_ * ours.alpha
+    assert_allclose(coef.sum(axis=0), 0.0, atol=1e-10 * np.abs(coef).max())
+    assert_allclose(coef, ref.coef_, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("solver", ["newton-cholesky", "lbfgs"])
+def test_warm_start_from_a_saturated_solution_reaches_the_optimum(solver):
+    # alpha 1e-6 -> 1 under warm_start: the previous coefficients give logits
+    # 1e6 times too large, where the loss has lost its curvature; newton-
+    # cholesky gave up there (its Newton step vanishes) and now finishes with
+    # lbfgs, saying so, as scikit-learn's does.
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = SigCoreLogisticRegression(solver=solver, warm_start=True, alpha=1e-6,
+                                      tol=1e-8, max_iter=1000).fit(X, y)
+    assert np.abs(model.intercept_).max() > 1e5
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.set_params(alpha=1.0).fit(X, y)
+    cold = SigCoreLogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    assert_allclose(model.coef_, cold.coef_, rtol=1e-4, atol=1e-4)
+    assert_allclose(model.intercept_, cold.intercept_, rtol=1e-4, atol=1e-4)
+    messages = [str(w.message) for w in caught]
+    if solver == "newton-cholesky":
+        assert any("resort to lbfgs" in m for m in messages), messages
+    assert not any("did not converge" in m for m in messages), messages

@@ -6,12 +6,18 @@ backtracking line search, and checks convergence; the line search and the
 convergence test are written once here.
 """
 
+import dataclasses
+import warnings
+
 import numpy as np
 import scipy.linalg
+from sklearn.exceptions import ConvergenceWarning
 
+from sklearn_sigcore._estimator_utils import user_stacklevel
 from sklearn_sigcore._threads import outer_blas_threads
 
 from ._base import Solver
+from ._lbfgs import LbfgsSolver
 
 EPS = np.finfo(np.float64).eps
 # Hessians of at least this size are factorised in single precision (refined
@@ -46,9 +52,16 @@ class NewtonSolver(Solver):
                 break
             direction = self.inner_solve(problem, theta, grad)
             decrement = 0.5 * float(-np.dot(grad, direction))
-            step = self.line_search(problem, theta, value, grad, direction)
+            step = None
+            if decrement > 0:  # a descent direction
+                step = self.line_search(problem, theta, value, grad, direction)
             if step is None:
-                break  # no decrease possible: at machine precision
+                if self.gradient_size(grad) <= tol:
+                    converged = True  # no decrease possible: at machine precision
+                    break
+                # e.g. a saturated start (all curvature lost): as scikit-learn
+                theta, more = self.fallback_lbfgs(problem, theta, n_iter)
+                return theta, n_iter + more
             theta, value, grad, decrease, step_size = step
             n_iter += 1
             if opts.report(n_iter, theta, value):
@@ -67,6 +80,21 @@ class NewtonSolver(Solver):
             self.warn()
         return theta, n_iter
 
+    def fallback_lbfgs(self, problem, theta, n_iter):
+        """Finish with lbfgs after ``n_iter`` steps (scikit-learn's fallback when
+        the Newton direction fails), with its warning; (theta, lbfgs iterations)."""
+        opts = self.options
+        warnings.warn(
+            f"The Newton direction of the {self.name} solver gives no decrease at "
+            f"iteration {n_iter} (the Hessian has lost its curvature, e.g. from a "
+            "saturated warm start, or is too ill-conditioned). It will now resort to "
+            "lbfgs instead.", ConvergenceWarning, stacklevel=user_stacklevel())
+        lbfgs = LbfgsSolver(dataclasses.replace(
+            opts, max_iter=opts.max_iter - n_iter,
+            report=lambda k, theta, objective=None: opts.report(n_iter + k, theta,
+                                                                objective)))
+        return lbfgs.solve(problem, theta)
+
     def gradient_tolerance(self, problem, grad0):
         """The bound on ``gradient_size`` that ends the solve (scikit-learn's: tol)."""
         return self.options.tol
@@ -78,10 +106,9 @@ class NewtonSolver(Solver):
 
     @staticmethod
     def line_search(problem, theta, value, grad, direction):
-        """Armijo backtracking; (theta, value, grad, decrease, step) or None."""
+        """Armijo backtracking along a descent direction; (theta, value, grad,
+        decrease, step) or None."""
         slope = float(np.dot(grad, direction))
-        if slope >= 0:  # not a descent direction (numerically flat): steepest descent
-            direction, slope = -grad, -float(np.dot(grad, grad))
         step = 1.0
         for _ in range(60):
             new_theta = theta + step * direction
@@ -121,9 +148,7 @@ def conjugate_gradient(hessp, grad, max_cg):
         Hd = hessp(d)
         curvature = float(np.dot(d, Hd))
         if curvature <= 1e-16 * rr:
-            if not x.any():
-                x = -grad.copy()
-            break
+            break  # no curvature left along d (zero at once: the caller falls back)
         step = rr / curvature
         x += step * d
         r -= step * Hd
@@ -154,11 +179,13 @@ class NewtonCholeskySolver(NewtonSolver):
     def inner_solve(self, problem, theta, grad):
         H = hessian(problem)
         if H.shape[0] < MIXED_PRECISION_SIZE:
-            direction = cholesky_solve(H, -grad)
+            direction = newton_direction(problem, theta, grad,
+                                         lambda rhs: cholesky_solve(H, rhs))
         else:
             # a large factorisation takes the BLAS threads outside the fit's limit
             with outer_blas_threads():
-                direction = mixed_precision_solve(H, -grad)
+                direction = newton_direction(problem, theta, grad,
+                                             lambda rhs: mixed_precision_solve(H, rhs))
         if not np.all(np.isfinite(direction)):
             direction = -grad
         return direction
@@ -214,29 +241,60 @@ def hessian(problem):
     """The smooth part's Hessian in θ coordinates at the last store_hessian point.
 
     Multinomial: the softmax is invariant to adding one vector to every
-    class's coefficients (and one number to every intercept), so the Hessian
-    is singular along those directions wherever they are unpenalised. The
-    gradient is orthogonal to them, so adding u uᵀ for each such u makes the
-    matrix definite without changing the Newton step.
+    class's coefficients (and one number to every intercept), so the loss's
+    Hessian is singular along those directions (:func:`null_directions`),
+    where only the penalty, if any, curves the objective. Adding u uᵀ for each
+    such u makes the matrix definite however small the penalty;
+    :func:`newton_direction` takes the exact step along them.
     """
-    K, p, fit_b = problem.K, problem.p, problem.fit_intercept
     H = problem.raw_hessian()  # a new array, in θ coordinates: scaled in place
-    factor = problem.factor
     H *= problem.inv_s
     H[np.diag_indices_from(H)] += problem.l2_vec
-    if K > 1:
-        size = H.shape[0]
-        scale = max(float(np.trace(H)) / size, EPS)
-        null = []
-        if problem.l2 == 0.0:
-            for j in range(p):
-                u = np.zeros(size)
-                u[j:K * p:p] = 1.0 / factor[j]
-                null.append(u)
-        if fit_b and problem.intercept_l2 == 0.0:
-            u = np.zeros(size)
-            u[K * p:] = 1.0
-            null.append(u)
-        for u in null:
+    if problem.K > 1:
+        scale = max(float(np.trace(H)) / H.shape[0], EPS)
+        for u, _ in null_directions(problem):
             H += (scale / float(np.dot(u, u))) * np.outer(u, u)
     return H
+
+
+def null_directions(problem):
+    """The multinomial loss's flat directions in θ: [(u, penalised), ...].
+
+    One per feature (the same shift of its coefficient in every class) and,
+    with an intercept, one for the intercepts; ``penalised`` when the L2 term
+    acts along it. Empty for the binary model.
+    """
+    K, p, size = problem.K, problem.p, problem.size
+    if K == 1:
+        return []
+    directions = []
+    for j in range(p):
+        u = np.zeros(size)
+        u[j:K * p:p] = 1.0 / problem.factor[j]
+        directions.append((u, problem.l2 > 0.0))
+    if problem.fit_intercept:
+        u = np.zeros(size)
+        u[K * p:] = 1.0
+        directions.append((u, problem.intercept_l2 > 0.0))
+    return directions
+
+
+def newton_direction(problem, theta, grad, solve):
+    """The Newton direction -H⁻¹ grad, ``solve(rhs)`` solving with :func:`hessian`.
+
+    Along a penalised flat direction u of the multinomial loss the objective
+    is the penalty alone, a quadratic with its minimum where θ has no
+    component along u (each feature's coefficients sum to zero over the
+    classes): the exact Newton step there is minus that component. It is
+    taken directly, and the rest of the gradient solved with H, whose u uᵀ
+    terms would otherwise damp the step to nothing when the penalty is tiny
+    next to the loss's curvature (C = 1e20: rows summing to 1.4 instead of 0).
+    """
+    shift = np.zeros_like(theta)
+    rhs = -grad
+    for u, penalised in null_directions(problem):
+        if penalised:
+            uu = float(np.dot(u, u))
+            shift -= (float(np.dot(theta, u)) / uu) * u
+            rhs = rhs + (float(np.dot(grad, u)) / uu) * u
+    return solve(rhs) + shift
