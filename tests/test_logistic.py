@@ -679,6 +679,38 @@ def test_partial_fit_intercept_learns_under_a_strong_penalty():
     assert_allclose(stream.decision_function(X), log_odds, atol=0.2)   # stuck at 0 once
 
 
+@pytest.mark.parametrize("alpha", [1e-2, 1e-4, 1e-6, 1e-9])
+@pytest.mark.parametrize("solver", ["sag", "saga"])
+def test_sag_intercept_reaches_the_optimum_under_a_strong_penalty(solver, alpha):
+    """C α² from 1e-4 to 1e-18: the step size is about 1 / penalty, and the
+    unpenalised intercept crawled (α = 1e-4: 0.03 for 0.52 after 100 epochs,
+    with a warning; α = 1e-6: 0 at once, without one; scikit-learn's sag
+    stops at 0.003 at C = 1e-8). At the default tol, as users fit."""
+    X, y = make_classification(600, 8, weights=[0.3], random_state=0)
+    X = StandardScaler().fit_transform(X)
+    if alpha >= 1e-6:
+        ref = LogisticRegression(C=alpha ** 2, tol=1e-12, max_iter=10_000).fit(X, y)
+        expected = ref.decision_function(X)
+    else:  # (scikit-learn's lbfgs stops at 0 too) the coefficients' part is ~1e-18
+        expected = np.log(y.mean() / (1 - y.mean()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = SigCoreLogisticRegression(solver=solver, alpha=alpha).fit(X, y)
+    assert_allclose(ours.decision_function(X), expected, atol=2e-3)
+
+
+@pytest.mark.parametrize("solver", ["saga", "auto"])
+def test_elastic_net_under_a_strong_penalty_fits_the_class_balance(solver):
+    """C α² = 1e-12 with half L1: every coefficient is 0 at the optimum, which
+    leaves the log-odds of the class balance ('auto' picks saga here)."""
+    X, y = make_classification(600, 8, weights=[0.3], random_state=0)
+    X = StandardScaler().fit_transform(X)
+    model = SigCoreLogisticRegression(solver=solver, alpha=1e-6,
+                                      **penalty_params("elasticnet", 1.0, 0.5)).fit(X, y)
+    log_odds = np.log(y.mean() / (1 - y.mean()))
+    assert_allclose(model.decision_function(X), log_odds, atol=2e-3)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_fused_binary_loss_is_the_kernel_bit_for_bit(dtype, weighted):
