@@ -137,7 +137,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         Elastic-net mixing: the L1 share of the penalty, with scikit-learn's
         meaning for the installed version (see ``penalty``).
     alpha : float > 0, default=1.0
-        Scale of the sigmoid core σ(α z). Finite and strictly positive.
+        Scale of the sigmoid core σ(α z). Finite and strictly positive; an
+        α whose ``coef_`` or ``intercept_`` (the α = 1 solution over α) would
+        leave X's dtype (below ~1e-308 in float64: intercept_ = log-odds / α)
+        raises ValueError.
     dual : bool, default=False
         liblinear's dual formulation (``solver='liblinear'``, L2 penalty
         only); it reaches the same optimum as the primal.
@@ -506,8 +509,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             else:
                 theta, n_iter = ALL_SOLVERS[solver_name](options).solve(problem, theta0)
 
-        if dtype == np.float32:
-            self._check_float32_range(problem, theta)
+        self._check_coefficient_range(problem, theta, dtype)
         for name, value in self._fitted_attributes(problem, theta, classes, dtype,
                                                    n_iter).items():
             setattr(self, name, value)
@@ -622,21 +624,27 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             "n_iter_": np.array([n_iter], dtype=np.int32),
         }
 
-    def _check_float32_range(self, problem, theta):
-        """Refuse a float32 fit whose coef_ / intercept_ (the α = 1 solution
-        over alpha) would round to 0 or overflow in float32 (subnormals, which
-        keep the model, pass)."""
+    def _check_coefficient_range(self, problem, theta, dtype):
+        """Refuse a fit whose coef_ / intercept_ (the α = 1 solution over alpha)
+        would overflow in X's dtype, or in float32 round to 0 (subnormals, which
+        keep the model, pass): float32 at large or small alpha, float64 at alpha
+        below ~1e-308, where intercept_ = log-odds / alpha overflows. (A float64
+        coefficient lost below 1e-323 at alpha ~1e300 is ~1e-23 of a unit's
+        score and passes.)"""
         V, c = problem.coefficients(theta)
         values = np.abs(np.concatenate([np.ravel(V), [] if c is None else np.ravel(c)]))
-        info = np.finfo(np.float32)
-        low, top = float(info.smallest_subnormal), float(info.max)
+        info = np.finfo(dtype)
+        low = float(info.smallest_subnormal) if dtype == np.float32 else 0.0
+        top = float(info.max)
         inside = (values >= low) & (values <= top)      # at alpha = 1
-        scaled = values / float(self.alpha)
+        with np.errstate(over="ignore", under="ignore"):
+            scaled = values / float(self.alpha)
         if np.any(inside & ((scaled < low) | (scaled > top))):
+            remedy = "pass X as float64" if dtype == np.float32 else "choose a larger alpha"
             raise ValueError(
                 f"alpha={float(self.alpha):g} puts coef_ and intercept_ (the alpha = 1 "
-                "coefficients divided by alpha) outside the float32 range "
-                f"[{low:.3g}, {top:.3g}] of X: pass X as float64.")
+                f"coefficients divided by alpha) outside the {info.dtype} range "
+                f"[{low:.3g}, {top:.3g}] of X: {remedy}.")
 
     def _dense_coef(self):
         """coef_ as a dense array (it is sparse after ``sparsify``)."""

@@ -285,3 +285,20 @@ def test_float32_alpha_beyond_float32_range(Xy, alpha):
         model.set_params(alpha=alpha).fit(X.astype(np.float32), y)
     assert snapshot(model.set_params(alpha=1.0)) == before
     SigCoreLogisticRegression(alpha=alpha).fit(X, y)        # float64 is fine
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky", "sag", "auto"])
+def test_float64_alpha_so_small_the_intercept_overflows(Xy, solver):
+    # alpha = 1e-310: intercept_ = log-odds / alpha is past float64 (it was inf,
+    # with numpy's overflow warning); alpha = 1e300 keeps coef_ ~1e-300
+    X, y = Xy
+    y = np.where(np.arange(len(y)) < 30, 1, y)      # imbalanced: log-odds != 0
+    model = fitted(Xy)
+    before = snapshot(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="outside the float64 range .* larger alpha"):
+            model.set_params(alpha=1e-310, solver=solver).fit(X, y)
+    assert snapshot(model.set_params(alpha=1.0, solver="auto")) == before
+    large = SigCoreLogisticRegression(alpha=1e300, solver=solver).fit(X, y)
+    assert np.all(np.isfinite(large.coef_)) and large.score(X, y) > 0.7
