@@ -331,6 +331,25 @@ def _map_row_blocks(apply, X):
 class DaskScoreMixin:
     """``score`` that also takes dask collections (computed block by block)."""
 
+    def _integer_label_accuracy(self, X, y, sample_weight):
+        """accuracy_score's value without its target checks, or None.
+
+        For a classifier of integer (or bool) labels scored on a 1-D integer
+        array y without weights, the checks cannot fail or change the result
+        (both label sets are binary or multiclass; the mean of y == predict(X)
+        is the score), and they cost 0.4 ms per call: more than predicting a
+        small data set, and paid on every fold of a grid search.
+        """
+        if not (is_classifier(self) and sample_weight is None
+                and isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "biu"
+                and getattr(getattr(self, "classes_", None), "dtype", None) is not None
+                and self.classes_.dtype.kind in "biu"):
+            return None
+        y_pred = self.predict(X)
+        if y_pred.shape != y.shape:
+            return None  # scikit-learn's path raises its own error
+        return float(np.mean(y_pred == y))
+
     def score(self, X, y, sample_weight=None):
         """Mean accuracy (classifiers) or R² (regressors), weighted by
         ``sample_weight``, as scikit-learn's; X, y and sample_weight may be
@@ -347,6 +366,9 @@ class DaskScoreMixin:
         score : float
         """
         if not any(is_dask_collection(a) for a in (X, y, sample_weight)):
+            accuracy = self._integer_label_accuracy(X, y, sample_weight)
+            if accuracy is not None:
+                return accuracy
             return super().score(X, y, sample_weight=sample_weight)
         import dask
         import dask.array as da

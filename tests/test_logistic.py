@@ -769,3 +769,38 @@ def test_intercept_set_by_hand_as_a_float():
     expected = clf.predict_proba(X)
     clf.intercept_ = float(clf.intercept_[0])
     assert_allclose(clf.predict_proba(X), expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("labels", ["int", "uint8", "bool", "str", "float"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_score_is_scikit_learn_accuracy(labels, n_classes):
+    """score skips accuracy_score's target checks for integer labels (a grid
+    search's every fold): the same value in every case, the same errors."""
+    from sklearn.metrics import accuracy_score
+    from sklearn_sigcore import SigCoreMLPClassifier
+
+    if labels == "bool" and n_classes == 3:
+        pytest.skip("two values")
+    X, y = data(n_classes, n=200)
+    y = {"int": y, "uint8": y.astype(np.uint8), "bool": y.astype(bool),
+         "str": np.array(["a", "b", "c"])[y], "float": y.astype(float)}[labels]
+    model = SigCoreLogisticRegression(C=0.01).fit(X, y)
+    assert model.score(X, y) == accuracy_score(y, model.predict(X)) < 1.0
+    other = y.copy()
+    if labels in ("int", "uint8"):
+        other[:7] = 7                       # a label the model never saw
+        assert model.score(X, other) == accuracy_score(other, model.predict(X))
+        assert model.score(X, y.astype(np.int64).astype(np.uint16)) == model.score(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.score(X, y[:-1])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        accuracy_score(y[:-1], model.predict(X))
+    multilabel = np.stack([y == y[0], y != y[0]], axis=1).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = SigCoreMLPClassifier((4,), max_iter=5).fit(X, multilabel)
+        with pytest.raises(ValueError) as ours:
+            mlp.score(X, multilabel[:, 0])
+        with pytest.raises(ValueError) as theirs:
+            accuracy_score(multilabel[:, 0], mlp.predict(X))
+    assert str(ours.value) == str(theirs.value)
