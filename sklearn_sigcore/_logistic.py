@@ -745,6 +745,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                                  max_subtasks=1)
         end_epoch = callbacks.task("epoch") if callbacks.active else None
         theta, _ = solver.solve(problem, theta0)
+        self._check_coefficient_range(problem, theta, X.dtype)
         fitted = self._fitted_attributes(problem, theta, classes, X.dtype, epochs + 1)
         if self.verbose:
             print_progress(epochs + 1, solver.running_loss / sw_sum, label="Epoch")

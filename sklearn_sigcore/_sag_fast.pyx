@@ -759,7 +759,8 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
     l2_scaled = l2 * sw_sum / n
     l1_scaled = l1 * sw_sum / n
     intercept_square = 1.0
-    if step_size is None:
+    automatic = step_size is None
+    if automatic:
         sw_view = np.ascontiguousarray(sw, dtype=np.float64)
         sw_ptr = <const double *><size_t>_address(sw_view)
         extra = 1.0 if fit_intercept else 0.0
@@ -776,6 +777,12 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
                     max_sq = _max_squared_row_norm(&st, sw_ptr, extra)
         step_size = _auto_step_size(max_sq, l2_scaled, n, saga)
     step_size = float(step_size)
+    if automatic and not (np.isfinite(l2_scaled) and step_size > 0
+                          and step_size * l2_scaled < 1):
+        # a penalty near the top of float64 (C alpha^2 ~ 1e-308 on large X)
+        raise ValueError(
+            f"The penalty (l2 S / n = {l2_scaled:g}) is too strong for SAG's steps in "
+            "float64: use a larger C * alpha**2, or solver='lbfgs'.")
     if not (step_size > 0 and step_size * l2_scaled < 1):
         raise ValueError(
             f"step_size must be positive with step_size * l2 * S / n < 1, got {step_size}."

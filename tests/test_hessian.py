@@ -9,7 +9,8 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.datasets import load_breast_cancer, load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -206,3 +207,16 @@ def test_warm_start_from_a_saturated_solution_reaches_the_optimum(solver):
     if solver == "newton-cholesky":
         assert any("resort to lbfgs" in m for m in messages), messages
     assert not any("did not converge" in m for m in messages), messages
+
+
+def test_newton_stops_at_the_rounding_floor_with_a_warning():
+    # float32 X, tol 1e-8 below what its rounding resolves: the line search
+    # kept accepting steps of 2e-4 that changed nothing, up to max_iter
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(ConvergenceWarning, match="rounding floor"):
+        model = SigCoreLogisticRegression(solver="newton-cholesky", tol=1e-8, C=1e4,
+                                          max_iter=100).fit(X.astype(np.float32), y)
+    assert model.n_iter_[0] < 50
+    reference = SigCoreLogisticRegression(solver="newton-cholesky", tol=1e-8,
+                                          C=1e4).fit(X, y)
+    assert_allclose(model.predict_proba(X), reference.predict_proba(X), atol=1e-4)

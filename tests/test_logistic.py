@@ -795,6 +795,13 @@ def test_score_is_scikit_learn_accuracy(labels, n_classes):
         model.score(X, y[:-1])
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         accuracy_score(y[:-1], model.predict(X))
+    if labels == "int":                     # a masked array is not a plain one
+        masked = np.ma.masked_array(y, mask=np.arange(len(y)) % 3 == 0)
+        with pytest.raises(TypeError) as ours:
+            model.score(X, masked)
+        with pytest.raises(TypeError) as theirs:
+            accuracy_score(masked, model.predict(X))
+        assert str(ours.value) == str(theirs.value)
     multilabel = np.stack([y == y[0], y != y[0]], axis=1).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -302,3 +302,22 @@ def test_float64_alpha_so_small_the_intercept_overflows(Xy, solver):
     assert snapshot(model.set_params(alpha=1.0, solver="auto")) == before
     large = SigCoreLogisticRegression(alpha=1e300, solver=solver).fit(X, y)
     assert np.all(np.isfinite(large.coef_)) and large.score(X, y) > 0.7
+    streaming = SigCoreLogisticRegression(alpha=1e-310)
+    with pytest.raises(ValueError, match="outside the float64 range"):
+        streaming.partial_fit(X, y, classes=[0, 1])     # (was inf, then NaN)
+    assert not hasattr(streaming, "coef_")
+
+
+@pytest.mark.parametrize("solver", ["sag", "saga"])
+def test_sag_penalty_beyond_float64_steps(solver):
+    # C α² = 1e-309 next to a column of scale 1e5: the penalty's step-size term
+    # overflows; the error says so (it read "step_size must be positive ..., got 0.0")
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 3)
+    y = (X[:, 0] + rng.randn(100) > 0.5).astype(int)
+    X[:, 0] *= 1e5
+    with pytest.raises(ValueError, match="too strong for SAG's steps .* solver='lbfgs'"):
+        SigCoreLogisticRegression(solver=solver, alpha=3e-155).fit(X, y)
+    model = SigCoreLogisticRegression(solver=solver, alpha=1e-154).fit(X, y)
+    np.testing.assert_allclose(model.decision_function(X), np.log(y.mean() / (1 - y.mean())),
+                               atol=2e-3)

@@ -46,6 +46,7 @@ class NewtonSolver(Solver):
         tol = self.gradient_tolerance(problem, grad)
         n_iter = 0  # Newton steps taken
         converged = stopped = False
+        detail = ""
         while n_iter < opts.max_iter:
             if not self.decrement_test and self.gradient_size(grad) <= tol:
                 converged = True
@@ -62,6 +63,7 @@ class NewtonSolver(Solver):
                 # e.g. a saturated start (all curvature lost): as scikit-learn
                 theta, more = self.fallback_lbfgs(problem, theta, n_iter)
                 return theta, n_iter + more
+            previous_size = self.gradient_size(grad)
             theta, value, grad, decrease, step_size = step
             n_iter += 1
             if opts.report(n_iter, theta, value):
@@ -71,13 +73,17 @@ class NewtonSolver(Solver):
                     and decrement <= opts.tol:
                 converged = True
                 break
-            if decrease <= 64 * EPS * max(abs(value), 1.0) and step_size < 1e-10:
+            if decrease <= 64 * EPS * max(abs(value), 1.0) and (
+                    step_size < 1e-10 or self.gradient_size(grad) > 0.99 * previous_size):
+                # at the objective's rounding floor, and the gradient stalls too
+                detail = (f"no progress after {n_iter} iterations: the objective is at its "
+                          "rounding floor with the gradient above tol")
                 break
         else:
             converged = (not self.decrement_test and self.gradient_size(grad) <= tol
                          and opts.max_iter > 0)
         if not (converged or stopped):
-            self.warn()
+            self.warn(detail)
         return theta, n_iter
 
     def fallback_lbfgs(self, problem, theta, n_iter):
@@ -187,7 +193,7 @@ class NewtonCholeskySolver(NewtonSolver):
                 direction = newton_direction(problem, theta, grad,
                                              lambda rhs: mixed_precision_solve(H, rhs))
         if not np.all(np.isfinite(direction)):
-            direction = -grad
+            direction = np.zeros_like(grad)  # no Newton step: the solve falls back
         return direction
 
 
