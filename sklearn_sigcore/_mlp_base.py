@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
@@ -517,8 +518,12 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                 if incremental:
                     break
                 if state.n_iter == self.max_iter:
-                    warn_not_converged(self.solver, self.max_iter,
-                                       "maximum number of epochs reached")
+                    # scikit-learn's words first: filters written for them match
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet. Increase "
+                        "max_iter or loosen tol; the model is usable but not optimal.",
+                        ConvergenceWarning, stacklevel=user_stacklevel())
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
         finally:

@@ -69,6 +69,8 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
         With ``warm_start`` or ``partial_fit`` a float or sequence replaces
         the gains, while 'auto' keeps the current ones (``alphas_``: those
         it chose at initialisation, or learned or set by a later fit).
+        Under ``partial_fit`` 'auto' chooses from the first call's rows (up
+        to 1000): give that call a representative chunk, not a few rows.
         With ``alpha=1`` and 'sigmoid' the network is scikit-learn's
         ``MLPClassifier(activation='logistic')``.
 

@@ -60,7 +60,8 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
 
     out_activation : {'identity', 'sigmoid'}, default='identity'
         Output function of the squared error: the identity (scikit-learn's)
-        or σ(z), for targets in [0, 1] (then every target must lie there).
+        or σ(z), for targets in [0, 1] (then every target must lie there, to
+        within 4 ulp of the dtype, which MinMaxScaler's rounding can leave).
 
     alpha : float, array-like of shape (n_hidden_layers,) or 'auto', default=1.0
         Gain of the hidden layers, as in :class:`SigCoreMLPClassifier`. With
@@ -277,10 +278,14 @@ class SigCoreMLPRegressor(DaskScoreMixin, CallbackSupportMixin, RegressorMixin,
             if np.any(Y < 0):
                 raise ValueError("Some value(s) of y are negative which is not allowed for "
                                  "Poisson regression.")
-        elif self.out_activation == "sigmoid" and (Y.size and not (Y.min() >= 0
-                                                                   and Y.max() <= 1)):
-            raise ValueError("out_activation='sigmoid' needs targets in [0, 1]; y has "
-                             f"values in [{float(Y.min())!r}, {float(Y.max())!r}].")
+        elif self.out_activation == "sigmoid" and Y.size:
+            # a few ulp of slack: MinMaxScaler's [0, 1] ends at 1 + 2.2e-16 at times
+            slack = 4 * float(np.finfo(Y.dtype).eps)
+            if not (Y.min() >= -slack and Y.max() <= 1 + slack):
+                raise ValueError(
+                    "out_activation='sigmoid' needs targets in [0, 1] (to within 4 ulp); "
+                    f"y has values in [{float(Y.min())!r}, {float(Y.max())!r}]: rescale "
+                    "them, e.g. with MinMaxScaler.")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)

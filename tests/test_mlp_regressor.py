@@ -361,6 +361,24 @@ def test_sigmoid_output_needs_targets_in_unit_interval(diabetes):
         reg.fit(X, just_above)
 
 
+def test_sigmoid_output_takes_min_max_scaled_targets(diabetes):
+    # MinMaxScaler's maximum can round to 1 + 2.2e-16: a few ulp are accepted
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import MinMaxScaler
+
+    X, y = diabetes
+    scaled = MinMaxScaler().fit_transform(y.reshape(-1, 1)).ravel()
+    y_off = np.where(scaled == scaled.max(), np.nextafter(1.0, 2.0), scaled)
+    y_off[scaled == scaled.min()] = -np.finfo(np.float64).eps
+    quiet_fit(SigCoreMLPRegressor((4,), out_activation="sigmoid", max_iter=3), X, y_off)
+    model = TransformedTargetRegressor(
+        SigCoreMLPRegressor((4,), out_activation="sigmoid", max_iter=3),
+        transformer=MinMaxScaler())
+    quiet_fit(model, X, y)
+    with pytest.raises(ValueError, match=r"needs targets in \[0, 1\]"):
+        SigCoreMLPRegressor((4,), out_activation="sigmoid").fit(X, y_off + 1e-14)
+
+
 def test_partial_fit_rejects_targets_of_another_shape(diabetes):
     X, y = diabetes
     reg = SigCoreMLPRegressor((4,), random_state=0).partial_fit(X, y)
