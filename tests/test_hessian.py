@@ -209,11 +209,11 @@ def test_warm_start_from_a_saturated_solution_reaches_the_optimum(solver):
     assert not any("did not converge" in m for m in messages), messages
 
 
-def test_newton_stops_at_the_rounding_floor_with_a_warning():
+def test_newton_hands_over_to_lbfgs_at_the_rounding_floor():
     # float32 X, tol 1e-8 below what its rounding resolves: the line search
     # kept accepting steps of 2e-4 that changed nothing, up to max_iter
     X, y = load_iris(return_X_y=True)
-    with pytest.warns(ConvergenceWarning, match="rounding floor"):
+    with pytest.warns(ConvergenceWarning, match="resort to lbfgs"):
         model = SigCoreLogisticRegression(solver="newton-cholesky", tol=1e-8, C=1e4,
                                           max_iter=100).fit(X.astype(np.float32), y)
     assert model.n_iter_[0] < 50

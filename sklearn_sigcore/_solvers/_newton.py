@@ -46,7 +46,6 @@ class NewtonSolver(Solver):
         tol = self.gradient_tolerance(problem, grad)
         n_iter = 0  # Newton steps taken
         converged = stopped = False
-        detail = ""
         while n_iter < opts.max_iter:
             if not self.decrement_test and self.gradient_size(grad) <= tol:
                 converged = True
@@ -75,15 +74,15 @@ class NewtonSolver(Solver):
                 break
             if decrease <= 64 * EPS * max(abs(value), 1.0) and (
                     step_size < 1e-10 or self.gradient_size(grad) > 0.99 * previous_size):
-                # at the objective's rounding floor, and the gradient stalls too
-                detail = (f"no progress after {n_iter} iterations: the objective is at its "
-                          "rounding floor with the gradient above tol")
-                break
+                # no decrease and the gradient stalls: the Newton steps are lost in
+                # rounding (a saturated start, or tol below what float32 X resolves)
+                theta, more = self.fallback_lbfgs(problem, theta, n_iter)
+                return theta, n_iter + more
         else:
             converged = (not self.decrement_test and self.gradient_size(grad) <= tol
                          and opts.max_iter > 0)
         if not (converged or stopped):
-            self.warn(detail)
+            self.warn()
         return theta, n_iter
 
     def fallback_lbfgs(self, problem, theta, n_iter):
@@ -91,10 +90,11 @@ class NewtonSolver(Solver):
         the Newton direction fails), with its warning; (theta, lbfgs iterations)."""
         opts = self.options
         warnings.warn(
-            f"The Newton direction of the {self.name} solver gives no decrease at "
+            f"The Newton steps of the {self.name} solver give no decrease at "
             f"iteration {n_iter} (the Hessian has lost its curvature, e.g. from a "
-            "saturated warm start, or is too ill-conditioned). It will now resort to "
-            "lbfgs instead.", ConvergenceWarning, stacklevel=user_stacklevel())
+            "saturated warm start, is too ill-conditioned, or tol is below the "
+            "objective's rounding). It will now resort to lbfgs instead.",
+            ConvergenceWarning, stacklevel=user_stacklevel())
         lbfgs = LbfgsSolver(dataclasses.replace(
             opts, max_iter=opts.max_iter - n_iter,
             report=lambda k, theta, objective=None: opts.report(n_iter + k, theta,
