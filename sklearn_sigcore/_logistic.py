@@ -139,7 +139,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
     alpha : float > 0, default=1.0
         Scale of the sigmoid core σ(α z). Finite and strictly positive; an
         α whose ``coef_`` or ``intercept_`` (the α = 1 solution over α) would
-        leave X's dtype (below ~1e-308 in float64: intercept_ = log-odds / α)
+        leave X's dtype (below ~1e-308 in float64: ``intercept_`` = log-odds / α)
         raises ValueError.
     dual : bool, default=False
         liblinear's dual formulation (``solver='liblinear'``, L2 penalty
