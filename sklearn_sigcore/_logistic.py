@@ -658,9 +658,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         Each call steps on the objective of ``fit`` computed for the data of the
         call (so calling it repeatedly on a whole data set minimises the same
         objective as ``fit``, reaching its optimum in the limit of many
-        epochs: slowly where the penalty C α² is weak). The penalty is relative to the call's data, as
-        in ``fit``: over chunks of k of n rows it weighs n / k times more than
-        in ``fit`` on all n rows, so pass C·n/k to fit ``fit(C)``'s model
+        epochs: slowly where the penalty C α² is weak). The penalty is
+        relative to the call's data, as in ``fit``: over chunks of k of n
+        rows it weighs n / k times more than in ``fit`` on all n rows, so
+        pass C·n/k to fit ``fit(C)``'s model
         (scikit-learn's MLPs scale their L2 term by the batch the same way).
         The steps are taken on the α = 1 problem, the coefficients αw with
         the penalty strength C α² (so that any α in

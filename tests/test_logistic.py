@@ -480,7 +480,6 @@ def test_validation_keeps_X_in_place():
             assert Xv is Xin
 
 
-
 @pytest.mark.parametrize("solver", ["auto", "lbfgs", "sag", "liblinear"])
 def test_unsorted_sparse_input_left_untouched(solver):
     # CSR with unsorted indices and a duplicate entry (column selection gives

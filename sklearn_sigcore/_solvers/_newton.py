@@ -76,6 +76,8 @@ class NewtonSolver(Solver):
                     step_size < 1e-10 or self.gradient_size(grad) > 0.99 * previous_size):
                 # no decrease and the gradient stalls: the Newton steps are lost in
                 # rounding (a saturated start, or tol below what float32 X resolves)
+                if n_iter == opts.max_iter:
+                    break
                 theta, more = self.fallback_lbfgs(problem, theta, n_iter)
                 return theta, n_iter + more
         else:
