@@ -797,13 +797,17 @@ def test_score_is_scikit_learn_accuracy(labels, n_classes):
         model.score(X, y[:-1])
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         accuracy_score(y[:-1], model.predict(X))
-    if labels == "int":                     # a masked array is not a plain one
+    if labels == "int":   # a masked array is not a plain one: scikit-learn's outcome
         masked = np.ma.masked_array(y, mask=np.arange(len(y)) % 3 == 0)
-        with pytest.raises(TypeError) as ours:
-            model.score(X, masked)
-        with pytest.raises(TypeError) as theirs:
-            accuracy_score(masked, model.predict(X))
-        assert str(ours.value) == str(theirs.value)
+
+        def outcome(score):
+            try:
+                return score()
+            except TypeError as error:   # (numpy 2 + scikit-learn 1.9; 1.6 on numpy 1 scores it)
+                return repr(error)
+
+        assert outcome(lambda: model.score(X, masked)) == \
+            outcome(lambda: accuracy_score(masked, model.predict(X)))
     multilabel = np.stack([y == y[0], y != y[0]], axis=1).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
