@@ -43,11 +43,12 @@ class NewtonSolver(Solver):
         opts = self.options
         theta = theta0.copy()
         value, grad = problem.smooth(theta, store_hessian=True)
+        size = self.gradient_size(grad)
         tol = self.gradient_tolerance(problem, grad)
         n_iter = 0  # Newton steps taken
         converged = stopped = False
         while n_iter < opts.max_iter:
-            if not self.decrement_test and self.gradient_size(grad) <= tol:
+            if not self.decrement_test and size <= tol:
                 converged = True
                 break
             direction = self.inner_solve(problem, theta, grad)
@@ -56,40 +57,37 @@ class NewtonSolver(Solver):
             if decrement > 0:  # a descent direction
                 step = self.line_search(problem, theta, value, grad, direction)
             if step is None:
-                if self.gradient_size(grad) <= tol:
+                if size <= tol:
                     converged = True  # no decrease possible: at machine precision
                     break
                 # e.g. a saturated start (all curvature lost): as scikit-learn
-                theta, more = self.fallback_lbfgs(problem, theta, n_iter)
-                return theta, n_iter + more
-            previous_size = self.gradient_size(grad)
+                return self.fallback_lbfgs(problem, theta, n_iter)
+            previous_size = size
             theta, value, grad, decrease, step_size = step
+            size = self.gradient_size(grad)
             n_iter += 1
             if opts.report(n_iter, theta, value):
                 stopped = True
                 break
-            if self.decrement_test and self.gradient_size(grad) <= tol \
-                    and decrement <= opts.tol:
+            if self.decrement_test and size <= tol and decrement <= opts.tol:
                 converged = True
                 break
             if decrease <= 64 * EPS * max(abs(value), 1.0) and (
-                    step_size < 1e-10 or self.gradient_size(grad) > 0.99 * previous_size):
+                    step_size < 1e-10 or size > 0.99 * previous_size):
                 # no decrease and the gradient stalls: the Newton steps are lost in
                 # rounding (a saturated start, or tol below what float32 X resolves)
                 if n_iter == opts.max_iter:
                     break
-                theta, more = self.fallback_lbfgs(problem, theta, n_iter)
-                return theta, n_iter + more
+                return self.fallback_lbfgs(problem, theta, n_iter)
         else:
-            converged = (not self.decrement_test and self.gradient_size(grad) <= tol
-                         and opts.max_iter > 0)
+            converged = not self.decrement_test and size <= tol and opts.max_iter > 0
         if not (converged or stopped):
             self.warn()
         return theta, n_iter
 
     def fallback_lbfgs(self, problem, theta, n_iter):
         """Finish with lbfgs after ``n_iter`` steps (scikit-learn's fallback when
-        the Newton direction fails), with its warning; (theta, lbfgs iterations)."""
+        the Newton direction fails), with its warning; (theta, all iterations)."""
         opts = self.options
         warnings.warn(
             f"The Newton steps of the {self.name} solver give no decrease at "
@@ -101,7 +99,8 @@ class NewtonSolver(Solver):
             opts, max_iter=opts.max_iter - n_iter,
             report=lambda k, theta, objective=None: opts.report(n_iter + k, theta,
                                                                 objective)))
-        return lbfgs.solve(problem, theta)
+        theta, more = lbfgs.solve(problem, theta)
+        return theta, n_iter + more
 
     def gradient_tolerance(self, problem, grad0):
         """The bound on ``gradient_size`` that ends the solve (scikit-learn's: tol)."""
