@@ -110,8 +110,10 @@ cdef inline double _lane_dot(const data_t *val, const index_t *idx, Py_ssize_t n
 
 
 cdef inline double _lane_dot3(const data_t *val, const index_t *idx, Py_ssize_t nnz,
-                              const double *a, const double *b) noexcept nogil:
-    """sum_k x_k a_k b_k over the lane."""
+                              const double *a, const double *b, const double *ab) noexcept nogil:
+    """sum_k x_k a_k b_k over the lane: a dense lane reads the vectors a and
+    b; a sparse lane reads the pairs (a_r, b_r) interleaved in ``ab``, one
+    cache line per row gathered instead of two."""
     cdef Py_ssize_t k, r
     cdef double s = 0.0
     if idx == NULL:
@@ -120,8 +122,8 @@ cdef inline double _lane_dot3(const data_t *val, const index_t *idx, Py_ssize_t 
         else:
             return ll_dot3_f64(val, a, b, nnz)
     for k in range(nnz):
-        r = idx[k]
-        s += val[k] * a[r] * b[r]
+        r = 2 * <Py_ssize_t>idx[k]
+        s += val[k] * ab[r] * ab[r + 1]
     return s
 
 
