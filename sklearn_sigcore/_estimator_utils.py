@@ -196,12 +196,37 @@ def user_stacklevel():
     return level
 
 
-def warn_not_converged(solver, max_iter, detail="", limit="max_iter", unit="iterations"):
-    """The ConvergenceWarning of every iterative fit of the package; ``limit``
-    and ``unit`` name the cap that stopped it (``max_iter`` by default)."""
+# scikit-learn's first words when its solver of the same name stops short,
+# so that message filters written for scikit-learn catch ours too
+_SKLEARN_LEADS = {
+    "newton-cg": "newton-cg failed to converge. ",
+    "newton-cholesky": "Newton solver did not converge after {n_iter} iterations. ",
+    "sag": "The max_iter was reached which means the coef_ did not converge. ",
+    "saga": "The max_iter was reached which means the coef_ did not converge. ",
+    "liblinear": "Liblinear failed to converge, increase the number of iterations. ",
+}
+
+
+def warn_not_converged(solver, max_iter, detail="", limit="max_iter", unit="iterations",
+                       n_iter=None):
+    """The ConvergenceWarning of every iterative fit of the package.
+
+    ``limit`` and ``unit`` name the cap that stopped it (``max_iter`` by
+    default), ``n_iter`` the iterations run (default: ``max_iter``). For a
+    solver that scikit-learn also has, the message starts as scikit-learn's
+    (lbfgs: its status line, ``detail`` being the L-BFGS stop message).
+    """
+    n_iter = max_iter if n_iter is None else n_iter
+    if solver == "lbfgs":
+        stop = detail or "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
+        status = 1 if "LIMIT" in stop else 2       # scipy's: a cap, or an abnormal stop
+        lead, detail = (f"lbfgs failed to converge after {n_iter} iteration(s) "
+                        f"(status={status}):\n{stop}\n\n"), ""
+    else:
+        lead = _SKLEARN_LEADS.get(solver, "").format(n_iter=n_iter)
     detail = f" ({detail})" if detail else ""
     warnings.warn(
-        f"The {solver} solver did not converge within {limit}={max_iter} {unit}"
+        f"{lead}The {solver} solver did not converge within {limit}={max_iter} {unit}"
         f"{detail}. Increase {limit}, scale the data (e.g. with StandardScaler) or "
         "loosen tol; the model is usable but not optimal.",
         ConvergenceWarning,

@@ -504,7 +504,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
                 dual=self.dual, intercept_scaling=float(self.intercept_scaling))
             if self.max_iter == 0:
-                warn_not_converged(solver_name, 0, "no iteration was run")
+                warn_not_converged(solver_name, 0, "" if solver_name == "lbfgs"
+                                   else "no iteration was run")
                 theta, n_iter = theta0, 0
             else:
                 theta, n_iter = ALL_SOLVERS[solver_name](options).solve(problem, theta0)

@@ -604,9 +604,11 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
                 task["end"](ran=False)
             if not result.converged and "EVALUATIONS" in result.message:    # max_fun's stop
                 warn_not_converged("lbfgs", self.max_fun, result.message,
-                                   limit="max_fun", unit="loss evaluations")
+                                   limit="max_fun", unit="loss evaluations",
+                                   n_iter=result.n_iter)
             elif not result.converged:
-                warn_not_converged("lbfgs", self.max_iter, result.message)
+                warn_not_converged("lbfgs", self.max_iter, result.message,
+                                   n_iter=result.n_iter)
             state.loss = result.fun
         state.n_iter = min(result.n_iter, self.max_iter)
         net.params[...] = result.x / scale if scaled else result.x

@@ -87,7 +87,33 @@ def test_liblinear_rejects_multiclass_and_huge_values(binary, three_classes):
         expected = outcome(LogisticRegression(solver="liblinear"), X, y)
         assert expected[0] is not None
         error = outcome(SigCoreLogisticRegression(solver="liblinear"), X, y)[0]
+        # ours leads with check_estimator's 'Only binary classification is
+        # supported.' (multi_class tag False for liblinear)
         assert error[0] is expected[0][0] and expected[0][1] in error[1]
+
+
+def convergence_messages(estimator, X, y):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X, y)
+    return [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+
+
+@pytest.mark.parametrize("solver", SOLVER_NAMES)
+def test_convergence_warning_starts_as_scikit_learn(binary, solver):
+    # filters written for scikit-learn's message (warnings.filterwarnings(
+    # "ignore", message="lbfgs failed to converge")) catch ours too
+    X, y = binary
+    params = dict(solver=solver, max_iter=1, tol=1e-12, random_state=0)
+    [expected] = convergence_messages(LogisticRegression(**params), X, y)
+    [got] = convergence_messages(SigCoreLogisticRegression(**params), X, y)
+    # up to what depends on the fit (newton-cg's loss) or on the version
+    # (scikit-learn < 1.8 says "lbfgs failed to converge (status=1)")
+    lead = expected.split(" at loss")[0].split(" (status")[0].split("\n")[0]
+    assert "converge" in lead
+    assert got.startswith(lead)
+    if solver == "lbfgs":
+        assert got.split("\n\n")[0] == expected.split("\n\n")[0] or not NEW_PENALTY_API
 
 
 def test_liblinear_rejects_tol_zero_as_scikit_learn(binary):

@@ -2,6 +2,7 @@
 
 import inspect
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -761,3 +762,26 @@ def test_input_rms_of_huge_entries():
         assert input_rms(X * scale) == pytest.approx(scale * input_rms(X), rel=1e-12)
         assert input_rms(sp.csr_matrix(X * scale)) == pytest.approx(scale * input_rms(X),
                                                                     rel=1e-12)
+
+
+@pytest.mark.parametrize("params", [dict(solver="adam", max_iter=2),
+                                    dict(solver="lbfgs", max_iter=2),
+                                    dict(solver="lbfgs", max_fun=3)], ids=str)
+def test_convergence_warning_starts_as_scikit_learn(params):
+    # filters written for scikit-learn's message ("lbfgs failed to converge",
+    # "Stochastic Optimizer: Maximum iterations") catch ours too
+    X, y = load_iris(return_X_y=True)
+
+    def message(estimator):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            estimator.fit(X, y)
+        [msg] = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+        return msg
+
+    expected = message(MLPClassifier((8,), random_state=0, **params))
+    got = message(SigCoreMLPClassifier((8,), alpha=1.0, random_state=0, **params))
+    # up to the iteration count (scipy counts max_fun's evaluations apart)
+    # and lbfgs's status line (worded differently before scikit-learn 1.8)
+    lead = re.split(r" after \d| \(status", expected)[0]
+    assert "converge" in lead and got.startswith(lead)

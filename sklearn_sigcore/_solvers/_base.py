@@ -78,5 +78,5 @@ class Solver:
         """Minimise ``problem`` from ``theta0``; returns (theta, n_iter)."""
         raise NotImplementedError
 
-    def warn(self, detail=""):
-        warn_not_converged(self.name, self.options.max_iter, detail)
+    def warn(self, detail="", n_iter=None):
+        warn_not_converged(self.name, self.options.max_iter, detail, n_iter=n_iter)

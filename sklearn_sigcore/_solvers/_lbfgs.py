@@ -30,5 +30,5 @@ class LbfgsSolver(Solver):
             # the line search's last evaluation is the accepted point
             on_iteration=lambda n_iter, theta: opts.report(n_iter, theta, last["value"][0]))
         if not res.converged:
-            self.warn(res.message)
+            self.warn(res.message, res.n_iter)
         return res.x, res.n_iter
