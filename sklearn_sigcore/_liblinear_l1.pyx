@@ -49,6 +49,17 @@ cdef enum:
 cdef double L1_NU = 1e-12
 cdef double L1_SIGMA = 0.01        # sufficient-decrease constant of the line search
 cdef double L1_MAX_STEP = 10.0     # bound on one coordinate step of the inner problem
+cdef double L1_MIN_STEP = 1e-12    # smaller coordinate steps are skipped
+# liblinear's step bounds and Hessian shift are in units of the weights and
+# of the loss, right for features of order one.  A feature whose largest |x|
+# lies outside this range has them in units of 1 / max |x| instead, and its
+# shift in units of its largest possible curvature, the mean cost times
+# max |x|^2: X * s at C / s is then the problem X at C in other units.  At
+# X * 1e13 every step of ~1e-13 fell below L1_MIN_STEP and the fit froze at
+# zero (scikit-learn's liblinear too, which refuses only values above 1e30);
+# at X * 1e-12 the shift outweighed the curvature and the fit stopped 0.5 %
+# above the optimum.
+cdef double L1_UNIT_LOW = 1e-3, L1_UNIT_HIGH = 1e3
 # Relative size below which a change of the summed loss may be rounding: a
 # sum of n losses in 8 partial sums is off by at most ~n/8 ulps (below 1e-8
 # up to ~10^8 samples), typically by ~sqrt(n) ulps.  Below it, the change is
@@ -61,6 +72,8 @@ cdef struct L1Work:
     double *grad      # gradient of the loss per feature
     double *hdiag     # Hessian diagonal per feature, plus its shift nu
     double *nu        # that shift per feature: L1_NU, or 0 for a free intercept
+    double *unit      # unit of the step bounds per feature (see L1_UNIT_LOW)
+    double *shift     # the Hessian shift per feature but a free intercept's
     Py_ssize_t *index # feature order; shrunk features moved to the end
     double *margin    # w.x~_i
     double *xtd       # x~_i.(wpd - w)
@@ -152,7 +165,7 @@ cdef void _grad_hess(const data_t *data, const index_t *indices,
         wk.grad[n_features] = bias * ll_sum(wk.g, n_samples)
         wk.hdiag[n_features] = bias * bias * ll_sum(wk.h, n_samples)
     for j in range(n_features + (bias > 0)):
-        wk.nu[j] = 0.0 if j == wk.free_j and wk.hdiag[j] > 0 else L1_NU
+        wk.nu[j] = 0.0 if j == wk.free_j and wk.hdiag[j] > 0 else wk.shift[j]
         wk.hdiag[j] += wk.nu[j]
 
 
@@ -237,6 +250,33 @@ cdef inline void _col_axpy(const data_t *data, const index_t *indices,
     _lane_axpy(val, idx, nnz, a, v)
 
 
+cdef double _step_unit(double largest) noexcept nogil:
+    """The unit of a feature's step bounds, from its largest |x|."""
+    if largest == 0 or L1_UNIT_LOW <= largest <= L1_UNIT_HIGH:
+        return 1.0
+    return 1.0 / largest
+
+
+cdef void _step_units(const data_t *data, const index_t *indices, const index_t *indptr,
+                      Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
+                      double mean_cost, double *unit, double *shift) noexcept nogil:
+    """Each feature's unit of the step bounds and its Hessian shift."""
+    cdef const data_t *val
+    cdef const index_t *idx
+    cdef Py_ssize_t j, k, nnz
+    cdef double largest
+    for j in range(n_features + (bias > 0)):
+        if j == n_features:
+            largest = bias
+        else:
+            nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
+            largest = 0.0
+            for k in range(nnz):
+                largest = fmax(largest, fabs(<double>val[k]))
+        unit[j] = _step_unit(largest)
+        shift[j] = L1_NU if unit[j] == 1.0 else L1_NU * mean_cost * largest * largest
+
+
 cdef void _margins(const data_t *data, const index_t *indices, const index_t *indptr,
                    Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
                    const double *w, double *margin) noexcept nogil:
@@ -273,6 +313,8 @@ cdef void _l1_newglmnet(
 
     converged[0] = False
     wk.free_j = free_j
+    _step_units(data, indices, indptr, n_samples, n_features, bias,
+                ll_sum(cost, n_samples) / l, wk.unit, wk.shift)
     for j in range(nf):
         w[j] = 0.0
         wk.wpd[j] = 0.0
@@ -358,9 +400,9 @@ cdef void _l1_newglmnet(
                     z = -gn / hj
                 else:
                     z = -wk.wpd[j]
-                if fabs(z) < 1e-12:
+                if fabs(z) < L1_MIN_STEP * wk.unit[j]:
                     continue
-                z = fmin(fmax(z, -L1_MAX_STEP), L1_MAX_STEP)
+                z = fmin(fmax(z, -L1_MAX_STEP * wk.unit[j]), L1_MAX_STEP * wk.unit[j])
 
                 qp_no_change = 0
                 qp_gmax_new = fmax(qp_gmax_new, violation)
@@ -477,6 +519,8 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         double[::1] grad = np.empty(nf)
         double[::1] hdiag = np.empty(nf)
         double[::1] nu = np.empty(nf)
+        double[::1] unit = np.empty(nf)
+        double[::1] shift = np.empty(nf)
         Py_ssize_t[::1] index = np.empty(nf, dtype=np.intp)
         # margin, xtd, g, h and the pairs hx: one block (numpy asks the
         # kernel for huge pages from 4 MB, which spares the gathers TLB misses)
@@ -498,6 +542,8 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
     wk.grad = &grad[0]
     wk.hdiag = &hdiag[0]
     wk.nu = &nu[0]
+    wk.unit = &unit[0]
+    wk.shift = &shift[0]
     wk.index = &index[0]
     wk.margin = &per_sample[0, 0]
     wk.xtd = &per_sample[1, 0]

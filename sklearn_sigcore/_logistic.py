@@ -48,6 +48,7 @@ from sklearn_sigcore._progress import CallbackSupportMixin, FitCallbacks
 from sklearn_sigcore._solvers import (
     ALL_SOLVERS,
     SOLVERS,
+    CoordinateDescentSolver,
     LogisticProblem,
     SgdSchedule,
     SolverOptions,
@@ -539,6 +540,11 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                        else self.solver)
         problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
                                 l1_share, solver_name, square_sums)
+        if solver_name == CoordinateDescentSolver.name and \
+                not CoordinateDescentSolver.handles(problem, square_sums):
+            solver_name = "fista"   # X too large for its curvature: the 'auto' rule
+            problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
+                                    l1_share, solver_name, square_sums)
         return problem, classes, solver_name
 
     def _problem(self, X, target, sample_weight, sw_sum, n_classes, penalty, l1_share,

@@ -144,7 +144,9 @@ def choose_solver(X, penalty, n_classes):
       little), and lost up to 8x where the Hessian is large.
     * L1, two classes: 'coordinate descent', liblinear's newGLMNET with a
       free intercept (2-3x faster than 'saga' on CSR 200000 x 5000 at
-      C = 0.1).
+      C = 0.1); 'fista' where its curvature, the largest cost (C α times
+      the sample weight) times a column's sum of squares, overflows float64
+      (X values beyond ~1e154; the estimator decides, after this rule).
     * L1 with more classes, elastic-net: 'saga' when there are at least as
       many rows as columns (cheap epochs, sparse updates), else 'fista'.
     """

@@ -219,6 +219,45 @@ def test_any_alpha_and_scale_of_X_reach_the_optimum(binary, solver, case):
         assert_array_equal(clf.coef_, 0.0)
 
 
+@pytest.mark.parametrize("solver", ["auto", "liblinear"])
+@pytest.mark.parametrize("scale", [1e-13, 1e-4, 1e13, 1e20])
+def test_l1_coordinate_descent_at_any_scale_of_X(binary, solver, scale):
+    """X·s at C/s is X at C for L1 (the penalty |w| = |s w| / s): the same
+    model. The coordinate descent froze at zero from X·1e13 (liblinear's
+    absolute step bounds, scikit-learn's too) and stopped above the optimum
+    at X·1e-13 (its absolute Hessian shift)."""
+    X, y = binary
+    X = X + np.random.default_rng(0).normal(scale=1.5, size=X.shape)  # not separable
+    # liblinear's intercept column keeps its value: scale it with X
+    extra = dict(intercept_scaling=scale) if solver == "liblinear" else {}
+    kw = dict(solver=solver, tol=1e-7, max_iter=1000, random_state=0)
+    reference = SigCoreLogisticRegression(**penalty_params("l1", C=1.0), **kw).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = SigCoreLogisticRegression(**penalty_params("l1", C=1.0 / scale), **kw,
+                                        **extra).fit(X * scale, y)
+    assert 0 < np.count_nonzero(reference.coef_) < X.shape[1]
+    assert_array_equal(clf.coef_ == 0, reference.coef_ == 0)
+    assert_allclose(clf.coef_ * scale, reference.coef_, rtol=1e-4, atol=1e-5)
+    assert_allclose(clf.predict_proba(X * scale), reference.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e300])
+def test_auto_l1_where_the_coordinate_descent_would_overflow(binary, scale):
+    """X·1e160 at C = 1 is X without penalty (|w| = |s w| / s). The
+    coordinate descent's curvature (costs times x²) overflows there: it
+    returned zero coefficients, without a warning; 'auto' takes fista."""
+    X, y = binary
+    X = X + np.random.default_rng(0).normal(scale=1.5, size=X.shape)  # not separable
+    reference = SigCoreLogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = SigCoreLogisticRegression(**penalty_params("l1", C=1.0), tol=1e-8,
+                                        max_iter=1000).fit(X * scale, y)
+    assert_allclose(clf.coef_ * scale, reference.coef_, rtol=1e-4, atol=1e-5)
+    assert_allclose(clf.predict_proba(X * scale), reference.predict_proba(X), atol=1e-6)
+
+
 def test_auto_rule():
     """'auto' by penalty, classes and shape (the documented rule)."""
     from sklearn_sigcore._logistic_params import choose_solver

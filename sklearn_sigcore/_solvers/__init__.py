@@ -27,6 +27,7 @@ AUTO_SOLVERS = {CoordinateDescentSolver.name: CoordinateDescentSolver}
 PARTIAL_FIT_SOLVERS = {SgdSolver.name: SgdSolver}
 ALL_SOLVERS = {**SOLVERS, **AUTO_SOLVERS, **PARTIAL_FIT_SOLVERS}
 
-__all__ = ["SOLVERS", "ALL_SOLVERS", "PARTIAL_FIT_SOLVERS", "LogisticProblem", "SgdSchedule",
+__all__ = ["SOLVERS", "ALL_SOLVERS", "PARTIAL_FIT_SOLVERS", "CoordinateDescentSolver",
+           "LogisticProblem", "SgdSchedule",
            "SolverOptions", "column_rms", "column_scale", "column_square_sums",
            "warn_not_converged"]

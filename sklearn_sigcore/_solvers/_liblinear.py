@@ -68,6 +68,17 @@ class CoordinateDescentSolver(Solver):
     scales_out = False
     warm_start_shape_error = True     # as 'auto''s other choices
 
+    @staticmethod
+    def handles(problem, square_sums):
+        """Whether the coordinate descent's curvature (the costs times the
+        columns' sums of squares ``square_sums``) stays finite in float64."""
+        costs = _costs(problem, problem.l1) if problem.l1 else None
+        if costs is None or not np.isfinite(costs).all():
+            return True     # the intercept alone, or lbfgs (see solve)
+        with np.errstate(over="ignore"):
+            return bool(np.isfinite(costs.max() * max(float(square_sums.max(initial=0.0)), 1.0))
+                        and np.isfinite(costs.sum()))
+
     def solve(self, problem, theta0):
         costs = _costs(problem, problem.l1) if problem.l1 else None
         if costs is None or not np.isfinite(costs).all():
