@@ -235,7 +235,7 @@ def logistic_problem(estimator, X, y, sample_weight, penalty_terms):
     if len(classes) < 2:
         raise ValueError(
             "This solver needs samples of at least 2 classes in the data, but the "
-            f"data contains only one class: {classes[0]!r}."
+            f"data contains only one class: {classes[0]!r}"
         )
     weighted = sample_weight is not None
     if weighted:

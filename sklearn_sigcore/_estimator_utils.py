@@ -6,6 +6,7 @@
 * :func:`warn_not_converged`: the one ConvergenceWarning;
 * :func:`user_stacklevel`: the ``stacklevel`` that points a warning at the user's call;
 * :func:`canonical_sparse`: sparse X with sorted, unique indices, never changed in place;
+* :func:`validate_predict_X`: X for a prediction, by scikit-learn's rules;
 * :func:`print_progress`: the ``verbose`` line;
 * :func:`two_column_proba`: binary probabilities (or their logs) from log-odds.
 """
@@ -21,6 +22,7 @@ import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.validation import validate_data
 
 from . import kernels
 from ._lbfgs_fast import CONVERGENCE, STOPPED, lbfgs
@@ -30,6 +32,7 @@ SCIPY_FTOL = 1e7 * np.finfo(np.float64).eps
 
 __all__ = ["restore_on_error", "class_sample_weights", "class_weights", "minimize_lbfgs",
            "LbfgsResult", "warn_not_converged", "user_stacklevel", "canonical_sparse",
+           "validate_predict_X",
            "print_progress", "two_column_proba"]
 
 # Frames a warning should not point into: this package's, and scikit-learn's
@@ -183,6 +186,19 @@ def canonical_sparse(X):
         return X
     X = X.copy()
     X.sum_duplicates()
+    return X
+
+
+def validate_predict_X(estimator, X, accept_sparse):
+    """X for a prediction of a fitted ``estimator``, in float32 or float64.
+
+    Validated as scikit-learn's predictions validate it (``dtype='numeric'``:
+    an array of strings or bytes is refused, not parsed as numbers as a fit
+    does); other non-float dtypes then become float64.
+    """
+    X = validate_data(estimator, X, accept_sparse=accept_sparse, reset=False)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
     return X
 
 

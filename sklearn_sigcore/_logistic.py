@@ -34,6 +34,7 @@ from sklearn_sigcore._estimator_utils import (
     print_progress,
     restore_on_error,
     two_column_proba,
+    validate_predict_X,
 )
 from sklearn_sigcore._logistic_params import (
     L1_RATIO_DEFAULT,
@@ -532,7 +533,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         if len(classes) < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {classes[0]!r}."
+                f"data contains only one class: {classes[0]!r}"
             )
         sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
         target = self._targets(y_encoded, len(classes), X.dtype)
@@ -791,7 +792,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
     def _scores(self, X):
         """Raw scores Xw + b (without α), in the model's dtype."""
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X = validate_predict_X(self, X, accept_sparse=["csr", "csc"])
+        if sp.issparse(X):
+            X = canonical_sparse(X)
         dtype = np.result_type(X.dtype, self.coef_.dtype)
         coef = self.coef_.T.astype(dtype, copy=False)
         with blas_threads(1 if _work(X, coef.shape[1]) < SERIAL_WORK else None):

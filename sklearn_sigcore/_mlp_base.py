@@ -34,6 +34,7 @@ from ._estimator_utils import (
     print_progress,
     restore_on_error,
     user_stacklevel,
+    validate_predict_X,
     warn_not_converged,
 )
 from ._mlp_fast import gather_rows
@@ -138,10 +139,11 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
             sizes = [sizes]
         sizes = list(sizes)
         for s in sizes:
-            if (isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral)
-                    or s <= 0):
+            if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral):
                 raise ValueError(f"hidden_layer_sizes must be positive integers, got "
                                  f"{self.hidden_layer_sizes!r}.")
+        if any(s <= 0 for s in sizes):     # scikit-learn's words
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
     def _alpha_spec(self, n_hidden):
@@ -644,8 +646,7 @@ class BaseSigCoreMLP(PersistenceMixin, BaseEstimator):
     def _decision(self, X):
         """Output-layer scores of X (before the output activation)."""
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=(np.float64, np.float32), reset=False)
+        X = validate_predict_X(self, X, accept_sparse=["csr", "csc"])
         # as scikit-learn: float64 if X or the model is (a float32 model
         # computes float64 X with its weights upcast), else float32
         params = self._params_in_use()

@@ -117,3 +117,36 @@ def test_warnings_point_at_the_users_call():
         assert caught
         for w in caught:
             assert w.filename == __file__, (w.category, w.filename)
+
+
+PEERS = [
+    (SigCoreLogisticRegression(), "LogisticRegression"),
+    (SigCoreMLPClassifier((4,), alpha=1.0, max_iter=5, random_state=0), "MLPClassifier"),
+    (SigCoreMLPRegressor((4,), alpha=1.0, max_iter=5, random_state=0), "MLPRegressor"),
+]
+
+
+@pytest.mark.parametrize("ours, peer", PEERS, ids=[p for _, p in PEERS])
+def test_predictions_validate_X_as_scikit_learn(three_classes, ours, peer):
+    # a fit parses numeric strings (dtype float64 / float32), a prediction
+    # refuses them (dtype 'numeric'): scikit-learn's rules, so that a wrong
+    # column of text is not silently read as numbers
+    from sklearn import linear_model, neural_network
+
+    Peer = getattr(linear_model, peer, None) or getattr(neural_network, peer)
+    X, y = three_classes
+    X_text = X.round(3).astype(str)
+    kw = dict(max_iter=5, random_state=0) if peer.startswith("MLP") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = Peer(**kw).fit(X_text, y)
+        model = ours.fit(X_text, y)
+    assert model.n_features_in_ == theirs.n_features_in_
+    with pytest.raises(ValueError) as expected:
+        theirs.predict(X_text)
+    with pytest.raises(ValueError) as got:
+        model.predict(X_text)
+    assert str(got.value) == str(expected.value)
+    # integer X is numeric: predicted as its float64 values
+    X_int = np.rint(X * 10).astype(np.int64)
+    assert np.array_equal(model.predict(X_int), model.predict(X_int.astype(np.float64)))

@@ -266,3 +266,10 @@ def test_auto_rule():
     assert choose_solver(wide, "l1", 2) == choose_solver(tall, "l1", 2) == "coordinate descent"
     assert choose_solver(tall, "l1", 3) == choose_solver(tall, "elasticnet", 2) == "saga"
     assert choose_solver(wide, "elasticnet", 2) == choose_solver(wide, "l1", 3) == "fista"
+
+
+def test_one_class_error_is_scikit_learns(binary):
+    X, y = binary
+    expected = outcome(LogisticRegression(), X, np.zeros_like(y))[0]
+    assert expected is not None
+    assert outcome(SigCoreLogisticRegression(), X, np.zeros_like(y))[0] == expected

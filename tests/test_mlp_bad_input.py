@@ -242,3 +242,15 @@ def test_divergence_is_an_error_and_leaves_model_unchanged():
         with pytest.raises(ValueError, match="non-finite"):
             clf.set_params(learning_rate_init=1e6).fit(X * 1e150, y)
     assert_unchanged(clf, before)
+
+
+@pytest.mark.parametrize("sizes", [(0,), (3, 0), 0])
+def test_zero_hidden_layer_size_gets_scikit_learns_error(sizes):
+    from sklearn.neural_network import MLPRegressor
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError) as expected:
+        MLPRegressor(hidden_layer_sizes=sizes, max_iter=2).fit(X, X[:, 0])
+    with pytest.raises(ValueError) as got:
+        SigCoreMLPRegressor(hidden_layer_sizes=sizes, max_iter=2).fit(X, X[:, 0])
+    assert str(got.value) == str(expected.value).replace("MLPRegressor", "SigCoreMLPRegressor")
