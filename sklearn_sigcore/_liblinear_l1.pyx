@@ -51,14 +51,15 @@ cdef double L1_SIGMA = 0.01        # sufficient-decrease constant of the line se
 cdef double L1_MAX_STEP = 10.0     # bound on one coordinate step of the inner problem
 cdef double L1_MIN_STEP = 1e-12    # smaller coordinate steps are skipped
 # liblinear's step bounds and Hessian shift are in units of the weights and
-# of the loss, right for features of order one.  A feature whose largest |x|
-# lies outside this range has them in units of 1 / max |x| instead, and its
-# shift in units of its largest possible curvature, the mean cost times
-# max |x|^2: X * s at C / s is then the problem X at C in other units.  At
-# X * 1e13 every step of ~1e-13 fell below L1_MIN_STEP and the fit froze at
-# zero (scikit-learn's liblinear too, which refuses only values above 1e30);
-# at X * 1e-12 the shift outweighed the curvature and the fit stopped 0.5 %
-# above the optimum.
+# of the loss, right for features of order one.  For a feature whose largest
+# |x| lies outside this range they are also taken in units of 1 / max |x|
+# (the shift in units of its largest possible curvature, the mean cost times
+# max |x|^2), whichever is looser: X * s at C / s is then the problem X at C.
+# At X * 1e13 every step of ~1e-13 fell below L1_MIN_STEP and the fit froze
+# at zero (scikit-learn's liblinear too, which refuses only values above
+# 1e30); at X * 1e-13 the shift outweighed the curvature and the fit stopped
+# 2.5 % above the optimum.  Never tighter than liblinear's: a column of
+# counts with one outlier of 1e6 would otherwise cap its steps at 1e-5.
 cdef double L1_UNIT_LOW = 1e-3, L1_UNIT_HIGH = 1e3
 # Relative size below which a change of the summed loss may be rounding: a
 # sum of n losses in 8 partial sums is off by at most ~n/8 ulps (below 1e-8
@@ -71,8 +72,9 @@ cdef struct L1Work:
     double *wpd       # w + direction (the inner problem's variable)
     double *grad      # gradient of the loss per feature
     double *hdiag     # Hessian diagonal per feature, plus its shift nu
-    double *nu        # that shift per feature: L1_NU, or 0 for a free intercept
-    double *unit      # unit of the step bounds per feature (see L1_UNIT_LOW)
+    double *nu        # that shift per feature: shift, or 0 for a free intercept
+    double *min_step  # smaller steps of the feature are skipped (see L1_UNIT_LOW)
+    double *max_step  # bound on one step of the feature
     double *shift     # the Hessian shift per feature but a free intercept's
     Py_ssize_t *index # feature order; shrunk features moved to the end
     double *margin    # w.x~_i
@@ -250,21 +252,14 @@ cdef inline void _col_axpy(const data_t *data, const index_t *indices,
     _lane_axpy(val, idx, nnz, a, v)
 
 
-cdef double _step_unit(double largest) noexcept nogil:
-    """The unit of a feature's step bounds, from its largest |x|."""
-    if largest == 0 or L1_UNIT_LOW <= largest <= L1_UNIT_HIGH:
-        return 1.0
-    return 1.0 / largest
-
-
-cdef void _step_units(const data_t *data, const index_t *indices, const index_t *indptr,
-                      Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
-                      double mean_cost, double *unit, double *shift) noexcept nogil:
-    """Each feature's unit of the step bounds and its Hessian shift."""
+cdef void _step_bounds(const data_t *data, const index_t *indices, const index_t *indptr,
+                       Py_ssize_t n_samples, Py_ssize_t n_features, double bias,
+                       double mean_cost, L1Work *wk) noexcept nogil:
+    """Each feature's step bounds and Hessian shift (see L1_UNIT_LOW)."""
     cdef const data_t *val
     cdef const index_t *idx
     cdef Py_ssize_t j, k, nnz
-    cdef double largest
+    cdef double largest, unit
     for j in range(n_features + (bias > 0)):
         if j == n_features:
             largest = bias
@@ -273,8 +268,12 @@ cdef void _step_units(const data_t *data, const index_t *indices, const index_t 
             largest = 0.0
             for k in range(nnz):
                 largest = fmax(largest, fabs(<double>val[k]))
-        unit[j] = _step_unit(largest)
-        shift[j] = L1_NU if unit[j] == 1.0 else L1_NU * mean_cost * largest * largest
+        wk.min_step[j], wk.max_step[j], wk.shift[j] = L1_MIN_STEP, L1_MAX_STEP, L1_NU
+        if largest > 0 and not (L1_UNIT_LOW <= largest <= L1_UNIT_HIGH):
+            unit = 1.0 / largest
+            wk.min_step[j] = L1_MIN_STEP * fmin(unit, 1.0)
+            wk.max_step[j] = L1_MAX_STEP * fmax(unit, 1.0)
+            wk.shift[j] = fmin(L1_NU, L1_NU * mean_cost * largest * largest)
 
 
 cdef void _margins(const data_t *data, const index_t *indices, const index_t *indptr,
@@ -313,8 +312,8 @@ cdef void _l1_newglmnet(
 
     converged[0] = False
     wk.free_j = free_j
-    _step_units(data, indices, indptr, n_samples, n_features, bias,
-                ll_sum(cost, n_samples) / l, wk.unit, wk.shift)
+    _step_bounds(data, indices, indptr, n_samples, n_features, bias,
+                 ll_sum(cost, n_samples) / l, wk)
     for j in range(nf):
         w[j] = 0.0
         wk.wpd[j] = 0.0
@@ -400,9 +399,9 @@ cdef void _l1_newglmnet(
                     z = -gn / hj
                 else:
                     z = -wk.wpd[j]
-                if fabs(z) < L1_MIN_STEP * wk.unit[j]:
+                if fabs(z) < wk.min_step[j]:
                     continue
-                z = fmin(fmax(z, -L1_MAX_STEP * wk.unit[j]), L1_MAX_STEP * wk.unit[j])
+                z = fmin(fmax(z, -wk.max_step[j]), wk.max_step[j])
 
                 qp_no_change = 0
                 qp_gmax_new = fmax(qp_gmax_new, violation)
@@ -519,8 +518,7 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         double[::1] grad = np.empty(nf)
         double[::1] hdiag = np.empty(nf)
         double[::1] nu = np.empty(nf)
-        double[::1] unit = np.empty(nf)
-        double[::1] shift = np.empty(nf)
+        double[:, ::1] bounds = np.empty((3, nf))
         Py_ssize_t[::1] index = np.empty(nf, dtype=np.intp)
         # margin, xtd, g, h and the pairs hx: one block (numpy asks the
         # kernel for huge pages from 4 MB, which spares the gathers TLB misses)
@@ -542,8 +540,9 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
     wk.grad = &grad[0]
     wk.hdiag = &hdiag[0]
     wk.nu = &nu[0]
-    wk.unit = &unit[0]
-    wk.shift = &shift[0]
+    wk.min_step = &bounds[0, 0]
+    wk.max_step = &bounds[1, 0]
+    wk.shift = &bounds[2, 0]
     wk.index = &index[0]
     wk.margin = &per_sample[0, 0]
     wk.xtd = &per_sample[1, 0]

@@ -1,6 +1,7 @@
 # Fused loss + gradient (and Hessian-vector products) of a linear model over X.
 #
-# One pass over X per evaluation: X is walked block by block (BLOCK_ROWS rows);
+# One pass over X per evaluation: X is walked block by block (BLOCK_ROWS rows,
+# GEMM_BLOCK_ROWS on the gemm route of many features);
 # for each block the scores Z = X_b W^T + b come from BLAS, the sigmoid-core
 # loss kernel turns them into per-sample losses and score gradients Gz, and the
 # coefficient gradient G += X_b^T Gz is accumulated while the block is still in

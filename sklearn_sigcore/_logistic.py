@@ -541,8 +541,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                        else self.solver)
         problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
                                 l1_share, solver_name, square_sums)
-        if solver_name == CoordinateDescentSolver.name and \
-                not CoordinateDescentSolver.handles(problem, square_sums):
+        if solver_name == CoordinateDescentSolver.name and not CoordinateDescentSolver.handles(
+                problem, column_square_sums(X) if square_sums is None else square_sums):
             solver_name = "fista"   # X too large for its curvature: the 'auto' rule
             problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
                                     l1_share, solver_name, square_sums)
