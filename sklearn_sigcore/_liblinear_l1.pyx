@@ -216,40 +216,26 @@ cdef inline double _col_model_grad(const data_t *data, const index_t *indices,
     return _lane_dot3(val, idx, nnz, wk.h, wk.xtd, wk.hx)
 
 
-cdef inline void _col_step(const data_t *data, const index_t *indices,
-                           const index_t *indptr, Py_ssize_t n_samples,
-                           Py_ssize_t n_features, double bias, Py_ssize_t j,
-                           double z, L1Work *wk) noexcept nogil:
-    """xtd += z X~[:, j] (sparse X: into the pairs wk.hx)."""
-    cdef const data_t *val
-    cdef const index_t *idx
-    cdef Py_ssize_t nnz, k
-    cdef double zb = z * bias
-    if indptr == NULL:
-        _col_axpy(data, indices, indptr, n_samples, n_features, bias, j, z, wk.xtd)
-    elif j == n_features:
-        for k in range(n_samples):
-            wk.hx[2 * k + 1] += zb
-    else:
-        nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
-        for k in range(nnz):
-            wk.hx[2 * <Py_ssize_t>idx[k] + 1] += z * val[k]
-
-
 cdef inline void _col_axpy(const data_t *data, const index_t *indices,
                            const index_t *indptr, Py_ssize_t n_samples,
                            Py_ssize_t n_features, double bias, Py_ssize_t j,
-                           double a, double *v) noexcept nogil:
+                           double a, double *v, Py_ssize_t stride) noexcept nogil:
+    """v[i * stride] += a x~_ij over column j (stride 2 on sparse X: the X d
+    slots of the pairs wk.hx)."""
     cdef const data_t *val
     cdef const index_t *idx
     cdef Py_ssize_t nnz, i
     cdef double ab = a * bias
     if j == n_features:
         for i in range(n_samples):
-            v[i] += ab
+            v[i * stride] += ab
         return
     nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
-    _lane_axpy(val, idx, nnz, a, v)
+    if stride == 1:
+        _lane_axpy(val, idx, nnz, a, v)
+    else:
+        for i in range(nnz):
+            v[stride * <Py_ssize_t>idx[i]] += a * val[i]
 
 
 cdef void _step_bounds(const data_t *data, const index_t *indices, const index_t *indptr,
@@ -286,7 +272,7 @@ cdef void _margins(const data_t *data, const index_t *indices, const index_t *in
     for j in range(n_features):
         if w[j] != 0:
             _col_axpy(data, indices, indptr, n_samples, n_features, bias, j, w[j],
-                      margin)
+                      margin, 1)
 
 
 cdef void _l1_newglmnet(
@@ -420,9 +406,12 @@ cdef void _l1_newglmnet(
                         next_model_grad = ll_step_dot3_f64(
                             z, data + j * n_samples, data + next_j * n_samples,
                             wk.h, wk.xtd, n_samples)
-                else:
-                    _col_step(data, indices, indptr, n_samples, n_features, bias, j,
-                              z, wk)
+                elif indptr == NULL:
+                    _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
+                              z, wk.xtd, 1)
+                else:   # sparse: X d lives in the pairs
+                    _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
+                              z, wk.hx + 1, 2)
 
             cd_iter += 1
             if qp_gnorm1_new <= inner_eps * gnorm1_init:
