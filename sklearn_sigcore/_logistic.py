@@ -55,7 +55,7 @@ from sklearn_sigcore._solvers import (
     SolverOptions,
     column_rms,
     column_scale,
-    column_square_sums,
+    column_sums,
     warn_not_converged,
 )
 from sklearn_sigcore._threads import blas_threads
@@ -378,21 +378,6 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             X = canonical_sparse(X)
         return (X, y) if with_y else X
 
-    def _validate_fit_data(self, X, y):
-        """(X, y, column sums of squares) for a fit.
-
-        The finiteness check rides on the column sums of squares the column
-        scale needs (NaN and inf make their column's sum non-finite), one pass
-        over X (or its non-zeros) instead of two; a non-finite sum calls
-        scikit-learn's check, which raises its own error unless the sum merely
-        overflowed.
-        """
-        X, y = self._validate_X(X, reset=True, y=y, ensure_all_finite=False)
-        square_sums = column_square_sums(X)
-        if not np.all(np.isfinite(square_sums)):
-            check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
-        return X, y, square_sums
-
     def _weights(self, X, y_encoded, classes, sample_weight, y):
         """Sample weights times class weights (None when all ones) and their sum."""
         dtype = X.dtype
@@ -481,9 +466,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             else:
                 if is_dask_collection(y) or is_dask_collection(sample_weight):
                     y, sample_weight = dask_compute(y, sample_weight)  # X is in memory
-                X, y, square_sums = self._validate_fit_data(X, y)
+                X, y = self._validate_X(X, reset=True, y=y, ensure_all_finite=False)
                 problem, classes, solver_name = self._memory_problem(
-                    X, y, sample_weight, penalty, l1_share, square_sums)
+                    X, y, sample_weight, penalty, l1_share)
                 dtype = X.dtype
             K, p = problem.K, self.n_features_in_
             theta0 = np.zeros(problem.size)
@@ -521,48 +506,73 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             self.__dict__.pop(name, None)  # a later partial_fit restarts its schedule
         return self
 
-    def _memory_problem(self, X, y, sample_weight, penalty, l1_share, square_sums=None):
-        """(problem, classes, solver name) of a fit on in-memory X, y
-        (``square_sums``: X's column sums of squares, if known)."""
-        if y.dtype.kind not in "biuU":  # 1-D ints, bools, strings are class labels
-            check_classification_targets(y)
-        classes, y_encoded = np.unique(y, return_inverse=True)
-        y_encoded = y_encoded.reshape(-1)
-        if self.solver == "liblinear":
-            check_liblinear_data(self, X, classes, penalty)
-        if len(classes) < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {classes[0]!r}"
-            )
-        sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
+    def _memory_problem(self, X, y, sample_weight, penalty, l1_share):
+        """(problem, classes, solver name) of a fit on in-memory X, y.
+
+        X's finiteness check rides on the column sums of squares the column
+        scale needs (NaN and inf make their column's sum non-finite), taken
+        with the class sums that give the first loss evaluation: one pass
+        over X (or its non-zeros) instead of three. A non-finite sum calls
+        scikit-learn's check, which raises its own error unless the sum
+        merely overflowed.
+        """
+        try:
+            if y.dtype.kind not in "biuU":  # 1-D ints, bools, strings are class labels
+                check_classification_targets(y)
+            classes, y_encoded = np.unique(y, return_inverse=True)
+            y_encoded = y_encoded.reshape(-1)
+            if self.solver == "liblinear":
+                check_liblinear_data(self, X, classes, penalty)
+            if len(classes) < 2:
+                raise ValueError(
+                    "This solver needs samples of at least 2 classes in the data, but "
+                    f"the data contains only one class: {classes[0]!r}"
+                )
+            sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
+        except (ValueError, TypeError):
+            # scikit-learn checks X before y and the weights: its error first
+            check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
+            raise
+        serial = _work(X, len(classes)) < SERIAL_WORK
+        square_sums, class_sums = column_sums(X, y_encoded, sample_weight, len(classes),
+                                              n_threads=1 if serial else None)
+        if not np.all(np.isfinite(square_sums)):
+            check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
+        if class_sums is not None:
+            class_sums = (class_sums, np.bincount(y_encoded, weights=sample_weight,
+                                                  minlength=len(classes)))
         target = self._targets(y_encoded, len(classes), X.dtype)
         solver_name = (choose_solver(X, penalty, len(classes)) if self.solver == "auto"
                        else self.solver)
         problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
-                                l1_share, solver_name, square_sums)
+                                l1_share, solver_name, square_sums, class_sums)
         if solver_name == CoordinateDescentSolver.name and not CoordinateDescentSolver.handles(
-                problem, column_square_sums(X) if square_sums is None else square_sums):
+                problem, square_sums):
             solver_name = "fista"   # X too large for its curvature: the 'auto' rule
             problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
-                                    l1_share, solver_name, square_sums)
+                                    l1_share, solver_name, square_sums, class_sums)
         return problem, classes, solver_name
 
     def _problem(self, X, target, sample_weight, sw_sum, n_classes, penalty, l1_share,
-                 solver_name, square_sums=None):
-        """The α = 1 problem of in-memory X in the coordinates of ``solver_name``."""
+                 solver_name, square_sums=None, class_sums=None):
+        """The α = 1 problem of in-memory X in the coordinates of ``solver_name``
+        (``class_sums``: X's per-class weighted row sums and the class
+        weights, which give the loss at zero coefficients without X)."""
         serial = _work(X, n_classes) < SERIAL_WORK
         terms = self._penalty_terms(
             penalty, l1_share, sw_sum, solver_name,
             lambda: float(column_rms(X, square_sums).max(initial=0.0)))
         if terms["coef_vanishes"]:  # the intercept alone: one zero column keeps the layout
             X = np.zeros((X.shape[0], 1), dtype=X.dtype)
-            square_sums = None
+            square_sums = class_sums = None
         scale = (column_scale(X, terms["l2"], square_sums)
                  if ALL_SOLVERS[solver_name].column_scaled else None)
         K = 1 if n_classes == 2 else n_classes
-        return LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
-                               scale=scale, n_threads=1 if serial else None, **terms)
+        problem = LogisticProblem(X, target, sample_weight, sw_sum, K, self.fit_intercept,
+                                  scale=scale, n_threads=1 if serial else None, **terms)
+        if class_sums is not None:
+            problem.know_zero_point(*class_sums)
+        return problem
 
     def _penalty_terms(self, penalty, l1_share, sw_sum, solver_name, largest_rms=None):
         """The penalties of the α = 1 problem (see the class docstring);

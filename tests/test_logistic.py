@@ -17,7 +17,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn_sigcore._kernels import openmp_effective_n_threads
 from sklearn_sigcore._linear_loss import LinearLoss
 from sklearn_sigcore import SigCoreLogisticRegression
-from sklearn_sigcore._solvers import LogisticProblem
+from sklearn_sigcore._solvers import LogisticProblem, column_sums
 from sklearn_sigcore._solvers._newton import hessian, null_directions
 
 from _helpers import NEW_PENALTY_API, penalty_params
@@ -167,6 +167,34 @@ def test_hessp_matches_finite_differences(layout, K, p):
     _, G0, g0 = loss.loss_gradient(W - eps * V, b - eps * vb)
     assert_allclose(HV, (G1 - G0) / (2 * eps), rtol=1e-6, atol=1e-6 * np.abs(HV).max())
     assert_allclose(Hb, (g1 - g0) / (2 * eps), rtol=1e-6, atol=1e-6 * np.abs(Hb).max())
+
+
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_problem_zero_point_from_class_sums(K, fit_intercept, dtype):
+    """The first evaluation at θ = 0, taken from X's per-class row sums (the
+    pass that finds the column scale), equals the loss pass over X."""
+    rng = np.random.default_rng(4)
+    n_classes = 2 if K == 1 else K
+    X = (rng.normal(size=(300, 5)) * [1.0, 8.0, 0.125, 1.0, 3.0]).astype(dtype)
+    labels = rng.integers(0, n_classes, 300)
+    y = (labels if K > 1 else labels == 1).astype(dtype)
+    sw = rng.uniform(0.5, 2.0, 300).astype(dtype)
+    problem = LogisticProblem(X, y, sw, float(sw.sum(dtype=np.float64)), K, fit_intercept,
+                              l2=0.1, scale=np.array([1.0, 0.125, 8.0, 1.0, 0.25]))
+    zero = np.zeros(problem.size)
+    expected = problem.smooth(zero)
+    _, class_sums = column_sums(X, labels, sw, n_classes)
+    problem.know_zero_point(class_sums, np.bincount(labels, weights=sw, minlength=n_classes))
+    value, grad = problem.smooth(zero)
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    assert_allclose(value, expected[0], rtol=tol)
+    assert_allclose(grad, expected[1], rtol=tol, atol=tol * np.abs(expected[1]).max())
+    # elsewhere (and with the Hessian stored) the pass over X still runs
+    theta = rng.normal(size=problem.size) * 0.1
+    assert_allclose(problem.smooth(theta)[1], problem.smooth(theta, store_hessian=True)[1])
+    assert not np.allclose(problem.smooth(theta)[1], grad)
 
 
 @pytest.mark.parametrize("K", [1, 3])

@@ -42,6 +42,13 @@ BAD_FITS = {
     "nan in sparse X": (lambda X, y: (sp.csr_matrix(_with(X, 2, 2, np.nan)), y, {}),
                         ValueError, "NaN"),
     "single class": (lambda X, y: (X, np.zeros_like(y), {}), ValueError, "one class"),
+    # scikit-learn checks X before y and the weights: X's error comes first
+    "nan in X and a single class": (lambda X, y: (_with(X, 3, 1, np.nan), np.zeros_like(y), {}),
+                                    ValueError, "Input X contains NaN"),
+    "inf in X and negative sample weight": (
+        lambda X, y: (_with(X, 0, 0, np.inf), y,
+                      {"sample_weight": np.r_[-1.0, np.ones(len(y) - 1)]}),
+        ValueError, "Input X contains infinity"),
     "negative sample weight": (
         lambda X, y: (X, y, {"sample_weight": np.r_[-1.0, np.ones(len(y) - 1)]}),
         ValueError, "[Nn]egative"),

@@ -5,6 +5,7 @@ import pytest
 from scipy.special import log_softmax as scipy_log_softmax
 
 from sklearn_sigcore._kernels import binary_loss_gradient, multinomial_loss_gradient
+from sklearn_sigcore._column_sums import dense_column_sums
 from sklearn_sigcore._linear_loss import csr_column_square_sums
 
 
@@ -143,3 +144,57 @@ def test_csr_column_square_sums(dtype, index_dtype, n_threads):
     np.testing.assert_allclose(got[:297], expected[:297], rtol=1e-12)
     assert np.isnan(got[297]) and got[298] == np.inf
     assert got[299] == (np.inf if dtype == np.float64 else float(data[2]) ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_dense_column_sums(dtype, order, weighted, n_threads):
+    # an odd row count (rows go in pairs), enough elements for two threads
+    # (one per 2**18), class runs and switches between neighbouring rows; a
+    # NaN, an inf and a value whose square overflows keep to their own columns
+    rng = np.random.default_rng(0)
+    n, p, K = 20001, 31, 3
+    X = rng.standard_normal((n, p)).astype(dtype)
+    big = 3e38 if dtype == np.float32 else 1e200
+    X[5, 28], X[6, 29], X[7, 30] = np.nan, np.inf, big
+    X = np.asarray(X, order=order)
+    classes = np.repeat(rng.integers(0, K, n // 3 + 1), 3)[:n]
+    classes[::7] = rng.integers(0, K, classes[::7].size)
+    weights = rng.random(n) if weighted else None
+    X64 = X.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected_sq = (X64 ** 2).sum(axis=0)
+    square_sums, class_sums = dense_column_sums(X, classes, weights, K, n_threads)
+    assert square_sums.dtype == np.float64
+    np.testing.assert_allclose(square_sums[:28], expected_sq[:28], rtol=1e-12)
+    assert np.isnan(square_sums[28]) and square_sums[29] == np.inf
+    assert square_sums[30] == (np.inf if dtype == np.float64 else expected_sq[30])
+    if order == "F":   # class sums for C order only
+        assert class_sums is None
+        return
+    w = np.ones(n) if weights is None else weights
+    expected = np.array([(w[classes == k, None] * X64[classes == k, :28]).sum(axis=0)
+                         for k in range(K)])
+    np.testing.assert_allclose(class_sums[:, :28], expected, rtol=1e-10, atol=1e-9)
+    np.testing.assert_array_equal(dense_column_sums(X, n_threads=n_threads)[0], square_sums)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (4, 0), (1, 5), (5, 1)])
+def test_dense_column_sums_degenerate_shapes(shape):
+    X = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) - 2.0
+    classes = np.arange(shape[0]) % 2
+    square_sums, class_sums = dense_column_sums(X, classes, None, 2)
+    np.testing.assert_array_equal(square_sums, (X ** 2).sum(axis=0))
+    np.testing.assert_array_equal(class_sums, [X[classes == k].sum(axis=0) for k in (0, 1)])
+
+
+def test_dense_column_sums_refuses_bad_input():
+    X = np.ones((6, 4))
+    with pytest.raises(ValueError, match="contiguous"):
+        dense_column_sums(X[::2])
+    with pytest.raises(ValueError, match="class"):
+        dense_column_sums(X, np.array([0, 1, 2, 0, 1, 0]), None, 2)
+    with pytest.raises(ValueError, match="weights"):
+        dense_column_sums(X, np.zeros(6, dtype=int), np.ones(5), 2)

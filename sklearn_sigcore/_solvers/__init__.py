@@ -14,7 +14,8 @@ from ._fista import FistaSolver
 from ._lbfgs import LbfgsSolver
 from ._liblinear import CoordinateDescentSolver, LiblinearSolver
 from ._newton import NewtonCGSolver, NewtonCholeskySolver
-from ._problem import LogisticProblem, column_rms, column_scale, column_square_sums
+from ._problem import (LogisticProblem, column_rms, column_scale, column_square_sums,
+                       column_sums)
 from ._sag import SagaSolver, SagSolver
 from ._sgd import SgdSchedule, SgdSolver
 
@@ -30,4 +31,5 @@ ALL_SOLVERS = {**SOLVERS, **AUTO_SOLVERS, **PARTIAL_FIT_SOLVERS}
 __all__ = ["SOLVERS", "ALL_SOLVERS", "PARTIAL_FIT_SOLVERS", "CoordinateDescentSolver",
            "LogisticProblem", "SgdSchedule",
            "SolverOptions", "column_rms", "column_scale", "column_square_sums",
+           "column_sums",
            "warn_not_converged"]
