@@ -106,9 +106,10 @@ def dense_column_sums(const floating_t[:, :] X, classes=None, weights=None,
         Σ_i x_ij² (non-finite where the column holds a non-finite value, inf
         also where the sum overflows).
     class_sums : ndarray of shape (n_classes, p) or None
-        Σ_{i: classes_i = k} w_i x_ij; None without ``classes`` or for X
-        in F order only (a column's scattered class sums cost more than a
-        second pass over X: 2.7x the squares alone on one thread).
+        Σ_{i: classes_i = k} w_i x_ij; None without ``classes``, for X in
+        F order (a column's scattered class sums cost more than a second
+        pass over X: 2.7x the squares alone on one thread), and for more
+        than n / 8 classes (the sums would grow to a sizeable copy of X).
     """
     cdef Py_ssize_t n = X.shape[0], p = X.shape[1], item = sizeof(floating_t), j
     cdef Py_ssize_t start, stop
@@ -118,7 +119,8 @@ def dense_column_sums(const floating_t[:, :] X, classes=None, weights=None,
                          and (p <= 1 or X.strides[1] == n * item))
     if not (c_order or f_order):
         raise ValueError("X must be C- or F-contiguous")
-    cdef bint with_classes = classes is not None and c_order
+    # the per-thread class sums stay below an eighth of X's size
+    cdef bint with_classes = classes is not None and c_order and 8 * n_classes <= n
     cdef Py_ssize_t K = n_classes if with_classes else 0
     if n == 0 or p == 0:
         return np.zeros(p), (np.zeros((K, p)) if with_classes else None)
