@@ -8,8 +8,9 @@
 # damped on sparse data -- scikit-learn's damping by 0.01 left weighted fits
 # of small sparse data unconverged after 20000 epochs, and without it the
 # 200000 x 5000 benchmark converges in the same 26 / 56 epochs; under a
-# penalty that sets the step size, the intercept's steps are longer, see
-# _intercept_feature).  What differs is how an epoch runs:
+# penalty that sets the step size, or on rows far from unit scale, the
+# intercept's steps are longer or shorter, see _intercept_feature).  What
+# differs is how an epoch runs:
 #
 # * Dense rows take a direct path with no lazy bookkeeping: every feature is
 #   touched by every update anyway, so the L2 shrink, the SAGA correction,
@@ -32,6 +33,7 @@
 from libc.math cimport fabs
 from libc.stdint cimport int32_t, int64_t, uint64_t
 
+import math
 import numbers
 
 import numpy as np
@@ -178,6 +180,9 @@ cdef enum:
 # The lazy path rescales its weights when wscale falls below this, as
 # scikit-learn does.
 cdef double MIN_WSCALE = 1e-9
+# rows whose largest weighted squared norm lies in [2**-ROW_SCALE_RANGE,
+# 2**ROW_SCALE_RANGE] keep the intercept column at 1 (see _intercept_feature)
+ROW_SCALE_RANGE = 20
 
 # How many samples ahead rows and records are prefetched: far enough to hide
 # a memory access behind the updates in between (measured: 4 to 6 best on
@@ -565,19 +570,37 @@ def _auto_step_size(max_weighted_sum, l2_scaled, n_samples, saga):
     return 1.0 / L
 
 
-def _intercept_feature(max_weighted_sum, l2_scaled, max_sample_weight):
+def _intercept_feature(max_weighted_sum, max_row_square, l2_scaled, max_sample_weight):
     """The square of the intercept's feature value s (b = s b', b' the
-    coordinate the steps move): 1, as scikit-learn, unless the penalty sets
-    the step size (l2 S / n above the loss's 0.25 max_i s_i (|x_i|^2 + 1)).
-    There the steps, about 1 / l2, leave the unpenalised intercept crawling
-    (breast_cancer at C = 1e-8: a log-odds of 0.003 for 0.52, which
-    scikit-learn's sag stops at too); s^2 = 4 l2 S / (n max s_i) makes the
-    intercept's own term of the step rule as large as the penalty, which at
-    most halves the weights' steps and keeps SAG's convergence condition
-    (it is SAG on X with an intercept column of value s)."""
+    coordinate the steps move): 1, as scikit-learn, unless
+
+    * the rows are far from unit scale: with r = max_i s_i |x_i|^2 / max_i s_i
+      (``max_row_square`` over ``max_sample_weight``) outside
+      [2^-ROW_SCALE_RANGE, 2^ROW_SCALE_RANGE], s^2 = r rounded to a power of
+      two, so that b' moves in the units of the weights: X times 1e-50 at C
+      times 1e100 (the same model) otherwise left the weights crawling at a
+      1e-100th of their step while the intercept settled, and the fit
+      stopped at zero weights (scikit-learn's ran to max_iter); by a power
+      of two the iterates are then exactly those of the unscaled problem;
+    * the penalty sets the step size (l2 S / n above the loss's
+      0.25 max_i s_i (|x_i|^2 + s^2), ``max_weighted_sum`` the max for s = 1).
+      There the steps, about 1 / l2, leave the unpenalised intercept crawling
+      (breast_cancer at C = 1e-8: a log-odds of 0.003 for 0.52, which
+      scikit-learn's sag stops at too); s^2 = 4 l2 S / (n max s_i) makes the
+      intercept's own term of the step rule as large as the penalty, which at
+      most halves the weights' steps and keeps SAG's convergence condition.
+
+    Either way it is SAG on X with an intercept column of value s.
+    """
+    square = 1.0
+    row_scale = max_row_square / max_sample_weight if max_sample_weight > 0 else 0.0
+    if row_scale > 0 and not 2.0 ** -ROW_SCALE_RANGE <= row_scale <= 2.0 ** ROW_SCALE_RANGE:
+        square = math.ldexp(1.0, round(math.log2(row_scale)))
+        # an upper bound of max_i s_i (|x_i|^2 + s^2)
+        max_weighted_sum = max_row_square + square * max_sample_weight
     if l2_scaled <= 0.25 * max_weighted_sum:
-        return 1.0
-    return 4.0 * l2_scaled / max_sample_weight
+        return square
+    return max(square, 4.0 * l2_scaled / max_sample_weight)
 
 
 def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, intercept, *,
@@ -769,7 +792,9 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
         if not np.isfinite(max_sq):
             raise ValueError("The squared norms of X's rows overflow float64: scale X.")
         if fit_intercept:
-            intercept_square = _intercept_feature(max_sq, l2_scaled,
+            with nogil:
+                max_row_sq = _max_squared_row_norm(&st, sw_ptr, 0.0)
+            intercept_square = _intercept_feature(max_sq, max_row_sq, l2_scaled,
                                                   float(sw_view.max(initial=0.0)))
             if intercept_square != 1.0:
                 extra = intercept_square
@@ -823,6 +848,7 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
     st.last = <int64_t *><size_t>_address(last)
 
     coef_view = W.T if sparse else W
+    intercept_scale = math.sqrt(intercept_square)
     previous = coef.copy()
     previous_b = b.copy()
     n_epochs = 0
@@ -842,11 +868,15 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
         # times max(largest weight, 1): when every weight's optimum is ~0
         # (a strong penalty), its rounding-level moves relative to ~0
         # would otherwise keep the epochs going to max_iter.
-        max_weight = max(np.abs(coef_view).max(), np.abs(b).max() if fit_intercept else 0.0)
+        # All in the units of the coordinates the steps move (the intercept's
+        # b / s, see _intercept_feature; s = 1 as a rule).
+        max_weight = max(np.abs(coef_view).max(),
+                         np.abs(b).max() / intercept_scale if fit_intercept else 0.0)
         max_change = np.abs(coef_view - previous).max()
         converged = max_change <= tol * max_weight if max_weight > 0 else max_change == 0
         if fit_intercept:
-            converged = converged and np.abs(b - previous_b).max() <= tol * max(max_weight, 1.0)
+            converged = converged and np.abs(b - previous_b).max() <= tol * max(
+                intercept_scale * max_weight, 1.0)
         previous[...] = coef_view
         previous_b[...] = b
         stop = report is not None and report(n_epochs, coef_view, b)

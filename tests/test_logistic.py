@@ -470,6 +470,32 @@ def test_extreme_scores_stay_finite():
     assert clf.predict_log_proba(far)[0, 0] < -1e100
 
 
+@pytest.mark.parametrize("solver", ["sag", "saga"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_sag_any_row_scale_same_model(solver, sparse):
+    """X * 2**k at C / 4**k is the model of X at C (coefficients / 2**k):
+    sag and saga reach it at every scale. Rows far from unit scale take an
+    intercept column of their own scale (the same iterates at every k beyond
+    the range); at X * 2**-166 the intercept used to settle first and the
+    fit stopped at zero weights, silently."""
+    X, y = make_classification(300, 8, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    optimum = SigCoreLogisticRegression(solver="lbfgs", tol=1e-10).fit(X, y)
+    fits = {}
+    for k in (-400, -166, 60, 400):
+        f = 2.0 ** k
+        Xk = sp.csr_matrix(X * f) if sparse else X * f
+        clf = SigCoreLogisticRegression(solver=solver, C=1.0 / f / f, max_iter=3000,
+                                        random_state=0).fit(Xk, y)
+        fits[k] = (clf.coef_ * f, clf.intercept_, clf.n_iter_)
+        assert_allclose(clf.coef_ * f, optimum.coef_, atol=0.05 * np.abs(optimum.coef_).max())
+        assert_allclose(clf.intercept_, optimum.intercept_, atol=0.05)
+    for k in (-166, 60, 400):
+        assert_allclose(fits[k][0], fits[-400][0], rtol=1e-12)
+        assert_allclose(fits[k][1], fits[-400][1], rtol=1e-12)
+        assert_array_equal(fits[k][2], fits[-400][2])
+
+
 def test_string_labels():
     X, y = data(3)
     labels = np.array(["cat", "dog", "emu"])[y]
