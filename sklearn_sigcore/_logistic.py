@@ -378,6 +378,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             X = canonical_sparse(X)
         return (X, y) if with_y else X
 
+    def _check_finite(self, X):
+        """scikit-learn's error if X holds NaN or infinity (nothing otherwise)."""
+        check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
+
     def _weights(self, X, y_encoded, classes, sample_weight, y):
         """Sample weights times class weights (None when all ones) and their sum."""
         dtype = X.dtype
@@ -466,7 +470,11 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             else:
                 if is_dask_collection(y) or is_dask_collection(sample_weight):
                     y, sample_weight = dask_compute(y, sample_weight)  # X is in memory
-                X, y = self._validate_X(X, reset=True, y=y, ensure_all_finite=False)
+                try:
+                    X, y = self._validate_X(X, reset=True, y=y, ensure_all_finite=False)
+                except (ValueError, TypeError):
+                    self._check_finite(X)   # scikit-learn checks X before y
+                    raise
                 problem, classes, solver_name = self._memory_problem(
                     X, y, sample_weight, penalty, l1_share)
                 dtype = X.dtype
@@ -530,20 +538,23 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 )
             sample_weight, sw_sum = self._weights(X, y_encoded, classes, sample_weight, y)
         except (ValueError, TypeError):
-            # scikit-learn checks X before y and the weights: its error first
-            check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
+            self._check_finite(X)   # scikit-learn checks X before y and the weights
             raise
+        solver_name = (choose_solver(X, penalty, len(classes)) if self.solver == "auto"
+                       else self.solver)
         serial = _work(X, len(classes)) < SERIAL_WORK
-        square_sums, class_sums = column_sums(X, y_encoded, sample_weight, len(classes),
+        # the class sums where they save a pass over X (not on small data,
+        # where the pass costs less than their bookkeeping)
+        with_classes = ALL_SOLVERS[solver_name].gradient_first and not serial
+        square_sums, class_sums = column_sums(X, y_encoded if with_classes else None,
+                                              sample_weight, len(classes),
                                               n_threads=1 if serial else None)
         if not np.all(np.isfinite(square_sums)):
-            check_array(X, accept_sparse=True, dtype=None, input_name="X", estimator=self)
+            self._check_finite(X)
         if class_sums is not None:
             class_sums = (class_sums, np.bincount(y_encoded, weights=sample_weight,
                                                   minlength=len(classes)))
         target = self._targets(y_encoded, len(classes), X.dtype)
-        solver_name = (choose_solver(X, penalty, len(classes)) if self.solver == "auto"
-                       else self.solver)
         problem = self._problem(X, target, sample_weight, sw_sum, len(classes), penalty,
                                 l1_share, solver_name, square_sums, class_sums)
         if solver_name == CoordinateDescentSolver.name and not CoordinateDescentSolver.handles(

@@ -565,6 +565,8 @@ def _auto_step_size(max_weighted_sum, l2_scaled, n_samples, saga):
     (weights of 4 on 15 rows: no convergence in 20000 epochs); with unit
     weights the two rules agree."""
     L = 0.25 * max_weighted_sum + l2_scaled
+    if not L > 0:   # all-zero X, no intercept, no penalty: nothing moves, any step
+        return 1.0
     if saga:
         return 1.0 / (2.0 * L + min(2.0 * n_samples * l2_scaled, L))
     return 1.0 / L

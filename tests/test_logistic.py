@@ -197,6 +197,34 @@ def test_problem_zero_point_from_class_sums(K, fit_intercept, dtype):
     assert not np.allclose(problem.smooth(theta)[1], grad)
 
 
+def test_problem_zero_point_not_taken_from_overflowing_class_sums():
+    # two finite rows of 1e308 in one class: their class sum overflows, the
+    # loss pass's sum (times a residual of 1/2) does not
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    labels = np.arange(40) % 2
+    X[0, 0] = X[2, 0] = 1e308
+    problem = LogisticProblem(X, labels.astype(float), None, 40.0, 1, True)
+    expected = problem.smooth(np.zeros(problem.size))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, class_sums = column_sums(X, labels, None, 2)
+        problem.know_zero_point(class_sums, np.bincount(labels).astype(float))
+        value, grad = problem.smooth(np.zeros(problem.size))
+    assert np.isfinite(grad).all()
+    assert_allclose(grad, expected[1], rtol=1e-12)
+    assert value == expected[0]
+
+
+@pytest.mark.parametrize("solver", ["sag", "saga"])
+def test_sag_vanishing_penalty_without_intercept(solver):
+    # C alpha^2 below ~1e-300: only the intercept is fitted, and there is
+    # none: a zero model (this divided by a zero step bound)
+    X, y = data(2)
+    clf = SigCoreLogisticRegression(solver=solver, C=1e-320, fit_intercept=False).fit(X, y)
+    assert_array_equal(clf.coef_, 0.0)
+
+
 @pytest.mark.parametrize("K", [1, 3])
 @pytest.mark.parametrize("l2", [0.0, 0.3])
 @pytest.mark.parametrize("scaled", [False, True])

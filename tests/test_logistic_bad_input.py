@@ -45,6 +45,8 @@ BAD_FITS = {
     # scikit-learn checks X before y and the weights: X's error comes first
     "nan in X and a single class": (lambda X, y: (_with(X, 3, 1, np.nan), np.zeros_like(y), {}),
                                     ValueError, "Input X contains NaN"),
+    "nan in X and mismatched y": (lambda X, y: (_with(X, 3, 1, np.nan), y[:-1], {}),
+                                  ValueError, "Input X contains NaN"),
     "inf in X and negative sample weight": (
         lambda X, y: (_with(X, 0, 0, np.inf), y,
                       {"sample_weight": np.r_[-1.0, np.ones(len(y) - 1)]}),

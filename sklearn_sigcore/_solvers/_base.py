@@ -62,6 +62,11 @@ class Solver:
         Whether a warm start from a previous solution of another shape
         raises scikit-learn's ValueError; 'liblinear' does not (as in
         scikit-learn, whose liblinear ignores ``warm_start``).
+    gradient_first : bool
+        Whether its first evaluation is the loss and gradient at the start
+        without the Hessian (lbfgs, fista): from zero coefficients that one
+        can come from the column pass (see
+        :meth:`LogisticProblem.know_zero_point`).
     """
 
     name = None
@@ -70,6 +75,7 @@ class Solver:
     column_scaled = True
     scales_out = True
     warm_start_shape_error = True
+    gradient_first = False
 
     def __init__(self, options):
         self.options = options

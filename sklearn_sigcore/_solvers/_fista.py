@@ -14,6 +14,7 @@ class FistaSolver(Solver):
 
     name = "fista"
     penalties = ("l2", "l1", "elasticnet", None)
+    gradient_first = True
 
     def solve(self, problem, theta0):
         opts = self.options

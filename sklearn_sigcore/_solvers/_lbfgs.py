@@ -13,6 +13,7 @@ class LbfgsSolver(Solver):
     """scikit-learn's 'lbfgs': L-BFGS-B with gtol = tol on the max-norm gradient."""
 
     name = "lbfgs"
+    gradient_first = True
 
     def solve(self, problem, theta0):
         opts = self.options

@@ -25,6 +25,9 @@ from sklearn_sigcore._linear_loss import LinearLoss, csr_column_square_sums
 # [2**-COLUMN_SCALE_RANGE, 2**COLUMN_SCALE_RANGE] are left alone (standardised
 # data: d = 1, the iterates and the tol criterion are those of the plain problem).
 COLUMN_SCALE_RANGE = 8
+# Below this many elements NumPy's einsum takes the squares with less call
+# overhead than the threaded kernel (which needs that many for a thread).
+KERNEL_MIN_ELEMENTS = 1 << 18
 
 
 def column_scale(X, l2=0.0, square_sums=None):
@@ -80,7 +83,8 @@ def column_sums(X, classes=None, weights=None, n_classes=0, n_threads=None):
         # (5-10x faster than bincount or the column-moments helpers)
         X_sq = type(X)((squares, X.indices, X.indptr), shape=X.shape)
         return np.asarray(X_sq.T @ np.ones(X.shape[0]), dtype=np.float64).ravel(), None
-    if X.dtype in (np.float32, np.float64) and (X.flags.c_contiguous or X.flags.f_contiguous):
+    if (X.dtype in (np.float32, np.float64) and (X.flags.c_contiguous or X.flags.f_contiguous)
+            and (classes is not None or X.size >= KERNEL_MIN_ELEMENTS)):
         return dense_column_sums(X, classes, weights, n_classes, n_threads)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         return np.einsum("ij,ij->j", X, X, dtype=np.float64), None
@@ -216,14 +220,18 @@ class LogisticProblem:
         class_sums = np.asarray(class_sums, dtype=np.float64)
         class_weights = np.asarray(class_weights, dtype=np.float64)
         total_weight = float(class_weights.sum())
-        if self.K == 1:
-            G = 0.5 * (class_sums[0] - class_sums[1])
-            gb = np.array([0.5 * total_weight - class_weights[1]])
-        else:
-            G = class_sums.sum(axis=0) / self.K - class_sums
-            gb = total_weight / self.K - class_weights
-        loss = total_weight * math.log(2 if self.K == 1 else self.K)
-        self._zero_point = (loss, G.reshape(self.K, self.p), gb)
+        with np.errstate(all="ignore"):
+            if self.K == 1:
+                G = 0.5 * class_sums[0] - 0.5 * class_sums[1]
+                gb = np.array([0.5 * total_weight - class_weights[1]])
+            else:
+                G = class_sums.sum(axis=0) / self.K - class_sums
+                gb = total_weight / self.K - class_weights
+        # a class sum can overflow where the loss pass's sums (of x_i times
+        # residuals below 1) do not: the pass then runs as without this
+        if np.isfinite(G).all() and np.isfinite(gb).all():
+            loss = total_weight * math.log(2 if self.K == 1 else self.K)
+            self._zero_point = (loss, G.reshape(self.K, self.p), gb)
 
     # ------------------------------------------------- sums over the data
     # The only places that read X: a subclass computing them elsewhere (over
