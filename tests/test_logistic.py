@@ -524,6 +524,24 @@ def test_sag_any_row_scale_same_model(solver, sparse):
         assert_array_equal(fits[k][2], fits[-400][2])
 
 
+def test_liblinear_primal_tiny_features_reach_the_limit():
+    """liblinear's L2 primal on X * 2**k at C / 4**k (k << 0): in X's units
+    the intercept's penalty vanishes, so the optimum is the free-intercept
+    model of X at C. The Newton-CG works in column-scaled coordinates; in
+    X's own it stopped after 3 steps at zero coefficients, silently."""
+    X, y = make_classification(300, 8, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    free = SigCoreLogisticRegression(solver="lbfgs", tol=1e-12, max_iter=1000).fit(X, y)
+    for k in (-300, -100):
+        f = 2.0 ** k
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            clf = SigCoreLogisticRegression(solver="liblinear", C=1.0 / f / f,
+                                            tol=1e-8).fit(X * f, y)
+        assert_allclose(clf.coef_ * f, free.coef_, rtol=1e-4, atol=1e-6)
+        assert_allclose(clf.intercept_, free.intercept_, rtol=1e-4, atol=1e-6)
+
+
 def test_string_labels():
     X, y = data(3)
     labels = np.array(["cat", "dog", "emu"])[y]

@@ -28,7 +28,7 @@ class LiblinearSolver(Solver):
     name = "liblinear"
     penalties = ("l2", "l1")
     multiclass = False
-    column_scaled = False
+    column_scaled = True     # the primal Newton-CG works in them; the kernels read X as it is
     scales_out = False
     warm_start_shape_error = False
 
