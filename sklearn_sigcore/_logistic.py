@@ -519,8 +519,9 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
 
         X's finiteness check rides on the column sums of squares the column
         scale needs (NaN and inf make their column's sum non-finite), taken
-        with the class sums that give the first loss evaluation: one pass
-        over X (or its non-zeros) instead of three. A non-finite sum calls
+        (for lbfgs and fista on large dense X) with the class sums that give
+        the first loss evaluation: one pass over X (or its non-zeros)
+        instead of two. A non-finite sum calls
         scikit-learn's check, which raises its own error unless the sum
         merely overflowed.
         """

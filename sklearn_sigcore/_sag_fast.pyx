@@ -656,8 +656,10 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
         Stop after the first epoch where max |W - W_prev| / max |W| <= tol
         (or W and its change are both zero), W_prev being W one epoch
         earlier (the initial coefficients for the first epoch), W including
-        the intercept (scikit-learn leaves it out, and its damped steps on
-        sparse data can leave it short of the optimum).
+        the intercept b / s, s its column's value (scikit-learn leaves it
+        out, and its damped steps on sparse data can leave it short of the
+        optimum), whose own change must also be at most tol times
+        max(s max |W|, 1).
     max_iter : int
         Maximum number of epochs; an epoch is n updates, each on a sample
         drawn uniformly with replacement.
@@ -669,8 +671,9 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
         with an intercept) times the row's sample weight, over 4, plus
         :math:`l_2 S / n` (scikit-learn leaves out the weight); SAG takes 1 / L,
         SAGA 1 / (2 L + min(2 l_2 S, L)); where the penalty term dominates L,
-        the intercept's column takes a larger value than 1 (the same
-        objective; see ``_intercept_feature``). Must keep
+        or the rows are far from unit scale, the intercept's column takes
+        another value than 1 (the same objective; see
+        ``_intercept_feature``). Must keep
         ``step_size * l2 * S / n < 1``.
     report : callable, default=None
         ``report(epoch, coef, intercept) -> bool`` is called after each
