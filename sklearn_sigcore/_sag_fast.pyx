@@ -582,8 +582,8 @@ def _intercept_feature(max_weighted_sum, max_row_square, l2_scaled, max_sample_w
       two, so that b' moves in the units of the weights: X times 1e-50 at C
       times 1e100 (the same model) otherwise left the weights crawling at a
       1e-100th of their step while the intercept settled, and the fit
-      stopped at zero weights (scikit-learn's ran to max_iter); by a power
-      of two the iterates are then exactly those of the unscaled problem;
+      stopped at zero weights (scikit-learn's ran to max_iter); X scaled by
+      powers of two beyond the range then all run the same iterates;
     * the penalty sets the step size (l2 S / n above the loss's
       0.25 max_i s_i (|x_i|^2 + s^2), ``max_weighted_sum`` the max for s = 1).
       There the steps, about 1 / l2, leave the unpenalised intercept crawling
