@@ -501,55 +501,48 @@ cdef void _epoch(SagState *st) noexcept nogil:
                       <const int64_t *>st.x_indptr)
 
 
-cdef double _max_squared_row_norm(SagState *st, const double *sw,
-                                  double extra) noexcept nogil:
-    """max_i sw_i (||x_i||**2 + extra), in float64."""
+cdef void _row_square_norms(SagState *st, double *out) noexcept nogil:
+    """out[i] = ||x_i||**2, in float64."""
     if st.kind == DENSE_F64:
-        return _max_squared_row_norm_dense(<const double *>st.x_data, st.n, st.p, sw, extra)
-    if st.kind == DENSE_F32:
-        return _max_squared_row_norm_dense(<const float *>st.x_data, st.n, st.p, sw, extra)
-    if st.kind == CSR_F64_I32:
-        return _max_squared_row_norm_csr(<const double *>st.x_data,
-                                         <const int32_t *>st.x_indptr, st.n, sw, extra)
-    if st.kind == CSR_F32_I32:
-        return _max_squared_row_norm_csr(<const float *>st.x_data,
-                                         <const int32_t *>st.x_indptr, st.n, sw, extra)
-    if st.kind == CSR_F64_I64:
-        return _max_squared_row_norm_csr(<const double *>st.x_data,
-                                         <const int64_t *>st.x_indptr, st.n, sw, extra)
-    return _max_squared_row_norm_csr(<const float *>st.x_data,
-                                     <const int64_t *>st.x_indptr, st.n, sw, extra)
+        _row_square_norms_dense(<const double *>st.x_data, st.n, st.p, out)
+    elif st.kind == DENSE_F32:
+        _row_square_norms_dense(<const float *>st.x_data, st.n, st.p, out)
+    elif st.kind == CSR_F64_I32:
+        _row_square_norms_csr(<const double *>st.x_data, <const int32_t *>st.x_indptr,
+                              st.n, out)
+    elif st.kind == CSR_F32_I32:
+        _row_square_norms_csr(<const float *>st.x_data, <const int32_t *>st.x_indptr,
+                              st.n, out)
+    elif st.kind == CSR_F64_I64:
+        _row_square_norms_csr(<const double *>st.x_data, <const int64_t *>st.x_indptr,
+                              st.n, out)
+    else:
+        _row_square_norms_csr(<const float *>st.x_data, <const int64_t *>st.x_indptr,
+                              st.n, out)
 
 
-cdef double _max_squared_row_norm_dense(const real_t *X, Py_ssize_t n, Py_ssize_t p,
-                                        const double *sw, double extra) noexcept nogil:
+cdef void _row_square_norms_dense(const real_t *X, Py_ssize_t n, Py_ssize_t p,
+                                  double *out) noexcept nogil:
     cdef Py_ssize_t i, j
-    cdef double best = 0.0, acc, v
+    cdef double acc, v
     for i in range(n):
-        acc = extra
+        acc = 0.0
         for j in range(p):
             v = X[i * p + j]
             acc += v * v
-        acc *= sw[i]
-        if acc > best:
-            best = acc
-    return best
+        out[i] = acc
 
 
-cdef double _max_squared_row_norm_csr(const real_t *data, const index_t *indptr,
-                                      Py_ssize_t n, const double *sw,
-                                      double extra) noexcept nogil:
+cdef void _row_square_norms_csr(const real_t *data, const index_t *indptr, Py_ssize_t n,
+                                double *out) noexcept nogil:
     cdef Py_ssize_t i, q
-    cdef double best = 0.0, acc, v
+    cdef double acc, v
     for i in range(n):
-        acc = extra
+        acc = 0.0
         for q in range(indptr[i], indptr[i + 1]):
             v = data[q]
             acc += v * v
-        acc *= sw[i]
-        if acc > best:
-            best = acc
-    return best
+        out[i] = acc
 
 
 def _address(a):
@@ -712,8 +705,8 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
     (True, (1, 2))
     """
     cdef SagState st
-    cdef double max_sq, extra
-    cdef const double *sw_ptr
+    cdef double max_sq
+    cdef double *norms_ptr
 
     sparse = sp.issparse(X)
     if sparse:
@@ -789,22 +782,26 @@ def sag_solve(X, y, sample_weight, n_classes, fit_intercept, l2, l1, coef, inter
     intercept_square = 1.0
     automatic = step_size is None
     if automatic:
-        sw_view = np.ascontiguousarray(sw, dtype=np.float64)
-        sw_ptr = <const double *><size_t>_address(sw_view)
-        extra = 1.0 if fit_intercept else 0.0
+        # one pass over X: every maximum max_i s_i (||x_i||^2 + s^2) below (s
+        # an intercept column's value) comes from the row norms; a NaN (a norm
+        # that overflowed, times a zero weight) is left out, as that row is
+        norms = np.empty(n)
+        norms_ptr = <double *><size_t>_address(norms)
         with nogil:
-            max_sq = _max_squared_row_norm(&st, sw_ptr, extra)
+            _row_square_norms(&st, norms_ptr)
+
+        def weighted_max(extra):
+            with np.errstate(over="ignore", invalid="ignore"):
+                return float(np.fmax.reduce(sw * (norms + extra), initial=0.0))
+
+        max_sq = weighted_max(1.0 if fit_intercept else 0.0)
         if not np.isfinite(max_sq):
             raise ValueError("The squared norms of X's rows overflow float64: scale X.")
         if fit_intercept:
-            with nogil:
-                max_row_sq = _max_squared_row_norm(&st, sw_ptr, 0.0)
-            intercept_square = _intercept_feature(max_sq, max_row_sq, l2_scaled,
-                                                  float(sw_view.max(initial=0.0)))
+            intercept_square = _intercept_feature(max_sq, weighted_max(0.0), l2_scaled,
+                                                  float(sw.max(initial=0.0)))
             if intercept_square != 1.0:
-                extra = intercept_square
-                with nogil:
-                    max_sq = _max_squared_row_norm(&st, sw_ptr, extra)
+                max_sq = weighted_max(intercept_square)
         step_size = _auto_step_size(max_sq, l2_scaled, n, saga)
     step_size = float(step_size)
     if automatic and not (np.isfinite(l2_scaled) and step_size > 0
