@@ -19,7 +19,7 @@ ctypedef fused floating_t:
     double
 
 # elements of X per thread below which a second thread costs more than it saves
-cdef Py_ssize_t MIN_ELEMENTS_PER_THREAD = 1 << 18
+MIN_ELEMENTS_PER_THREAD = 1 << 18
 
 
 cdef void _row_sums(const floating_t *X, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t p,

@@ -17,7 +17,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from sklearn_sigcore._column_sums import dense_column_sums
+from sklearn_sigcore._column_sums import MIN_ELEMENTS_PER_THREAD, dense_column_sums
 from sklearn_sigcore._hessian_fast import hessian_sums
 from sklearn_sigcore._linear_loss import LinearLoss, csr_column_square_sums
 
@@ -25,9 +25,6 @@ from sklearn_sigcore._linear_loss import LinearLoss, csr_column_square_sums
 # [2**-COLUMN_SCALE_RANGE, 2**COLUMN_SCALE_RANGE] are left alone (standardised
 # data: d = 1, the iterates and the tol criterion are those of the plain problem).
 COLUMN_SCALE_RANGE = 8
-# Below this many elements NumPy's einsum takes the squares with less call
-# overhead than the threaded kernel (which needs that many for a thread).
-KERNEL_MIN_ELEMENTS = 1 << 18
 
 
 def column_scale(X, l2=0.0, square_sums=None):
@@ -83,8 +80,10 @@ def column_sums(X, classes=None, weights=None, n_classes=0, n_threads=None):
         # (5-10x faster than bincount or the column-moments helpers)
         X_sq = type(X)((squares, X.indices, X.indptr), shape=X.shape)
         return np.asarray(X_sq.T @ np.ones(X.shape[0]), dtype=np.float64).ravel(), None
+    # the squares alone of less than one thread's worth: NumPy's einsum below
+    # has less call overhead
     if (X.dtype in (np.float32, np.float64) and (X.flags.c_contiguous or X.flags.f_contiguous)
-            and (classes is not None or X.size >= KERNEL_MIN_ELEMENTS)):
+            and (classes is not None or X.size >= MIN_ELEMENTS_PER_THREAD)):
         return dense_column_sums(X, classes, weights, n_classes, n_threads)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         return np.einsum("ij,ij->j", X, X, dtype=np.float64), None
