@@ -21,7 +21,7 @@ from libc.math cimport fabs, fmin, fmax, INFINITY
 from libc.stdint cimport uint64_t
 
 from cpython.ref cimport PyObject
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 
 import numpy as np
 
@@ -33,6 +33,18 @@ from sklearn_sigcore._liblinear_lanes cimport (
     ll_dot_f64, ll_step_dot3_f32, ll_step_dot3_f64, ll_loss, ll_loss_change,
     ll_loss_derivatives, _shuffle, _lane, _lane_dot3, _lane_axpy, _lane_grad_hess,
 )
+
+
+cdef extern from "_ll_exchange.h":
+    ctypedef struct ll_exchange:
+        pass
+    int ll_exchange_available() noexcept nogil
+    int ll_thread_num() noexcept nogil
+    int ll_num_threads() noexcept nogil
+    void ll_exchange_reset(ll_exchange *x) noexcept nogil
+    double ll_exchange_sum(ll_exchange *x, int me, long step, double mine) noexcept nogil
+    long ll_exchange_steps(const ll_exchange *x) noexcept nogil
+    long ll_exchange_slow_steps(const ll_exchange *x) noexcept nogil
 
 
 # newGLMNET: outer iterations build the quadratic model of the loss at w
@@ -87,6 +99,13 @@ cdef struct L1Work:
     int n_threads     # threads of the row pass of _grad_hess
     bint reporting    # call on_iteration after each outer iteration
     double *partial   # n_threads x 2 x n_features sums of that pass
+    # The coordinate descent on two threads, each over its half of the rows
+    # (sparse X; see _coordinate_descent), when mid is not NULL:
+    const Py_ssize_t *mid   # per column of X: its first stored entry of a row >= half
+    Py_ssize_t half         # the second half's first row
+    ll_exchange *exchange   # where the threads trade their partial sums
+    double *wpd1            # the second thread's copies of wpd and index
+    Py_ssize_t *index1
 
 
 cdef void _rows_grad_hess(const data_t *rdata, const index_t *rindices,
@@ -194,43 +213,72 @@ cdef inline double _l1_violation(double wj, double g, double bound,
 cdef inline double _col_model_grad(const data_t *data, const index_t *indices,
                                    const index_t *indptr, Py_ssize_t n_samples,
                                    Py_ssize_t n_features, double bias, Py_ssize_t j,
-                                   L1Work *wk) noexcept nogil:
+                                   L1Work *wk, int part) noexcept nogil:
     """(X'D X d)_j: the change of the model gradient along the direction d
-    (sparse X: from the pairs wk.hx)."""
+    (sparse X: from the pairs wk.hx); over the rows of half ``part`` (0 or
+    1, see L1Work.mid) or, when ``part`` < 0, over all rows."""
     cdef const data_t *val
     cdef const index_t *idx
-    cdef Py_ssize_t nnz, i
+    cdef Py_ssize_t nnz, i, lo = 0, hi = n_samples
     cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
     if j == n_features:
         if indptr == NULL:
             return bias * ll_dot_f64(wk.h, wk.xtd, n_samples)
-        for i in range(0, n_samples - 3, 4):     # four sums: not one add chain
+        if part == 0:
+            hi = wk.half
+        elif part == 1:
+            lo = wk.half
+        for i in range(lo, hi - 3, 4):     # four sums: not one add chain
             s0 += wk.hx[2 * i] * wk.hx[2 * i + 1]
             s1 += wk.hx[2 * i + 2] * wk.hx[2 * i + 3]
             s2 += wk.hx[2 * i + 4] * wk.hx[2 * i + 5]
             s3 += wk.hx[2 * i + 6] * wk.hx[2 * i + 7]
-        for i in range(n_samples - n_samples % 4, n_samples):
+        for i in range(hi - (hi - lo) % 4, hi):
             s0 += wk.hx[2 * i] * wk.hx[2 * i + 1]
         return bias * ((s0 + s1) + (s2 + s3))
-    nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
+    nnz = _half_lane(data, indices, indptr, n_samples, j, wk, part, &val, &idx)
     return _lane_dot3(val, idx, nnz, wk.h, wk.xtd, wk.hx)
+
+
+cdef inline Py_ssize_t _half_lane(const data_t *data, const index_t *indices,
+                                  const index_t *indptr, Py_ssize_t n_samples,
+                                  Py_ssize_t j, L1Work *wk, int part,
+                                  const data_t **val, const index_t **idx) noexcept nogil:
+    """Column j of X (as _lane), or its entries in the rows of half ``part``
+    when ``part`` >= 0 (sparse X)."""
+    cdef Py_ssize_t lo, hi
+    if part < 0:
+        return _lane(data, indices, indptr, n_samples, j, val, idx)
+    if part == 0:
+        lo, hi = indptr[j], wk.mid[j]
+    else:
+        lo, hi = wk.mid[j], indptr[j + 1]
+    val[0] = data + lo
+    idx[0] = indices + lo
+    return hi - lo
 
 
 cdef inline void _col_axpy(const data_t *data, const index_t *indices,
                            const index_t *indptr, Py_ssize_t n_samples,
                            Py_ssize_t n_features, double bias, Py_ssize_t j,
-                           double a, double *v, Py_ssize_t stride) noexcept nogil:
+                           double a, double *v, Py_ssize_t stride, L1Work *wk,
+                           int part) noexcept nogil:
     """v[i * stride] += a x~_ij over column j (stride 2 on sparse X: the X d
-    slots of the pairs wk.hx)."""
+    slots of the pairs wk.hx), over the rows of half ``part`` (0 or 1) or,
+    when ``part`` < 0, over all rows."""
     cdef const data_t *val
     cdef const index_t *idx
-    cdef Py_ssize_t nnz, i
+    cdef Py_ssize_t nnz, i, lo = 0, hi = n_samples
     cdef double ab = a * bias
     if j == n_features:
-        for i in range(n_samples):
+        if part == 0:
+            hi = wk.half
+        elif part == 1:
+            lo = wk.half
+        for i in range(lo, hi):
             v[i * stride] += ab
         return
-    nnz = _lane(data, indices, indptr, n_samples, j, &val, &idx)
+    nnz = _half_lane(data, indices, indptr, n_samples, j, wk, part, &val, &idx)
     if stride == 1:
         _lane_axpy(val, idx, nnz, a, v)
     else:
@@ -272,7 +320,158 @@ cdef void _margins(const data_t *data, const index_t *indices, const index_t *in
     for j in range(n_features):
         if w[j] != 0:
             _col_axpy(data, indices, indptr, n_samples, n_features, bias, j, w[j],
-                      margin, 1)
+                      margin, 1, NULL, -1)
+
+
+cdef int _coordinate_descent(
+    const data_t *data, const index_t *indices, const index_t *indptr,
+    Py_ssize_t n_samples, Py_ssize_t n_features, double bias, Py_ssize_t active,
+    double stop_gnorm1, double l, const double *w, double *wpd, Py_ssize_t *index,
+    uint64_t *rng, L1Work *wk, int part, bint *moved,
+) noexcept nogil:
+    """Coordinate descent with shrinking on the quadratic model plus the L1
+    norm, over wpd = w + d (X d in wk.xtd, or in the pairs wk.hx on sparse
+    X), until a cycle's summed violation is at most ``stop_gnorm1`` on all
+    ``active`` features of ``index``; returns the cycles run, ``moved``: if
+    any coordinate moved.
+
+    ``part`` < 0: one thread, all rows.  ``part`` 0 or 1: one of two
+    threads that run the same cycles, each with its own wpd, index and rng
+    (equal copies), each reading and updating only the rows of its half
+    (L1Work.mid), trading the halves' model gradients per coordinate; their
+    sums are the same bits on both, so both take every decision alike.
+    """
+    cdef:
+        Py_ssize_t qp_active = active, s, j, t, next_j
+        Py_ssize_t free_j = wk.free_j
+        double qp_gmax_old = INFINITY, qp_gmax_new, qp_gnorm1_new
+        double gp, gn, violation, gj, hj, z, next_model_grad = 0.0
+        int cd_iter = 0
+        long step = 0
+    moved[0] = False
+    while cd_iter < L1_MAX_CD:
+        qp_gmax_new = 0.0
+        qp_gnorm1_new = 0.0
+        _shuffle(index, qp_active, rng)
+        s = 0
+        next_j = -1
+        while s < qp_active:
+            j = index[s]
+            hj = wk.hdiag[j]
+            gj = wk.grad[j] + (wpd[j] - w[j]) * wk.nu[j]
+            if j == next_j:     # computed with the previous step
+                gj += next_model_grad
+            elif part < 0:
+                gj += _col_model_grad(data, indices, indptr, n_samples,
+                                      n_features, bias, j, wk, -1)
+            else:
+                gj += ll_exchange_sum(wk.exchange, part, step, _col_model_grad(
+                    data, indices, indptr, n_samples, n_features, bias, j, wk, part))
+                step += 1
+            next_j = -1
+            gp = gj + 1.0
+            gn = gj - 1.0
+            violation = _l1_violation(wpd[j], gj, qp_gmax_old / l, j == free_j)
+            if violation < 0:
+                qp_active -= 1
+                t = index[s]
+                index[s] = index[qp_active]
+                index[qp_active] = t
+                continue
+            s += 1
+
+            # Minimiser of the one-variable model with its |.| term.
+            if j == free_j:
+                z = -gj / hj
+            elif gp < hj * wpd[j]:
+                z = -gp / hj
+            elif gn > hj * wpd[j]:
+                z = -gn / hj
+            else:
+                z = -wpd[j]
+            if fabs(z) < wk.min_step[j]:
+                continue
+            z = fmin(fmax(z, -wk.max_step[j]), wk.max_step[j])
+
+            moved[0] = True
+            qp_gmax_new = fmax(qp_gmax_new, violation)
+            qp_gnorm1_new += violation
+            wpd[j] += z
+            if (indptr == NULL and j < n_features and s < qp_active
+                    and index[s] < n_features):
+                # Dense columns: the step and the next feature's model
+                # gradient in one pass.
+                next_j = index[s]
+                if data_t is float:
+                    next_model_grad = ll_step_dot3_f32(
+                        z, data + j * n_samples, data + next_j * n_samples,
+                        wk.h, wk.xtd, n_samples)
+                else:
+                    next_model_grad = ll_step_dot3_f64(
+                        z, data + j * n_samples, data + next_j * n_samples,
+                        wk.h, wk.xtd, n_samples)
+            elif indptr == NULL:
+                _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
+                          z, wk.xtd, 1, wk, -1)
+            else:   # sparse: X d lives in the pairs
+                _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
+                          z, wk.hx + 1, 2, wk, part)
+
+        cd_iter += 1
+        if qp_gnorm1_new <= stop_gnorm1:
+            if qp_active == active:
+                break
+            # Converged on the shrunk set: check all of it once more.
+            qp_active = active
+            qp_gmax_old = INFINITY
+            continue
+        qp_gmax_old = qp_gmax_new
+    return cd_iter
+
+
+cdef int _split_coordinate_descent(
+    const data_t *data, const index_t *indices, const index_t *indptr,
+    Py_ssize_t n_samples, Py_ssize_t n_features, double bias, Py_ssize_t active,
+    double stop_gnorm1, double l, const double *w, uint64_t *rng, L1Work *wk,
+    bint *moved,
+) noexcept nogil:
+    """_coordinate_descent on two threads, one per half of the rows (on one
+    if the OpenMP runtime grants only one).  Sets wk.mid to NULL, which
+    keeps the coming runs on one thread, when the threads kept waiting for
+    each other."""
+    cdef:
+        Py_ssize_t nf = n_features + (bias > 0), j
+        uint64_t rng1 = rng[0]
+        int cycles[2]
+        bint moved_by[2]
+        int *cycles_of = cycles
+        bint *moved_of = moved_by
+        int me = 0
+    for j in range(nf):
+        wk.wpd1[j] = wk.wpd[j]
+        wk.index1[j] = wk.index[j]
+    ll_exchange_reset(wk.exchange)
+    with parallel(num_threads=2):
+        me = ll_thread_num()
+        if ll_num_threads() < 2:
+            cycles_of[0] = _coordinate_descent(
+                data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
+                l, w, wk.wpd, wk.index, rng, wk, -1, &moved_of[0])
+        elif me == 0:
+            cycles_of[0] = _coordinate_descent(
+                data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
+                l, w, wk.wpd, wk.index, rng, wk, 0, &moved_of[0])
+        else:
+            cycles_of[1] = _coordinate_descent(
+                data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
+                l, w, wk.wpd1, wk.index1, &rng1, wk, 1, &moved_of[1])
+    moved[0] = moved_of[0]
+    if ll_exchange_slow_steps(wk.exchange) * 8 > ll_exchange_steps(wk.exchange):
+        # The other thread was often off its core (more busy threads than
+        # cores: at every step then, against ~1 % when it has its own):
+        # one thread from here on.
+        wk.mid = NULL
+    return cycles_of[0]
 
 
 cdef void _l1_newglmnet(
@@ -287,14 +486,14 @@ cdef void _l1_newglmnet(
         Py_ssize_t nf = n_features + (bias > 0)
         # the constant feature's index when its weight has no L1 term, else -1
         Py_ssize_t free_j = n_features if free_bias and bias > 0 else -1
-        Py_ssize_t j, s, i, t, active, qp_active, next_j
+        Py_ssize_t j, s, i, t, active
         double gmax_old = INFINITY, gmax_new, gnorm1_new, gnorm1_init = -1.0
-        double qp_gmax_old, qp_gmax_new, qp_gnorm1_new
         double inner_eps = 1.0
-        double gp, gn, violation, gj, hj, z, delta, cond, next_model_grad = 0.0
+        double violation, delta, cond
         double w_norm = 0.0, w_norm_new, loss_sum, loss_new_sum = 0.0, loss_change
         double l = <double>n_kept
         int newton_iter = 0, cd_iter, qp_no_change = 0, n_search
+        bint moved
 
     converged[0] = False
     wk.free_j = free_j
@@ -346,82 +545,17 @@ cdef void _l1_newglmnet(
             for i in range(n_samples):
                 wk.hx[2 * i] = wk.h[i]
                 wk.hx[2 * i + 1] = 0.0
-        qp_active = active
-        qp_gmax_old = INFINITY
-        cd_iter = 0
-        while cd_iter < L1_MAX_CD:
-            qp_gmax_new = 0.0
-            qp_gnorm1_new = 0.0
-            _shuffle(wk.index, qp_active, rng)
-            s = 0
-            next_j = -1
-            while s < qp_active:
-                j = wk.index[s]
-                hj = wk.hdiag[j]
-                gj = wk.grad[j] + (wk.wpd[j] - w[j]) * wk.nu[j]
-                if j == next_j:     # computed with the previous step
-                    gj += next_model_grad
-                else:
-                    gj += _col_model_grad(data, indices, indptr, n_samples,
-                                          n_features, bias, j, wk)
-                next_j = -1
-                gp = gj + 1.0
-                gn = gj - 1.0
-                violation = _l1_violation(wk.wpd[j], gj, qp_gmax_old / l, j == free_j)
-                if violation < 0:
-                    qp_active -= 1
-                    t = wk.index[s]
-                    wk.index[s] = wk.index[qp_active]
-                    wk.index[qp_active] = t
-                    continue
-                s += 1
-
-                # Minimiser of the one-variable model with its |.| term.
-                if j == free_j:
-                    z = -gj / hj
-                elif gp < hj * wk.wpd[j]:
-                    z = -gp / hj
-                elif gn > hj * wk.wpd[j]:
-                    z = -gn / hj
-                else:
-                    z = -wk.wpd[j]
-                if fabs(z) < wk.min_step[j]:
-                    continue
-                z = fmin(fmax(z, -wk.max_step[j]), wk.max_step[j])
-
-                qp_no_change = 0
-                qp_gmax_new = fmax(qp_gmax_new, violation)
-                qp_gnorm1_new += violation
-                wk.wpd[j] += z
-                if (indptr == NULL and j < n_features and s < qp_active
-                        and wk.index[s] < n_features):
-                    # Dense columns: the step and the next feature's model
-                    # gradient in one pass.
-                    next_j = wk.index[s]
-                    if data_t is float:
-                        next_model_grad = ll_step_dot3_f32(
-                            z, data + j * n_samples, data + next_j * n_samples,
-                            wk.h, wk.xtd, n_samples)
-                    else:
-                        next_model_grad = ll_step_dot3_f64(
-                            z, data + j * n_samples, data + next_j * n_samples,
-                            wk.h, wk.xtd, n_samples)
-                elif indptr == NULL:
-                    _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
-                              z, wk.xtd, 1)
-                else:   # sparse: X d lives in the pairs
-                    _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
-                              z, wk.hx + 1, 2)
-
-            cd_iter += 1
-            if qp_gnorm1_new <= inner_eps * gnorm1_init:
-                if qp_active == active:
-                    break
-                # Converged on the shrunk set: check all of it once more.
-                qp_active = active
-                qp_gmax_old = INFINITY
-                continue
-            qp_gmax_old = qp_gmax_new
+        if wk.mid == NULL:
+            cd_iter = _coordinate_descent(data, indices, indptr, n_samples, n_features,
+                                          bias, active, inner_eps * gnorm1_init, l, w,
+                                          wk.wpd, wk.index, rng, wk, -1, &moved)
+        else:
+            cd_iter = _split_coordinate_descent(data, indices, indptr, n_samples,
+                                                n_features, bias, active,
+                                                inner_eps * gnorm1_init, l, w, rng, wk,
+                                                &moved)
+        if moved:
+            qp_no_change = 0
 
         if indptr != NULL:
             for i in range(n_samples):
@@ -487,18 +621,37 @@ cdef bint _report(PyObject *on_iteration, int n_iter) noexcept with gil:
     return (<object> on_iteration)(n_iter)
 
 
+cdef void _row_splits(const index_t *indices, const index_t *indptr,
+                      Py_ssize_t n_features, Py_ssize_t half,
+                      Py_ssize_t *mid) noexcept nogil:
+    """mid[j]: the first stored entry of column j in a row >= half (sorted
+    row indices: by bisection)."""
+    cdef Py_ssize_t j, lo, hi, k
+    for j in range(n_features):
+        lo = indptr[j]
+        hi = indptr[j + 1]
+        while lo < hi:
+            k = (lo + hi) // 2
+            if indices[k] < half:
+                lo = k + 1
+            else:
+                hi = k
+        mid[j] = lo
+
+
 def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
             const index_t[::1] indptr, const data_t[::1] rdata,
             const index_t[::1] rindices, const index_t[::1] rindptr,
             Py_ssize_t n_features, double bias, bint free_bias,
             const double[::1] y, const double[::1] cost, Py_ssize_t n_kept,
             double eps, int max_iter, uint64_t seed, double[::1] w, int n_threads,
-            on_iteration):
+            bint split_rows, on_iteration):
     """Run :func:`_l1_newglmnet` on columns of X (dense F-ordered when indptr is empty).
 
     rdata, rindices, rindptr: X by rows (dense C-ordered when rindptr is empty),
     or rdata empty when X has no row layout at hand; n_threads: threads of
-    the row pass; on_iteration: None or a _Reporter.
+    the row pass; split_rows: the coordinate descent on two threads (sparse
+    X only, with sorted indices); on_iteration: None or a _Reporter.
     """
     cdef:
         Py_ssize_t n_samples = y.shape[0]
@@ -513,6 +666,13 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         # kernel for huge pages from 4 MB, which spares the gathers TLB misses)
         double[:, ::1] per_sample = np.empty((6 if indptr.shape[0] > 0 else 4, n_samples))
         double[::1] partial = np.empty(n_threads * 2 * n_features if n_threads > 1 else 1)
+        bint split = split_rows and indptr.shape[0] > 0
+        Py_ssize_t[::1] mid = np.empty(n_features if split else 1, dtype=np.intp)
+        double[::1] wpd1 = np.empty(nf if split else 1)
+        Py_ssize_t[::1] index1 = np.empty(nf if split else 1, dtype=np.intp)
+        # the two cache lines of the exchange on lines of their own
+        unsigned char[::1] exchange = np.empty(sizeof(ll_exchange) + 64 if split else 1,
+                                               dtype=np.uint8)
         L1Work wk
         const index_t *ind_ptr = NULL
         const index_t *ptr_ptr = NULL
@@ -541,6 +701,15 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
     wk.n_threads = n_threads
     wk.reporting = on_iteration is not None
     wk.partial = &partial[0]
+    wk.mid = NULL
+    if split:
+        # rows split at a multiple of 4: the halves' pairs share no cache line
+        wk.half = (n_samples // 2) & ~(<Py_ssize_t>3)
+        _row_splits(&indices[0], &indptr[0], n_features, wk.half, &mid[0])
+        wk.mid = &mid[0]
+        wk.wpd1 = &wpd1[0]
+        wk.index1 = &index1[0]
+        wk.exchange = <ll_exchange *> (&exchange[0] + (-<size_t>&exchange[0]) % 64)
     if indptr.shape[0] > 0:
         ind_ptr = &indices[0]
         ptr_ptr = &indptr[0]
@@ -578,6 +747,12 @@ class _Reporter:
 # Stored entries of X per thread of the row pass (a pass over fewer is not
 # worth waking a thread for).
 ROW_PASS_GRAIN = 1 << 19
+# Mean stored entries per column of sparse X from which the coordinate
+# descent runs on two threads.  Each coordinate step then trades a partial
+# sum between them (~0.3 us on the 2-core VMs), worth it for a column of
+# ~200 entries and more; each half of the rows' (h, X d) pairs also fits in
+# its core's L2 cache where all of them may not.
+CD_SPLIT_NNZ = 256
 
 
 def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed,
@@ -626,11 +801,15 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
         unpenalised intercept, as the other solvers fit it): its coordinate
         takes plain Newton steps on the model and is never shrunk.
     n_threads : int or None, default=None
-        Most threads for the pass over the rows that gives each iteration's
-        gradient (None: the OpenMP default); one per ROW_PASS_GRAIN stored
-        entries of X, and per 4 x n_features of them, at most.  Each thread
-        sums a fixed range of rows, so the result does not depend on the
-        timing.  The coordinate descent itself is sequential.
+        Most threads (None: the OpenMP default).  For the pass over the rows
+        that gives each iteration's gradient: one per ROW_PASS_GRAIN stored
+        entries of X, and per 4 x n_features of them, at most.  The
+        coordinate descent runs on two threads when X is sparse with at
+        least CD_SPLIT_NNZ stored entries per column on average (each
+        thread the first or the second half of the rows; on one thread
+        otherwise).  Each thread sums a fixed range of rows, so the result
+        does not depend on the timing (but may differ in the last bits
+        between one thread and more).
     on_iteration : callable, default=None
         ``on_iteration(n_iter, w)`` after every outer iteration, with the
         current weights (read them, do not keep them); True stops the run
@@ -666,11 +845,13 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
     n_pos = int(np.count_nonzero(y[kept] > 0))
     eps = tol * max(min(n_pos, n_kept - n_pos), 1) / max(n_kept, 1)
     # each thread zeroes and hands back 2 x n_features partial sums per pass
-    n_threads = max(1, min(openmp_effective_n_threads(n_threads),
-                           rdata.shape[0] // ROW_PASS_GRAIN,
+    n_threads = openmp_effective_n_threads(n_threads)
+    split_rows = (indptr.shape[0] > 0 and n_threads >= 2 and ll_exchange_available()
+                  and data.shape[0] >= CD_SPLIT_NNZ * max(n_features, 1))
+    n_threads = max(1, min(n_threads, rdata.shape[0] // ROW_PASS_GRAIN,
                            rdata.shape[0] // (4 * max(n_features, 1))))
     n_iter, converged = _l1_fit(data, indices, indptr, rdata, rindices, rindptr,
                                 n_features, bias, free_bias, y, cost, n_kept, eps, max_iter,
-                                seed64(seed), w, n_threads,
+                                seed64(seed), w, n_threads, split_rows,
                                 None if on_iteration is None else _Reporter(on_iteration, w))
     return w, n_iter, bool(converged)

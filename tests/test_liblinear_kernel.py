@@ -8,6 +8,11 @@ sides are solved to a tight tolerance, so the weights agree to far better
 than the 1e-4 asserted.
 """
 
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -18,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_sigcore._liblinear_dual import liblinear_l2r_dual
-from sklearn_sigcore._liblinear_l1 import liblinear_l1r_primal
+from sklearn_sigcore._liblinear_l1 import CD_SPLIT_NNZ, liblinear_l1r_primal
 
 from _helpers import penalty_params
 
@@ -166,6 +171,88 @@ def test_l1_row_pass_threads_agree():
     assert ok1 and ok2
     assert_array_equal(w1 == 0, w2 == 0)
     assert rel_diff(w2, w1) < 1e-7
+
+
+def split_rows_data(seed=7):
+    """Sparse X with enough entries per column for the two-thread
+    coordinate descent (CD_SPLIT_NNZ), an informative column among them."""
+    rng = np.random.default_rng(seed)
+    n, p = 4000, 12
+    X = sp.random(n, p, density=0.25, format="csr", random_state=seed,
+                  data_rvs=lambda k: rng.normal(size=k))
+    assert X.nnz >= CD_SPLIT_NNZ * p
+    y = (X @ rng.normal(size=p) + 0.3 + rng.logistic(size=n) > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bias", [-1.0, 1.0])
+def test_l1_two_thread_coordinate_descent_matches_sklearn(dtype, bias):
+    """The coordinate descent on two threads (each half of the rows) reaches
+    scikit-learn's liblinear optimum, with weights and zero-cost rows."""
+    X, y = split_rows_data()
+    rng = np.random.default_rng(1)
+    sample_weight = rng.uniform(0.2, 3.0, len(y))
+    sample_weight[:300] = 0.0
+    C = 0.01
+    ref = reference(X, y, "l1", False, C, bias, sample_weight)
+    assert 0 < np.count_nonzero(ref == 0) < len(ref)     # some weights at 0
+    for n_threads in (1, 2):
+        w, _, converged = liblinear_l1r_primal(X.astype(dtype), signs(y),
+                                               costs(y, C, sample_weight), bias, seed=0,
+                                               n_threads=n_threads, **TIGHT)
+        assert converged
+        assert_array_equal(w == 0, ref == 0)
+        assert rel_diff(w, ref) < 1e-4
+
+
+def test_l1_two_thread_free_bias_matches_one_thread():
+    X, y = split_rows_data(seed=8)
+    # tol 1e-7: the iterates of one and two threads differ by the rounding of
+    # the sums (from ~1e-9, that rounding may add or save an iteration)
+    runs = [liblinear_l1r_primal(X, signs(y), costs(y, 0.01), 1.0, 1e-7, 1000, seed=0,
+                                 free_bias=True, n_threads=nt) for nt in (1, 2)]
+    (w1, it1, ok1), (w2, it2, ok2) = runs
+    assert ok1 and ok2 and w1[-1] != 0
+    assert it1 == it2
+    assert_array_equal(w1 == 0, w2 == 0)
+    assert rel_diff(w2, w1) < 1e-12
+
+
+def test_l1_two_thread_coordinate_descent_with_one_thread_granted():
+    """OMP_THREAD_LIMIT=1 leaves the two-thread coordinate descent one thread:
+    it runs on that one (a thread waiting for a partner would hang)."""
+    code = (
+        "import numpy as np, scipy.sparse as sp\n"
+        "from sklearn_sigcore._liblinear_l1 import liblinear_l1r_primal\n"
+        "X = sp.random(4000, 12, density=0.25, format='csr', random_state=0)\n"
+        "y = np.where(X @ np.arange(-6.0, 6.0) > 0, 1.0, -1.0)\n"
+        "w, n_iter, ok = liblinear_l1r_primal(X, y, np.full(4000, 0.1), 1.0, 1e-8,"
+        " 1000, 0, n_threads=2)\n"
+        "print(ok, np.count_nonzero(w))\n"
+    )
+    env = dict(os.environ, OMP_THREAD_LIMIT="1", OMP_NUM_THREADS="2")
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    ok, nonzero = run.stdout.split()
+    assert ok == "True" and int(nonzero) > 0
+
+
+def test_l1_concurrent_fits_agree():
+    """More busy threads than cores (fits in several Python threads at once):
+    each two-thread descent, slowed or moved to one thread, still reaches the
+    optimum."""
+    X, y = split_rows_data(seed=9)
+    c = costs(y, 0.01)
+    expected, _, _ = liblinear_l1r_primal(X, signs(y), c, 1.0, seed=0, n_threads=1, **TIGHT)
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda seed: liblinear_l1r_primal(
+            X, signs(y), c, 1.0, seed=seed, n_threads=2, **TIGHT), range(4)))
+    for w, _, converged in runs:
+        assert converged
+        assert_array_equal(w == 0, expected == 0)
+        assert rel_diff(w, expected) < 1e-6
 
 
 def test_dual_reaches_the_primal_optimum():
