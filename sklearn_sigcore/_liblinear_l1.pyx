@@ -42,9 +42,8 @@ cdef extern from "_ll_exchange.h":
     int ll_thread_num() noexcept nogil
     int ll_num_threads() noexcept nogil
     void ll_exchange_reset(ll_exchange *x) noexcept nogil
-    double ll_exchange_sum(ll_exchange *x, int me, long step, double mine) noexcept nogil
-    long ll_exchange_steps(const ll_exchange *x) noexcept nogil
-    long ll_exchange_slow_steps(const ll_exchange *x) noexcept nogil
+    double ll_exchange_sum(ll_exchange *x, int me, long step, double mine,
+                           long *slow) noexcept nogil
 
 
 # newGLMNET: outer iterations build the quadratic model of the loss at w
@@ -78,6 +77,14 @@ cdef double L1_UNIT_LOW = 1e-3, L1_UNIT_HIGH = 1e3
 # up to ~10^8 samples), typically by ~sqrt(n) ulps.  Below it, the change is
 # summed term by term instead.
 cdef double L1_SUM_NOISE = 1e-8
+# The two threads of a split coordinate descent go on alone (thread 0, all
+# rows) once, after at least SPLIT_MIN_STEPS steps, one step in
+# SPLIT_MAX_SLOW_SHARE made a thread yield its core: more busy threads than
+# cores.  With cores of their own ~1 % of the steps do (in bursts: 1 in 8
+# of the first 64 steps was seen); sharing them, all.
+cdef enum:
+    SPLIT_MIN_STEPS = 256
+    SPLIT_MAX_SLOW_SHARE = 2
 
 
 cdef struct L1Work:
@@ -327,7 +334,7 @@ cdef int _coordinate_descent(
     const data_t *data, const index_t *indices, const index_t *indptr,
     Py_ssize_t n_samples, Py_ssize_t n_features, double bias, Py_ssize_t active,
     double stop_gnorm1, double l, const double *w, double *wpd, Py_ssize_t *index,
-    uint64_t *rng, L1Work *wk, int part, bint *moved,
+    uint64_t *rng, L1Work *wk, int part, bint *moved, bint *alone,
 ) noexcept nogil:
     """Coordinate descent with shrinking on the quadratic model plus the L1
     norm, over wpd = w + d (X d in wk.xtd, or in the pairs wk.hx on sparse
@@ -340,6 +347,9 @@ cdef int _coordinate_descent(
     (equal copies), each reading and updating only the rows of its half
     (L1Work.mid), trading the halves' model gradients per coordinate; their
     sums are the same bits on both, so both take every decision alike.
+    When the threads keep waiting for each other (more busy threads than
+    cores), they agree to stop at the same step: thread 1 returns, thread
+    0 goes on over all rows and sets ``alone``.
     """
     cdef:
         Py_ssize_t qp_active = active, s, j, t, next_j
@@ -347,8 +357,9 @@ cdef int _coordinate_descent(
         double qp_gmax_old = INFINITY, qp_gmax_new, qp_gnorm1_new
         double gp, gn, violation, gj, hj, z, next_model_grad = 0.0
         int cd_iter = 0
-        long step = 0
+        long step = 0, slow
     moved[0] = False
+    alone[0] = False
     while cd_iter < L1_MAX_CD:
         qp_gmax_new = 0.0
         qp_gnorm1_new = 0.0
@@ -366,8 +377,14 @@ cdef int _coordinate_descent(
                                       n_features, bias, j, wk, -1)
             else:
                 gj += ll_exchange_sum(wk.exchange, part, step, _col_model_grad(
-                    data, indices, indptr, n_samples, n_features, bias, j, wk, part))
+                    data, indices, indptr, n_samples, n_features, bias, j, wk, part),
+                    &slow)
                 step += 1
+                if step >= SPLIT_MIN_STEPS and slow * SPLIT_MAX_SLOW_SHARE > step:
+                    if part == 1:
+                        return cd_iter
+                    part = -1       # column j's step, and all after it, over all rows
+                    alone[0] = True
             next_j = -1
             gp = gj + 1.0
             gn = gj - 1.0
@@ -437,15 +454,17 @@ cdef int _split_coordinate_descent(
 ) noexcept nogil:
     """_coordinate_descent on two threads, one per half of the rows (on one
     if the OpenMP runtime grants only one).  Sets wk.mid to NULL, which
-    keeps the coming runs on one thread, when the threads kept waiting for
-    each other."""
+    keeps the coming runs on one thread, when the threads gave up the split
+    (they kept waiting for each other)."""
     cdef:
         Py_ssize_t nf = n_features + (bias > 0), j
         uint64_t rng1 = rng[0]
-        int cycles[2]
+        int cycles = 0
         bint moved_by[2]
-        int *cycles_of = cycles
+        bint alone_by[2]
+        int *cycles_of = &cycles
         bint *moved_of = moved_by
+        bint *alone_of = alone_by
         int me = 0
     for j in range(nf):
         wk.wpd1[j] = wk.wpd[j]
@@ -456,22 +475,19 @@ cdef int _split_coordinate_descent(
         if ll_num_threads() < 2:
             cycles_of[0] = _coordinate_descent(
                 data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
-                l, w, wk.wpd, wk.index, rng, wk, -1, &moved_of[0])
+                l, w, wk.wpd, wk.index, rng, wk, -1, &moved_of[0], &alone_of[0])
         elif me == 0:
             cycles_of[0] = _coordinate_descent(
                 data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
-                l, w, wk.wpd, wk.index, rng, wk, 0, &moved_of[0])
+                l, w, wk.wpd, wk.index, rng, wk, 0, &moved_of[0], &alone_of[0])
         else:
-            cycles_of[1] = _coordinate_descent(
+            _coordinate_descent(
                 data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
-                l, w, wk.wpd1, wk.index1, &rng1, wk, 1, &moved_of[1])
+                l, w, wk.wpd1, wk.index1, &rng1, wk, 1, &moved_of[1], &alone_of[1])
     moved[0] = moved_of[0]
-    if ll_exchange_slow_steps(wk.exchange) * 8 > ll_exchange_steps(wk.exchange):
-        # The other thread was often off its core (more busy threads than
-        # cores: at every step then, against ~1 % when it has its own):
-        # one thread from here on.
-        wk.mid = NULL
-    return cycles_of[0]
+    if alone_of[0]:
+        wk.mid = NULL       # the cores are taken: one thread from here on
+    return cycles
 
 
 cdef void _l1_newglmnet(
@@ -493,7 +509,7 @@ cdef void _l1_newglmnet(
         double w_norm = 0.0, w_norm_new, loss_sum, loss_new_sum = 0.0, loss_change
         double l = <double>n_kept
         int newton_iter = 0, cd_iter, qp_no_change = 0, n_search
-        bint moved
+        bint moved, alone
 
     converged[0] = False
     wk.free_j = free_j
@@ -548,7 +564,7 @@ cdef void _l1_newglmnet(
         if wk.mid == NULL:
             cd_iter = _coordinate_descent(data, indices, indptr, n_samples, n_features,
                                           bias, active, inner_eps * gnorm1_init, l, w,
-                                          wk.wpd, wk.index, rng, wk, -1, &moved)
+                                          wk.wpd, wk.index, rng, wk, -1, &moved, &alone)
         else:
             cd_iter = _split_coordinate_descent(data, indices, indptr, n_samples,
                                                 n_features, bias, active,
@@ -751,7 +767,9 @@ ROW_PASS_GRAIN = 1 << 19
 # descent runs on two threads.  Each coordinate step then trades a partial
 # sum between them (~0.3 us on the 2-core VMs), worth it for a column of
 # ~200 entries and more; each half of the rows' (h, X d) pairs also fits in
-# its core's L2 cache where all of them may not.
+# its core's L2 cache where all of them may not.  Only where the row pass
+# runs on two threads too (2 x ROW_PASS_GRAIN entries): waking an idle
+# thread costs up to ~7 ms on these VMs, more than a smaller fit takes.
 CD_SPLIT_NNZ = 256
 
 
@@ -805,9 +823,9 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
         that gives each iteration's gradient: one per ROW_PASS_GRAIN stored
         entries of X, and per 4 x n_features of them, at most.  The
         coordinate descent runs on two threads when X is sparse with at
-        least CD_SPLIT_NNZ stored entries per column on average (each
-        thread the first or the second half of the rows; on one thread
-        otherwise).  Each thread sums a fixed range of rows, so the result
+        least CD_SPLIT_NNZ stored entries per column on average and 2 x
+        ROW_PASS_GRAIN in all (each thread the first or the second half of
+        the rows; on one thread otherwise).  Each thread sums a fixed range of rows, so the result
         does not depend on the timing (but may differ in the last bits
         between one thread and more).
     on_iteration : callable, default=None
@@ -847,7 +865,7 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
     # each thread zeroes and hands back 2 x n_features partial sums per pass
     n_threads = openmp_effective_n_threads(n_threads)
     split_rows = (indptr.shape[0] > 0 and n_threads >= 2 and ll_exchange_available()
-                  and data.shape[0] >= CD_SPLIT_NNZ * max(n_features, 1))
+                  and data.shape[0] >= max(CD_SPLIT_NNZ * n_features, 2 * ROW_PASS_GRAIN))
     n_threads = max(1, min(n_threads, rdata.shape[0] // ROW_PASS_GRAIN,
                            rdata.shape[0] // (4 * max(n_features, 1))))
     n_iter, converged = _l1_fit(data, indices, indptr, rdata, rindices, rindptr,

@@ -5,7 +5,8 @@
  * partial sums before either thread can go on, so the threads trade them
  * through two cache lines, spinning: an OpenMP barrier costs several times
  * more.  A thread that waits long (the other is descheduled) yields its
- * core instead of burning it.
+ * core instead of burning it, and both learn how often that happened, to
+ * give up the split together when the cores are taken.
  *
  * Needs OpenMP and GCC-style atomics; elsewhere ll_exchange_available() is
  * 0 and the solver stays on one thread.
@@ -33,16 +34,18 @@
  * thread, if running, arrives within a few (~0.3 us on the 2-core VMs) */
 #define LL_SPINS 64
 
-/* one thread's partial sum of one step, on a cache line of its own */
+/* one thread's partial sum of one step and its count of slow steps before
+ * it, on a cache line of its own */
 typedef struct {
     double value;
     long step;
-    char pad[64 - sizeof(double) - sizeof(long)];
+    long slow;
+    char pad[64 - sizeof(double) - 2 * sizeof(long)];
 } ll_slot;
 
 /* slot[step parity][thread]: a thread writes step s + 2 only once the other
  * has written s + 1, which it does only after it has read step s;
- * slow[thread].step counts the steps at which that thread had to yield */
+ * slow[thread].slow counts the steps at which that thread had to yield */
 typedef struct {
     ll_slot slot[2][2];
     ll_slot slow[2];
@@ -76,46 +79,38 @@ static inline void ll_exchange_reset(ll_exchange *x)
         for (t = 0; t < 2; t++) {
             x->slot[p][t].value = 0.0;
             x->slot[p][t].step = -1;
+            x->slot[p][t].slow = 0;
         }
-    x->slow[0].step = x->slow[1].step = 0;
+    x->slow[0].slow = x->slow[1].slow = 0;
 }
 
-/* steps traded since the reset */
-static inline long ll_exchange_steps(const ll_exchange *x)
-{
-    long a = x->slot[0][0].step, b = x->slot[1][0].step;
-    return (a > b ? a : b) + 1;
-}
-
-/* steps since the reset at which a thread had to yield its core */
-static inline long ll_exchange_slow_steps(const ll_exchange *x)
-{
-    return x->slow[0].step + x->slow[1].step;
-}
-
-/* thread `me` (0 or 1) hands over `mine` for `step` and returns both
- * threads' sum, added in thread order: the same bits on both threads */
-static inline double ll_exchange_sum(ll_exchange *x, int me, long step, double mine)
+/* thread `me` (0 or 1) hands over `mine` for `step` (0, 1, 2 ...) and
+ * returns both threads' sum, added in thread order: the same bits on both
+ * threads; `slow`: the steps before this one at which either thread had to
+ * yield, the same number on both */
+static inline double ll_exchange_sum(ll_exchange *x, int me, long step, double mine,
+                                     long *slow)
 {
 #if LL_EXCHANGE
     ll_slot *own = &x->slot[step & 1][me];
     ll_slot *other = &x->slot[step & 1][1 - me];
     long spins = 0;
-    double theirs;
     own->value = mine;
+    own->slow = x->slow[me].slow;
     __atomic_store_n(&own->step, step, __ATOMIC_RELEASE);
     while (__atomic_load_n(&other->step, __ATOMIC_ACQUIRE) != step) {
         if (++spins < LL_SPINS) {
             LL_PAUSE();
         } else {
-            x->slow[me].step += spins == LL_SPINS;
+            x->slow[me].slow += spins == LL_SPINS;
             sched_yield();
         }
     }
-    theirs = other->value;
-    return me == 0 ? mine + theirs : theirs + mine;
+    *slow = own->slow + other->slow;
+    return me == 0 ? mine + other->value : other->value + mine;
 #else
     (void)x; (void)me; (void)step;
+    *slow = 0;
     return mine;
 #endif
 }
