@@ -85,6 +85,13 @@ cdef double L1_SUM_NOISE = 1e-8
 cdef enum:
     SPLIT_MIN_STEPS = 256
     SPLIT_MAX_SLOW_SHARE = 2
+# Which rows a coordinate-descent pass reads (its ``part``): all of them,
+# summed as one; half 0 or half 1 (one of two threads); or both halves on
+# one thread, summed as two threads sum them (half 0's sum plus half 1's),
+# so that the result does not depend on whether the threads gave up.
+cdef enum:
+    PART_ALL = -1
+    PART_BOTH = 2
 
 
 cdef struct L1Work:
@@ -111,6 +118,8 @@ cdef struct L1Work:
     const Py_ssize_t *mid   # per column of X: its first stored entry of a row >= half
     Py_ssize_t half         # the second half's first row
     ll_exchange *exchange   # where the threads trade their partial sums
+    long split_steps        # steps traded so far in this fit
+    bint split_alone        # given up: one thread, the sums still taken by halves
     double *wpd1            # the second thread's copies of wpd and index
     Py_ssize_t *index1
 
@@ -222,19 +231,20 @@ cdef inline double _col_model_grad(const data_t *data, const index_t *indices,
                                    Py_ssize_t n_features, double bias, Py_ssize_t j,
                                    L1Work *wk, int part) noexcept nogil:
     """(X'D X d)_j: the change of the model gradient along the direction d
-    (sparse X: from the pairs wk.hx); over the rows of half ``part`` (0 or
-    1, see L1Work.mid) or, when ``part`` < 0, over all rows."""
+    (sparse X: from the pairs wk.hx), over the rows of ``part`` (see
+    PART_ALL)."""
     cdef const data_t *val
     cdef const index_t *idx
-    cdef Py_ssize_t nnz, i, lo = 0, hi = n_samples
+    cdef Py_ssize_t nnz, i, lo, hi
     cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    if part == PART_BOTH:
+        return (_col_model_grad(data, indices, indptr, n_samples, n_features, bias, j, wk, 0)
+                + _col_model_grad(data, indices, indptr, n_samples, n_features, bias, j,
+                                  wk, 1))
     if j == n_features:
         if indptr == NULL:
             return bias * ll_dot_f64(wk.h, wk.xtd, n_samples)
-        if part == 0:
-            hi = wk.half
-        elif part == 1:
-            lo = wk.half
+        _rows_of(wk, part, n_samples, &lo, &hi)
         for i in range(lo, hi - 3, 4):     # four sums: not one add chain
             s0 += wk.hx[2 * i] * wk.hx[2 * i + 1]
             s1 += wk.hx[2 * i + 2] * wk.hx[2 * i + 3]
@@ -247,14 +257,21 @@ cdef inline double _col_model_grad(const data_t *data, const index_t *indices,
     return _lane_dot3(val, idx, nnz, wk.h, wk.xtd, wk.hx)
 
 
+cdef inline void _rows_of(const L1Work *wk, int part, Py_ssize_t n_samples,
+                         Py_ssize_t *lo, Py_ssize_t *hi) noexcept nogil:
+    """The rows [lo, hi) of half ``part`` (0 or 1), else all rows."""
+    lo[0] = wk.half if part == 1 else 0
+    hi[0] = wk.half if part == 0 else n_samples
+
+
 cdef inline Py_ssize_t _half_lane(const data_t *data, const index_t *indices,
                                   const index_t *indptr, Py_ssize_t n_samples,
                                   Py_ssize_t j, L1Work *wk, int part,
                                   const data_t **val, const index_t **idx) noexcept nogil:
     """Column j of X (as _lane), or its entries in the rows of half ``part``
-    when ``part`` >= 0 (sparse X)."""
+    when ``part`` is 0 or 1 (sparse X)."""
     cdef Py_ssize_t lo, hi
-    if part < 0:
+    if part != 0 and part != 1:
         return _lane(data, indices, indptr, n_samples, j, val, idx)
     if part == 0:
         lo, hi = indptr[j], wk.mid[j]
@@ -271,17 +288,14 @@ cdef inline void _col_axpy(const data_t *data, const index_t *indices,
                            double a, double *v, Py_ssize_t stride, L1Work *wk,
                            int part) noexcept nogil:
     """v[i * stride] += a x~_ij over column j (stride 2 on sparse X: the X d
-    slots of the pairs wk.hx), over the rows of half ``part`` (0 or 1) or,
-    when ``part`` < 0, over all rows."""
+    slots of the pairs wk.hx), over the rows of ``part`` (see PART_ALL; each
+    entry on its own, so PART_BOTH is PART_ALL)."""
     cdef const data_t *val
     cdef const index_t *idx
-    cdef Py_ssize_t nnz, i, lo = 0, hi = n_samples
+    cdef Py_ssize_t nnz, i, lo, hi
     cdef double ab = a * bias
     if j == n_features:
-        if part == 0:
-            hi = wk.half
-        elif part == 1:
-            lo = wk.half
+        _rows_of(wk, part, n_samples, &lo, &hi)
         for i in range(lo, hi):
             v[i * stride] += ab
         return
@@ -327,14 +341,14 @@ cdef void _margins(const data_t *data, const index_t *indices, const index_t *in
     for j in range(n_features):
         if w[j] != 0:
             _col_axpy(data, indices, indptr, n_samples, n_features, bias, j, w[j],
-                      margin, 1, NULL, -1)
+                      margin, 1, NULL, PART_ALL)
 
 
 cdef int _coordinate_descent(
     const data_t *data, const index_t *indices, const index_t *indptr,
     Py_ssize_t n_samples, Py_ssize_t n_features, double bias, Py_ssize_t active,
     double stop_gnorm1, double l, const double *w, double *wpd, Py_ssize_t *index,
-    uint64_t *rng, L1Work *wk, int part, bint *moved, bint *alone,
+    uint64_t *rng, L1Work *wk, int part, long *step, bint *moved,
 ) noexcept nogil:
     """Coordinate descent with shrinking on the quadratic model plus the L1
     norm, over wpd = w + d (X d in wk.xtd, or in the pairs wk.hx on sparse
@@ -342,14 +356,15 @@ cdef int _coordinate_descent(
     ``active`` features of ``index``; returns the cycles run, ``moved``: if
     any coordinate moved.
 
-    ``part`` < 0: one thread, all rows.  ``part`` 0 or 1: one of two
-    threads that run the same cycles, each with its own wpd, index and rng
-    (equal copies), each reading and updating only the rows of its half
-    (L1Work.mid), trading the halves' model gradients per coordinate; their
-    sums are the same bits on both, so both take every decision alike.
-    When the threads keep waiting for each other (more busy threads than
-    cores), they agree to stop at the same step: thread 1 returns, thread
-    0 goes on over all rows and sets ``alone``.
+    ``part`` PART_ALL or PART_BOTH: one thread.  ``part`` 0 or 1: one of
+    two threads that run the same cycles, each with its own wpd, index and
+    rng (equal copies), each reading and updating only the rows of its half
+    (L1Work.mid), trading the halves' model gradients per coordinate (the
+    fit's exchange ``step`` counts them); their sums are the same bits on
+    both, so both take every decision alike.  When the threads keep waiting
+    for each other (more busy threads than cores), they agree to stop at
+    the same step: thread 1 returns, thread 0 goes on as PART_BOTH and sets
+    wk.split_alone.
     """
     cdef:
         Py_ssize_t qp_active = active, s, j, t, next_j
@@ -357,9 +372,8 @@ cdef int _coordinate_descent(
         double qp_gmax_old = INFINITY, qp_gmax_new, qp_gnorm1_new
         double gp, gn, violation, gj, hj, z, next_model_grad = 0.0
         int cd_iter = 0
-        long step = 0, slow
-    moved[0] = False
-    alone[0] = False
+        long slow
+        bint any_moved = False
     while cd_iter < L1_MAX_CD:
         qp_gmax_new = 0.0
         qp_gnorm1_new = 0.0
@@ -372,19 +386,19 @@ cdef int _coordinate_descent(
             gj = wk.grad[j] + (wpd[j] - w[j]) * wk.nu[j]
             if j == next_j:     # computed with the previous step
                 gj += next_model_grad
-            elif part < 0:
+            elif part == PART_ALL or part == PART_BOTH:
                 gj += _col_model_grad(data, indices, indptr, n_samples,
-                                      n_features, bias, j, wk, -1)
+                                      n_features, bias, j, wk, part)
             else:
-                gj += ll_exchange_sum(wk.exchange, part, step, _col_model_grad(
+                gj += ll_exchange_sum(wk.exchange, part, step[0], _col_model_grad(
                     data, indices, indptr, n_samples, n_features, bias, j, wk, part),
                     &slow)
-                step += 1
-                if step >= SPLIT_MIN_STEPS and slow * SPLIT_MAX_SLOW_SHARE > step:
+                step[0] += 1
+                if step[0] >= SPLIT_MIN_STEPS and slow * SPLIT_MAX_SLOW_SHARE > step[0]:
                     if part == 1:
                         return cd_iter
-                    part = -1       # column j's step, and all after it, over all rows
-                    alone[0] = True
+                    part = PART_BOTH    # column j's step, and all after it, on thread 0
+                    wk.split_alone = True
             next_j = -1
             gp = gj + 1.0
             gn = gj - 1.0
@@ -410,7 +424,7 @@ cdef int _coordinate_descent(
                 continue
             z = fmin(fmax(z, -wk.max_step[j]), wk.max_step[j])
 
-            moved[0] = True
+            any_moved = True
             qp_gmax_new = fmax(qp_gmax_new, violation)
             qp_gnorm1_new += violation
             wpd[j] += z
@@ -443,6 +457,7 @@ cdef int _coordinate_descent(
             qp_gmax_old = INFINITY
             continue
         qp_gmax_old = qp_gmax_new
+    moved[0] = any_moved
     return cd_iter
 
 
@@ -452,41 +467,36 @@ cdef int _split_coordinate_descent(
     double stop_gnorm1, double l, const double *w, uint64_t *rng, L1Work *wk,
     bint *moved,
 ) noexcept nogil:
-    """_coordinate_descent on two threads, one per half of the rows (on one
-    if the OpenMP runtime grants only one).  Sets wk.mid to NULL, which
-    keeps the coming runs on one thread, when the threads gave up the split
-    (they kept waiting for each other)."""
+    """_coordinate_descent on two threads, one per half of the rows, or on
+    one as PART_BOTH if the OpenMP runtime grants only one."""
     cdef:
         Py_ssize_t nf = n_features + (bias > 0), j
         uint64_t rng1 = rng[0]
+        long step1 = wk.split_steps
         int cycles = 0
-        bint moved_by[2]
-        bint alone_by[2]
+        bint moved_by_0 = False, moved_by_1 = False
+        # results through pointers: Cython makes variables assigned inside
+        # the parallel block private to each thread
         int *cycles_of = &cycles
-        bint *moved_of = moved_by
-        bint *alone_of = alone_by
+        bint *moved_of_0 = &moved_by_0
+        bint *moved_of_1 = &moved_by_1
+        long *step1_of = &step1
         int me = 0
     for j in range(nf):
         wk.wpd1[j] = wk.wpd[j]
         wk.index1[j] = wk.index[j]
-    ll_exchange_reset(wk.exchange)
     with parallel(num_threads=2):
         me = ll_thread_num()
-        if ll_num_threads() < 2:
+        if me == 0:
             cycles_of[0] = _coordinate_descent(
                 data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
-                l, w, wk.wpd, wk.index, rng, wk, -1, &moved_of[0], &alone_of[0])
-        elif me == 0:
-            cycles_of[0] = _coordinate_descent(
-                data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
-                l, w, wk.wpd, wk.index, rng, wk, 0, &moved_of[0], &alone_of[0])
+                l, w, wk.wpd, wk.index, rng, wk, 0 if ll_num_threads() == 2 else PART_BOTH,
+                &wk.split_steps, moved_of_0)
         else:
             _coordinate_descent(
                 data, indices, indptr, n_samples, n_features, bias, active, stop_gnorm1,
-                l, w, wk.wpd1, wk.index1, &rng1, wk, 1, &moved_of[1], &alone_of[1])
-    moved[0] = moved_of[0]
-    if alone_of[0]:
-        wk.mid = NULL       # the cores are taken: one thread from here on
+                l, w, wk.wpd1, wk.index1, &rng1, wk, 1, step1_of, moved_of_1)
+    moved[0] = moved_by_0
     return cycles
 
 
@@ -509,7 +519,7 @@ cdef void _l1_newglmnet(
         double w_norm = 0.0, w_norm_new, loss_sum, loss_new_sum = 0.0, loss_change
         double l = <double>n_kept
         int newton_iter = 0, cd_iter, qp_no_change = 0, n_search
-        bint moved, alone
+        bint moved
 
     converged[0] = False
     wk.free_j = free_j
@@ -561,10 +571,12 @@ cdef void _l1_newglmnet(
             for i in range(n_samples):
                 wk.hx[2 * i] = wk.h[i]
                 wk.hx[2 * i + 1] = 0.0
-        if wk.mid == NULL:
+        if wk.mid == NULL or wk.split_alone:
             cd_iter = _coordinate_descent(data, indices, indptr, n_samples, n_features,
                                           bias, active, inner_eps * gnorm1_init, l, w,
-                                          wk.wpd, wk.index, rng, wk, -1, &moved, &alone)
+                                          wk.wpd, wk.index, rng, wk,
+                                          PART_ALL if wk.mid == NULL else PART_BOTH,
+                                          &wk.split_steps, &moved)
         else:
             cd_iter = _split_coordinate_descent(data, indices, indptr, n_samples,
                                                 n_features, bias, active,
@@ -661,13 +673,14 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
             Py_ssize_t n_features, double bias, bint free_bias,
             const double[::1] y, const double[::1] cost, Py_ssize_t n_kept,
             double eps, int max_iter, uint64_t seed, double[::1] w, int n_threads,
-            bint split_rows, on_iteration):
+            Py_ssize_t split_half, on_iteration):
     """Run :func:`_l1_newglmnet` on columns of X (dense F-ordered when indptr is empty).
 
     rdata, rindices, rindptr: X by rows (dense C-ordered when rindptr is empty),
     or rdata empty when X has no row layout at hand; n_threads: threads of
-    the row pass; split_rows: the coordinate descent on two threads (sparse
-    X only, with sorted indices); on_iteration: None or a _Reporter.
+    the row pass; split_half: the coordinate descent on two threads, the
+    second over the rows from this one on (sparse X with sorted indices), or
+    -1: on one thread; on_iteration: None or a _Reporter.
     """
     cdef:
         Py_ssize_t n_samples = y.shape[0]
@@ -682,11 +695,11 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         # kernel for huge pages from 4 MB, which spares the gathers TLB misses)
         double[:, ::1] per_sample = np.empty((6 if indptr.shape[0] > 0 else 4, n_samples))
         double[::1] partial = np.empty(n_threads * 2 * n_features if n_threads > 1 else 1)
-        bint split = split_rows and indptr.shape[0] > 0
+        bint split = split_half >= 0 and indptr.shape[0] > 0
         Py_ssize_t[::1] mid = np.empty(n_features if split else 1, dtype=np.intp)
         double[::1] wpd1 = np.empty(nf if split else 1)
         Py_ssize_t[::1] index1 = np.empty(nf if split else 1, dtype=np.intp)
-        # the two cache lines of the exchange on lines of their own
+        # the exchange's slots aligned to cache lines
         unsigned char[::1] exchange = np.empty(sizeof(ll_exchange) + 64 if split else 1,
                                                dtype=np.uint8)
         L1Work wk
@@ -718,14 +731,16 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
     wk.reporting = on_iteration is not None
     wk.partial = &partial[0]
     wk.mid = NULL
+    wk.split_steps = 0
+    wk.split_alone = False
     if split:
-        # rows split at a multiple of 4: the halves' pairs share no cache line
-        wk.half = (n_samples // 2) & ~(<Py_ssize_t>3)
+        wk.half = split_half
         _row_splits(&indices[0], &indptr[0], n_features, wk.half, &mid[0])
         wk.mid = &mid[0]
         wk.wpd1 = &wpd1[0]
         wk.index1 = &index1[0]
         wk.exchange = <ll_exchange *> (&exchange[0] + (-<size_t>&exchange[0]) % 64)
+        ll_exchange_reset(wk.exchange)
     if indptr.shape[0] > 0:
         ind_ptr = &indices[0]
         ptr_ptr = &indptr[0]
@@ -767,10 +782,23 @@ ROW_PASS_GRAIN = 1 << 19
 # descent runs on two threads.  Each coordinate step then trades a partial
 # sum between them (~0.3 us on the 2-core VMs), worth it for a column of
 # ~200 entries and more; each half of the rows' (h, X d) pairs also fits in
-# its core's L2 cache where all of them may not.  Only where the row pass
-# runs on two threads too (2 x ROW_PASS_GRAIN entries): waking an idle
-# thread costs up to ~7 ms on these VMs, more than a smaller fit takes.
+# its core's L2 cache where all of them may not.  Only from 2 x
+# ROW_PASS_GRAIN entries in all (where the row pass, given X by rows, runs
+# on two threads too): waking an idle thread costs up to ~7 ms on these
+# VMs, more than a smaller fit takes.
 CD_SPLIT_NNZ = 256
+
+
+def _half_of_entries(indices, rindptr, n_samples):
+    """The row that splits the stored entries of X in half, rounded down to
+    a multiple of 4 (the halves' (h, X d) pairs then start on a 64-byte
+    boundary when the block does); from the row pointers of X by rows, else
+    counted from X's column indices."""
+    if rindptr.shape[0] > 0:
+        ends = np.asarray(rindptr)[1:]
+    else:
+        ends = np.cumsum(np.bincount(indices, minlength=n_samples))
+    return int(np.searchsorted(ends, ends[-1] / 2)) & ~3
 
 
 def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed,
@@ -824,10 +852,11 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
         entries of X, and per 4 x n_features of them, at most.  The
         coordinate descent runs on two threads when X is sparse with at
         least CD_SPLIT_NNZ stored entries per column on average and 2 x
-        ROW_PASS_GRAIN in all (each thread the first or the second half of
-        the rows; on one thread otherwise).  Each thread sums a fixed range of rows, so the result
-        does not depend on the timing (but may differ in the last bits
-        between one thread and more).
+        ROW_PASS_GRAIN in all (each thread over the rows of half of the
+        entries; on one thread otherwise, and where OpenMP is not built
+        with GCC-style atomics, as on Windows).  Each thread sums a fixed
+        range of rows, so the result does not depend on the timing (it may
+        differ in the last bits between one thread and more).
     on_iteration : callable, default=None
         ``on_iteration(n_iter, w)`` after every outer iteration, with the
         current weights (read them, do not keep them); True stops the run
@@ -864,12 +893,14 @@ def liblinear_l1r_primal(X, y, cost, double bias, double tol, int max_iter, seed
     eps = tol * max(min(n_pos, n_kept - n_pos), 1) / max(n_kept, 1)
     # each thread zeroes and hands back 2 x n_features partial sums per pass
     n_threads = openmp_effective_n_threads(n_threads)
-    split_rows = (indptr.shape[0] > 0 and n_threads >= 2 and ll_exchange_available()
-                  and data.shape[0] >= max(CD_SPLIT_NNZ * n_features, 2 * ROW_PASS_GRAIN))
+    split_half = -1
+    if (indptr.shape[0] > 0 and n_threads >= 2 and ll_exchange_available()
+            and data.shape[0] >= max(CD_SPLIT_NNZ * n_features, 2 * ROW_PASS_GRAIN)):
+        split_half = _half_of_entries(indices, rindptr, y.shape[0])
     n_threads = max(1, min(n_threads, rdata.shape[0] // ROW_PASS_GRAIN,
                            rdata.shape[0] // (4 * max(n_features, 1))))
     n_iter, converged = _l1_fit(data, indices, indptr, rdata, rindices, rindptr,
                                 n_features, bias, free_bias, y, cost, n_kept, eps, max_iter,
-                                seed64(seed), w, n_threads, split_rows,
+                                seed64(seed), w, n_threads, split_half,
                                 None if on_iteration is None else _Reporter(on_iteration, w))
     return w, n_iter, bool(converged)

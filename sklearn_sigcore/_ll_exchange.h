@@ -3,8 +3,8 @@
  * L1 solver's coordinate descent split over two halves of the rows
  * (_liblinear_l1.pyx).  Each coordinate step needs the sum of both halves'
  * partial sums before either thread can go on, so the threads trade them
- * through two cache lines, spinning: an OpenMP barrier costs several times
- * more.  A thread that waits long (the other is descheduled) yields its
+ * through a cache line each, spinning: an OpenMP barrier costs several
+ * times more.  A thread that waits long (the other is descheduled) yields its
  * core instead of burning it, and both learn how often that happened, to
  * give up the split together when the cores are taken.
  *
@@ -26,13 +26,16 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define LL_PAUSE() _mm_pause()
+#elif defined(__aarch64__) && defined(__GNUC__)
+#define LL_PAUSE() __asm__ __volatile__("yield")
 #else
 #define LL_PAUSE() ((void)0)
 #endif
 
-/* spins before a waiting thread starts to yield its core: the other
- * thread, if running, arrives within a few (~0.3 us on the 2-core VMs) */
-#define LL_SPINS 64
+/* spins before a waiting thread starts to yield its core (and counts the
+ * step as slow): the other thread, if running, arrives within a few (~0.3
+ * us on the 2-core VMs; 1024 pauses are ~2-60 us, by CPU) */
+#define LL_SPINS 1024
 
 /* one thread's partial sum of one step and its count of slow steps before
  * it, on a cache line of its own */

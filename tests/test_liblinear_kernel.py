@@ -221,45 +221,55 @@ def test_l1_two_thread_free_bias_matches_one_thread():
     assert rel_diff(w2, w1) < 1e-12
 
 
+# Wide sparse X for the two-thread coordinate descent: enough steps per fit
+# for its threads to give up the split under contention (SPLIT_MIN_STEPS),
+# built the same way here and in a subprocess.
+WIDE_SPLIT_FIT = (
+    "import numpy as np, scipy.sparse as sp\n"
+    "from sklearn_sigcore._liblinear_l1 import liblinear_l1r_primal\n"
+    "rng = np.random.default_rng(0)\n"
+    "X = sp.random(8000, 200, density=0.66, format='csr', random_state=0,\n"
+    "              data_rvs=lambda k: rng.normal(size=k))\n"
+    "coef = np.r_[rng.normal(size=100), np.zeros(100)]\n"
+    "y = np.where(X @ coef + rng.logistic(size=8000) > 0, 1.0, -1.0)\n"
+    "def fit(seed=0):\n"
+    "    return liblinear_l1r_primal(X, y, np.full(8000, 0.01), 1.0, 1e-6, 1000, seed,\n"
+    "                                n_threads=2)\n"
+)
+
+
+def wide_split_fit():
+    scope = {}
+    exec(WIDE_SPLIT_FIT, scope)
+    assert scope["X"].nnz >= max(CD_SPLIT_NNZ * 200, 2 * ROW_PASS_GRAIN)
+    return scope["fit"]
+
+
 def test_l1_two_thread_coordinate_descent_with_one_thread_granted():
     """OMP_THREAD_LIMIT=1 leaves the two-thread coordinate descent one thread:
-    it runs on that one (a thread waiting for a partner would hang)."""
-    code = (
-        "import numpy as np, scipy.sparse as sp\n"
-        "from sklearn_sigcore._liblinear_l1 import liblinear_l1r_primal\n"
-        "rng = np.random.default_rng(0)\n"
-        "X = sp.random(200_000, 12, density=0.5, format='csr', random_state=0)\n"
-        "y = np.where(X @ np.arange(-6.0, 6.0) + rng.logistic(size=200_000) > 3, 1.0, -1.0)\n"
-        "w, n_iter, ok = liblinear_l1r_primal(X, y, np.full(200_000, 1e-3), 1.0, 1e-6,"
-        " 1000, 0, n_threads=2)\n"
-        "print(ok, np.count_nonzero(w))\n"
-    )
-    assert 200_000 * 12 * 0.5 >= max(CD_SPLIT_NNZ * 12, 2 * ROW_PASS_GRAIN)
+    it runs on that one (a thread waiting for a partner would hang), summing
+    as the two threads do: the same weights, bit for bit."""
+    w, n_iter, ok = wide_split_fit()()
+    code = WIDE_SPLIT_FIT + "w, n_iter, ok = fit()\nprint(ok, n_iter, w.tobytes().hex())\n"
     env = dict(os.environ, OMP_THREAD_LIMIT="1", OMP_NUM_THREADS="2")
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    ok, nonzero = run.stdout.split()
-    assert ok == "True" and int(nonzero) > 0
+    assert run.stdout.split() == [str(ok), str(n_iter), w.tobytes().hex()]
+    assert ok and np.count_nonzero(w) > 0
 
 
 def test_l1_concurrent_fits_agree():
     """More busy threads than cores (fits in several Python threads at once):
-    each two-thread descent, slowed or moved to one thread, still reaches the
-    optimum."""
-    X, y = split_rows_data(seed=9)
-    c = costs(y, 1e-3)
-    # tol 1e-7 (as below): at 1e-10 the last iterations chase rounding, and
-    # their number swings from seed to seed
-    expected, _, _ = liblinear_l1r_primal(X, signs(y), c, 1.0, 1e-7, 1000, seed=0,
-                                          n_threads=1)
+    each two-thread descent, slowed or handed to one thread at some step,
+    gives the weights of the same fit run alone, bit for bit."""
+    fit = wide_split_fit()
+    alone = [fit(seed) for seed in range(4)]
     with ThreadPoolExecutor(4) as pool:
-        runs = list(pool.map(lambda seed: liblinear_l1r_primal(
-            X, signs(y), c, 1.0, 1e-7, 1000, seed=seed, n_threads=2), range(4)))
-    for w, _, converged in runs:
-        assert converged
-        assert_array_equal(w == 0, expected == 0)
-        assert rel_diff(w, expected) < 1e-5
+        runs = list(pool.map(fit, range(4)))
+    for (w, n_iter, converged), (w_alone, n_iter_alone, _) in zip(runs, alone):
+        assert converged and n_iter == n_iter_alone
+        assert_array_equal(w, w_alone)
 
 
 def test_dual_reaches_the_primal_optimum():
