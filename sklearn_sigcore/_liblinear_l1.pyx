@@ -77,11 +77,11 @@ cdef double L1_UNIT_LOW = 1e-3, L1_UNIT_HIGH = 1e3
 # up to ~10^8 samples), typically by ~sqrt(n) ulps.  Below it, the change is
 # summed term by term instead.
 cdef double L1_SUM_NOISE = 1e-8
-# The two threads of a split coordinate descent go on alone (thread 0, all
-# rows) once, after at least SPLIT_MIN_STEPS steps, one step in
-# SPLIT_MAX_SLOW_SHARE made a thread yield its core: more busy threads than
-# cores.  With cores of their own ~1 % of the steps do (in bursts: 1 in 8
-# of the first 64 steps was seen); sharing them, all.
+# The two threads of a split coordinate descent hand over to one (thread 0,
+# both halves) once, after at least SPLIT_MIN_STEPS steps in the fit, one
+# step in SPLIT_MAX_SLOW_SHARE made a thread yield its core: more busy
+# threads than cores.  With cores of their own ~1 % of the steps do (in
+# bursts: 1 in 8 of the first 64 was seen); sharing them, nearly all.
 cdef enum:
     SPLIT_MIN_STEPS = 256
     SPLIT_MAX_SLOW_SHARE = 2
@@ -443,7 +443,7 @@ cdef int _coordinate_descent(
                         wk.h, wk.xtd, n_samples)
             elif indptr == NULL:
                 _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
-                          z, wk.xtd, 1, wk, -1)
+                          z, wk.xtd, 1, wk, PART_ALL)
             else:   # sparse: X d lives in the pairs
                 _col_axpy(data, indices, indptr, n_samples, n_features, bias, j,
                           z, wk.hx + 1, 2, wk, part)
