@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from _common import QUIET_SECONDS
 from sklearn_sigcore import SigCoreMLPClassifier, SigCoreMLPRegressor, _diagnostics
+from sklearn_sigcore._network import product
 
 HIDDEN = (256, 128)
 BATCH = 200
@@ -74,9 +75,8 @@ def flops_per_epoch(n, shapes):
 
 
 def gemm_limit(n, shapes, dtype, repeats):
-    """Seconds per epoch of the network's GEMMs alone (np.dot, out=, as the estimators
-    call them: np.matmul takes a slow non-BLAS path for the one-output regressor's
-    outer product d @ w.T, 30 instead of 3 µs, which would inflate the limit)."""
+    """Seconds per epoch of the network's GEMMs alone, called as the estimators call
+    them (``_network.product``: np.dot or np.matmul by shape, with out=)."""
     rng = np.random.default_rng(0)
     sizes = [BATCH] * (n // BATCH) + ([n % BATCH] if n % BATCH else [])
     mats = {}
@@ -92,10 +92,10 @@ def gemm_limit(n, shapes, dtype, repeats):
         t0 = time.perf_counter()
         for m in sizes:
             for i, (x, w, z, gw, d, dx) in enumerate(mats[m]):
-                np.dot(x, w, out=z)
-                np.dot(x.T, d, out=gw)
+                product(x, w, z)
+                product(x.T, d, gw)
                 if i:
-                    np.dot(d, w.T, out=dx)
+                    product(d, w.T, dx)
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
 
