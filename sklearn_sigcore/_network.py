@@ -129,11 +129,10 @@ class Layout:
 
     def gain_array(self, flat):
         """exp(theta) of every learned gain (float64; the log-gains close the vector)."""
-        theta = flat[self.gain_slices[0].start:].astype(np.float64)
-        # np.minimum / np.maximum: np.clip costs more than the rest on so few values
-        np.minimum(theta, LOG_GAIN_LIMIT, out=theta)
-        np.maximum(theta, -LOG_GAIN_LIMIT, out=theta)
-        return np.exp(theta, out=theta)
+        theta = flat[self.gain_slices[0].start:]
+        gains = np.empty(theta.size)
+        exp_gains(theta, gains, limit=LOG_GAIN_LIMIT)   # one call (NumPy took five)
+        return gains
 
     def per_layer(self, array):
         """Views of an array laid out as the log-gains, one per hidden layer."""
@@ -191,11 +190,8 @@ class Network:
         self._gain_cols = [np.empty(u, dtype=self.dtype) for u in hidden]
         self._clipped = []
         # What a training step updates in one call, last: the intercepts of
-        # every layer, or with learned gains the output layer's intercepts
-        # and the log-gains that follow them in the vector (the hidden
-        # layers' intercepts go with their gains' pass).
-        first = layout.intercept_slices[-1 if layout.gain_slices else 0].start
-        self._last_step_span = slice(first, layout.size)
+        # every layer and the log-gains that follow them in the vector.
+        self._last_step_span = slice(layout.intercept_slices[0].start, layout.size)
         if self.learned == "unit" and layout.gain_slices:
             # refresh_gains writes the unit gains (float64, and float32's
             # hi / lo split) into these buffers; the per-layer views stay
@@ -296,8 +292,8 @@ class Network:
         acts on the weights only (not on intercepts or gains).  Without
         `optimizer`, self.grad receives the full gradient.  With one, each
         layer's weights are updated as soon as their gradient is known (and
-        backpropagation no longer needs them), with learned gains its
-        intercepts too; the rest (``_last_step_span``) in one step last;
+        backpropagation no longer needs them); the intercepts and gains
+        (``_last_step_span``) in one step last;
         self.grad then holds the gradient of the loss without the L2 term,
         which the optimizer adds.  The step's pass over a layer's
         weights also gives their squared norm and the gains' gradient.
@@ -341,8 +337,9 @@ class Network:
                     flat = self.coefs[i].reshape(-1)
                     sq_norm += float(np.dot(flat, flat))
                 continue
-            # The step's own pass over the weights (and intercepts) also sums
-            # their squares and, for learned gains, the columns of W * G + b * gb.
+            # The step's own pass over the weights also sums their squares
+            # and, for learned gains, the columns of W * G (the intercepts
+            # are stepped last, so the gains' gradient still reads them).
             fan_out = layout.layer_units[i + 1]
             col = self._gain_cols[i] if gains_here else None
             if col is not None:
@@ -350,8 +347,6 @@ class Network:
             sq_norm += optimizer.step_block(self.params, self.grad, layout.coef_slices[i][0],
                                             fan_out, l2c, self._sq, col)
             if col is not None:
-                optimizer.step_block(self.params, self.grad, layout.intercept_slices[i],
-                                     fan_out, 0.0, self._sq, col)
                 self._gain_grad(i, col)
         if optimizer is not None:
             optimizer.step_slice(self.params, self.grad, self._last_step_span)
@@ -384,9 +379,10 @@ class Network:
         With D = d L / d z (rows: samples), sum(z * D) over the samples is, for
         z = H W + b, sum(W * H^T D) + b * 1^T D over the fan-in: the weight
         and intercept gradients already hold H^T D and 1^T D, so no pass over
-        the batch (nor a stored z) is needed.  `col`, if given, holds those
-        per-unit sums already (from the optimizer's pass); else call before
-        the L2 term and the optimizer step touch W, b and their gradients.
+        the batch (nor a stored z) is needed.  `col`, if given, holds the
+        per-unit sums of W * H^T D already (from the optimizer's pass over W);
+        call before the step touches b, and without `col` also before the L2
+        term and the step touch W and their gradients.
         """
         s = self.layout.gain_slices[i]
         g = self.grad[s]
@@ -394,13 +390,14 @@ class Network:
             if abs(float(self.params[s.start])) > LOG_GAIN_LIMIT:
                 g[0] = 0.0      # clipped: flat there
             elif col is not None:
-                g[0] = col.sum()
+                g[0] = col.sum() + np.dot(self.intercepts[i], self.intercept_grads[i])
             else:
                 g[0] = (np.vdot(self.coefs[i], self.coef_grads[i])
                         + np.dot(self.intercepts[i], self.intercept_grads[i]))
             return
         if col is not None:
-            g[...] = col
+            np.multiply(self.intercepts[i], self.intercept_grads[i], out=g)
+            g += col
         else:
             np.einsum("fk,fk->k", self.coefs[i], self.coef_grads[i], out=g)
             g += self.intercepts[i] * self.intercept_grads[i]
