@@ -10,6 +10,10 @@
     by the L2 identity (alpha, C) == (1, C alpha^2). Total time per dataset and
     overall, ratio ours / sklearn (goal <= 0.5).
 (b) One fit of each model (default parameters) on the standardised data.
+(c) Predictions on 1 to all rows of standardised digits (logistic model,
+    MLP classifier and regressor, hidden (100,), against scikit-learn's
+    models of the same settings): time per call, where a few rows are
+    dominated by the call's fixed cost (validation, thread limits).
 
 Both parts also time ours under threadpool_limits(1), applied around that
 variant only and timed in the same round-robin (goal: default threads <= 1.2x
@@ -24,12 +28,13 @@ import warnings
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import _common as common
-from sklearn_sigcore import SigCoreLogisticRegression
+from sklearn_sigcore import SigCoreLogisticRegression, SigCoreMLPClassifier, SigCoreMLPRegressor
 
 DATASETS = {"digits": load_digits, "breast_cancer": load_breast_cancer,
             "iris": load_iris, "wine": load_wine}
@@ -107,6 +112,43 @@ def single_fits(data, repeats):
                         "objective ours - sklearn"], rows)
 
 
+def predictions(data, repeats, calls=200):
+    X, y = data["digits"]
+    Xs = StandardScaler().fit_transform(X)
+    mlp = dict(hidden_layer_sizes=(100,), max_iter=20, random_state=0)
+    pairs = [
+        ("logistic, 10 classes", SigCoreLogisticRegression().fit(Xs, y),
+         LogisticRegression().fit(Xs, y), ("predict", "predict_proba")),
+        ("MLP classifier (100,)", SigCoreMLPClassifier(**mlp).fit(Xs, y),
+         MLPClassifier(activation="logistic", **mlp).fit(Xs, y), ("predict", "predict_proba")),
+        ("MLP regressor (100,)", SigCoreMLPRegressor(**mlp).fit(Xs, y.astype(float)),
+         MLPRegressor(activation="logistic", **mlp).fit(Xs, y.astype(float)), ("predict",)),
+    ]
+    rows = []
+    for name, ours, theirs, methods in pairs:
+        for method in methods:
+            for n in (1, 10, 100, len(Xs)):
+                Xn = Xs[:n]
+                k = calls if n <= 100 else max(calls // 20, 3)
+
+                def loop(model, Xn=Xn, k=k, method=method):
+                    call = getattr(model, method)
+                    for _ in range(k):
+                        out = call(Xn)
+                    return out
+
+                res = common.round_robin([
+                    ("sklearn", lambda: loop(theirs), None),
+                    ("ours", lambda: loop(ours), None),
+                    ("ours 1 thread", lambda: loop(ours), serial),
+                ], min_repeats=repeats, max_repeats=repeats, warmup=np.inf)
+                (t_sk, *_), (t_us, *_), (t_1, *_) = res.values()
+                rows.append([name, method, n, f"{t_sk / k * 1e6:.1f}", f"{t_us / k * 1e6:.1f}",
+                             f"{t_1 / k * 1e6:.1f}", f"{t_us / t_sk:.2f}"])
+    common.print_table(["model", "method", "rows", "sklearn µs", "ours µs",
+                        "ours 1-thread µs", "ours / sklearn"], rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=None,
@@ -140,6 +182,10 @@ def main():
         print(f"Median of {fit_repeats} fits, milliseconds; objective gap in float64 "
               "(lower is better).\n")
         single_fits(data, fit_repeats)
+        print(f"## (c) Predictions on standardised digits, {threads}\n")
+        print(f"Median of {fit_repeats} repeats of a loop of calls (200 calls on up to "
+              "100 rows, 10 on all 1797), microseconds per call.\n")
+        predictions(data, fit_repeats)
     print(f"Ratios < 1: ours is faster. Total run time {time.perf_counter() - start:.0f} s.")
     common.print_load()
 

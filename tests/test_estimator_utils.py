@@ -150,3 +150,65 @@ def test_predictions_validate_X_as_scikit_learn(three_classes, ours, peer):
     # integer X is numeric: predicted as its float64 values
     X_int = np.rint(X * 10).astype(np.int64)
     assert np.array_equal(model.predict(X_int), model.predict(X_int.astype(np.float64)))
+
+
+@pytest.mark.parametrize("ours, peer", PEERS, ids=[p for _, p in PEERS])
+def test_float_arrays_predict_checked_as_scikit_learn(three_classes, ours, peer):
+    # float ndarrays skip validate_data (validate_predict_X's direct
+    # checks): the same predictions, errors and warnings as through it
+    import pandas as pd
+    from sklearn import linear_model, neural_network
+
+    Peer = getattr(linear_model, peer, None) or getattr(neural_network, peer)
+    X, y = three_classes
+    kw = dict(max_iter=5, random_state=0) if peer.startswith("MLP") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = Peer(**kw).fit(X, y)
+        model = ours.fit(X, y)
+    methods = ["predict"] + (["predict_proba"] if hasattr(model, "predict_proba") else [])
+    for method in methods:
+        for Xp in (X, np.asfortranarray(X), X.astype(np.float32), X[::2]):
+            assert np.array_equal(getattr(model, method)(Xp),
+                                  getattr(model, method)(Xp.tolist())), method
+
+    def message(call):
+        with pytest.raises(ValueError) as raised:
+            call()
+        return str(raised.value).replace(type(model).__name__, peer)
+
+    bad = {"NaN": X.copy(), "inf": X.copy(), "narrow": X[:, :-1], "no rows": X[:0]}
+    bad["NaN"][3, 2] = np.nan
+    bad["inf"][5, 1] = -np.inf
+    for name, Xb in bad.items():
+        assert message(lambda: model.predict(Xb)) == message(lambda: theirs.predict(Xb)), name
+    # a model fitted with feature names warns about X without them
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=Warning)
+        model.fit(frame, y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        model.predict(X)
+
+
+def test_blas_threads_limits_and_restores():
+    from threadpoolctl import threadpool_info
+
+    from sklearn_sigcore._threads import blas_threads, outer_blas_threads
+
+    def counts():
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before = counts()
+    with blas_threads(1):
+        assert set(counts()) <= {1}
+        with outer_blas_threads():
+            assert counts() == [max(before)] * len(before)
+        assert set(counts()) <= {1}
+        with blas_threads(None):
+            assert set(counts()) <= {1}
+    assert counts() == before
+    with pytest.raises(RuntimeError):
+        with blas_threads(1):
+            raise RuntimeError("inside")
+    assert counts() == before
