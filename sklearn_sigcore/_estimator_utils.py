@@ -221,8 +221,12 @@ def _plain_predict_X(estimator, X):
     config = sklearn.get_config()
     if config.get("array_api_dispatch"):
         return False
-    # scikit-learn's first test too: a finite sum means finite entries
-    return bool(config["assume_finite"] or np.isfinite(X.sum()))
+    if config["assume_finite"]:
+        return True
+    # scikit-learn's first test too: a finite sum means finite entries (one
+    # that overflows takes the general path)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(X.sum()))
 
 
 def user_stacklevel():

@@ -56,13 +56,20 @@ AUTO_FACTOR_RANGE = {np.dtype(t): (float(np.sqrt(np.finfo(t).tiny)),
 # again; np.matmul does not, but costs ~0.3 µs more per call. A 200 x 256
 # float64 output: 138 -> 124 µs (Intel Xeon, two threads); 200 x 4: 0.9 ->
 # 1.2 µs. np.matmul also leaves BLAS for an inner dimension of 1 (the
-# one-output regressor's d @ w.T: 15 -> 37 µs), which stays with np.dot.
+# one-output regressor's d @ w.T: 15 -> 37 µs), and before NumPy 2.3 for
+# operands that are not contiguous (a user's X[::-1] or X[:, ::2]: 1.2 ->
+# 30 ms), where np.dot copies them first: those stay with np.dot.
 MATMUL_MIN_BYTES = 16384
+
+
+def _contiguous(a):
+    return a.flags.c_contiguous or a.flags.f_contiguous
 
 
 def product(a, b, out):
     """out <- a @ b (dense, one dtype) by the cheaper of np.dot and np.matmul."""
-    if out.nbytes >= MATMUL_MIN_BYTES and a.shape[1] > 1:
+    if (out.nbytes >= MATMUL_MIN_BYTES and a.shape[1] > 1 and _contiguous(a)
+            and _contiguous(b)):
         np.matmul(a, b, out=out)
     else:
         np.dot(a, b, out=out)
@@ -185,7 +192,7 @@ class Network:
         self._gains = None
         hidden = layout.layer_units[1:-1]
         # scratch of the fused optimizer steps: column sums of squares, and
-        # of W * G + b * gb for the learned gains
+        # of W * G for the learned gains
         self._sq = np.empty(max(layout.layer_units[1:]), dtype=self.dtype)
         self._gain_cols = [np.empty(u, dtype=self.dtype) for u in hidden]
         self._clipped = []

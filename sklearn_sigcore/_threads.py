@@ -11,6 +11,14 @@ import threading
 
 from threadpoolctl import ThreadpoolController
 
+try:
+    # threadpoolctl >= 3.8: OpenBLAS on its own threads takes limits from
+    # one Python thread at a time, the first to set one, until it lets go
+    # (its limit contexts count their nesting here and let go at zero)
+    from threadpoolctl import CONTROLLING_THREAD_OWNERSHIP as _OWNERSHIP
+except ImportError:  # pragma: no cover - older threadpoolctl: any thread may set
+    _OWNERSHIP = None
+
 _CONTROLLER = []
 _BLAS_LIBRARIES = []
 # Per calling thread: the BLAS thread counts in force before each
@@ -46,17 +54,21 @@ def blas_threads(limit):
         return
     libraries = blas_libraries()
     counts = [lib.num_threads for lib in libraries]
+    changed = [(lib, count) for lib, count in zip(libraries, counts) if count != limit]
     stack = _OUTER.__dict__.setdefault("stack", [])
     stack.append(max(counts, default=1))
+    owning = bool(changed) and _OWNERSHIP is not None
+    if owning:
+        _OWNERSHIP.increment()
     try:
-        for lib, count in zip(libraries, counts):
-            if count != limit:
-                lib.set_num_threads(limit)
+        for lib, _ in changed:
+            lib.set_num_threads(limit)
         yield
     finally:
-        for lib, count in zip(libraries, counts):
-            if count != limit:
-                lib.set_num_threads(count)
+        for lib, count in changed:
+            lib.set_num_threads(count)
+        if owning:      # as threadpoolctl's own contexts: let other threads set limits
+            _OWNERSHIP.decrement()
         stack.pop()
 
 

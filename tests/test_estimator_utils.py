@@ -157,7 +157,10 @@ def test_float_arrays_predict_checked_as_scikit_learn(three_classes, ours, peer)
     # float ndarrays skip validate_data (validate_predict_X's direct
     # checks): the same predictions, errors and warnings as through it
     import pandas as pd
+    import sklearn
     from sklearn import linear_model, neural_network
+
+    from sklearn_sigcore._estimator_utils import _plain_predict_X
 
     Peer = getattr(linear_model, peer, None) or getattr(neural_network, peer)
     X, y = three_classes
@@ -165,12 +168,15 @@ def test_float_arrays_predict_checked_as_scikit_learn(three_classes, ours, peer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = Peer(**kw).fit(X, y)
-        model = ours.fit(X, y)
+        model = sklearn.clone(ours).fit(X, y)
     methods = ["predict"] + (["predict_proba"] if hasattr(model, "predict_proba") else [])
-    for method in methods:
-        for Xp in (X, np.asfortranarray(X), X.astype(np.float32), X[::2]):
-            assert np.array_equal(getattr(model, method)(Xp),
-                                  getattr(model, method)(Xp.tolist())), method
+    for Xp in (X, np.asfortranarray(X), X.astype(np.float32), X[::-2]):
+        assert _plain_predict_X(model, Xp)
+        for method in methods:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                fast = getattr(model, method)(Xp)
+            assert np.array_equal(fast, getattr(model, method)(Xp.tolist())), method
 
     def message(call):
         with pytest.raises(ValueError) as raised:
@@ -181,34 +187,76 @@ def test_float_arrays_predict_checked_as_scikit_learn(three_classes, ours, peer)
     bad["NaN"][3, 2] = np.nan
     bad["inf"][5, 1] = -np.inf
     for name, Xb in bad.items():
+        assert not _plain_predict_X(model, Xb)
         assert message(lambda: model.predict(Xb)) == message(lambda: theirs.predict(Xb)), name
+    # finite X whose sum overflows: the general path, without a warning here
+    huge = np.full_like(X, 1e308)
+    with np.errstate(all="raise"):
+        assert not _plain_predict_X(model, huge)
+    # assume_finite: no check, as scikit-learn
+    with sklearn.config_context(assume_finite=True):
+        assert _plain_predict_X(model, bad["NaN"])
+        model.predict(bad["NaN"])
+        theirs.predict(bad["NaN"])
     # a model fitted with feature names warns about X without them
     frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=Warning)
         model.fit(frame, y)
+    assert not _plain_predict_X(model, X)
     with pytest.warns(UserWarning, match="X does not have valid feature names"):
         model.predict(X)
 
 
-def test_blas_threads_limits_and_restores():
+def _blas_thread_counts():
     from threadpoolctl import threadpool_info
+
+    return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+
+def test_blas_threads_limits_and_restores():
+    from threadpoolctl import threadpool_limits
 
     from sklearn_sigcore._threads import blas_threads, outer_blas_threads
 
-    def counts():
-        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
-
-    before = counts()
-    with blas_threads(1):
-        assert set(counts()) <= {1}
-        with outer_blas_threads():
-            assert counts() == [max(before)] * len(before)
-        assert set(counts()) <= {1}
-        with blas_threads(None):
-            assert set(counts()) <= {1}
-    assert counts() == before
-    with pytest.raises(RuntimeError):
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_thread_counts()
+        assert set(before) == {2}
         with blas_threads(1):
-            raise RuntimeError("inside")
-    assert counts() == before
+            assert set(_blas_thread_counts()) == {1}
+            with outer_blas_threads():
+                assert set(_blas_thread_counts()) == {2}
+            assert set(_blas_thread_counts()) == {1}
+            with blas_threads(None):
+                assert set(_blas_thread_counts()) == {1}
+        assert _blas_thread_counts() == before
+        with pytest.raises(RuntimeError):
+            with blas_threads(1):
+                raise RuntimeError("inside")
+        assert _blas_thread_counts() == before
+
+
+def test_blas_threads_leave_other_threads_in_control():
+    # OpenBLAS on its own threads takes limits from one Python thread at a
+    # time (threadpoolctl >= 3.8): a prediction on the main thread must not
+    # keep that control from the others
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_sigcore._threads import blas_threads
+
+    with blas_threads(1):
+        pass
+    seen = []
+
+    def work():
+        with threadpool_limits(limits=2, user_api="blas"):
+            seen.append(_blas_thread_counts())
+            with blas_threads(1):
+                seen.append(_blas_thread_counts())
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    assert [set(c) for c in seen] == [{2}, {1}]
