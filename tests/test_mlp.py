@@ -785,3 +785,30 @@ def test_convergence_warning_starts_as_scikit_learn(params):
     # and lbfgs's status line (worded differently before scikit-learn 1.8)
     lead = re.split(r" after \d| \(status", expected)[0]
     assert "converge" in lead and got.startswith(lead)
+
+
+@pytest.mark.parametrize("y", [
+    np.array(["b", "a", "b", "a"]),                       # binary, string labels
+    np.array([3, 1, 2, 1, 3]),                            # multiclass
+    np.array([[1, 0, 1], [0, 1, 1], [0, 0, 0]]),          # multilabel
+    np.array([7, 7, 7]),                                  # a single class
+], ids=["binary", "multiclass", "multilabel", "one class"])
+def test_labels_of_scores_are_the_label_binarizers(y):
+    # predict's direct label rule must give LabelBinarizer.inverse_transform's
+    # labels and dtype, ties, zeros and NaN scores included
+    from sklearn.preprocessing import LabelBinarizer
+
+    from sklearn_sigcore._mlp_classifier import labels_of_scores
+
+    lb = LabelBinarizer().fit(y)
+    width = 1 if lb.y_type_ == "binary" else len(lb.classes_)
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((60, width))
+    z[:5] = 0.0
+    z[5:10, 0] = np.nan
+    z[10:15] = 1.5          # ties across classes
+    for scores in (z, z.ravel() if width == 1 else z, z.astype(np.float32)):
+        got = labels_of_scores(lb, scores)
+        expected = lb.inverse_transform(scores, threshold=0.0)
+        assert got.dtype == expected.dtype
+        assert_array_equal(got, expected)
