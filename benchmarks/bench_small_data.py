@@ -9,7 +9,9 @@
     C=1, scikit-learn over C in [0.0625, 0.25, 1, 4, 16], the same five models
     by the L2 identity (alpha, C) == (1, C alpha^2). Total time per dataset and
     overall, ratio ours / sklearn (goal <= 0.5).
-(b) One fit of each model (default parameters) on the standardised data.
+(b) One fit of each model (default parameters) on the standardised data,
+    each after common.QUIET_SECONDS idle (a fit started while the previous
+    contender's BLAS / OpenMP threads still spin shares the cores with them).
 (c) Predictions on 1 to all rows of standardised digits (logistic model,
     MLP classifier and regressor, hidden (100,), against scikit-learn's
     models of the same settings): time per call, where a few rows are
@@ -95,7 +97,7 @@ def single_fits(data, repeats):
             ("sklearn", lambda: LogisticRegression().fit(Xs, y), None),
             ("ours", lambda: SigCoreLogisticRegression().fit(Xs, y), None),
             ("ours 1 thread", lambda: SigCoreLogisticRegression().fit(Xs, y), serial),
-        ], min_repeats=repeats, max_repeats=repeats, warmup=np.inf)
+        ], min_repeats=repeats, max_repeats=repeats, warmup=np.inf, quiet=True)
         (t_sk, sk, *_), (t_us, us, *_), (t_1, *_) = res.values()
         totals += (t_sk, t_us, t_1)
         gap = common.objective(Xs, y, us.coef_, us.intercept_, 1.0) - \
@@ -179,8 +181,8 @@ def main():
                  if args.threads else "") + ".\n")
         grid_search(data, grid_repeats)
         print(f"## (b) One fit on the standardised data, default parameters, {threads}\n")
-        print(f"Median of {fit_repeats} fits, milliseconds; objective gap in float64 "
-              "(lower is better).\n")
+        print(f"Median of {fit_repeats} fits, each after {common.QUIET_SECONDS} s idle, "
+              "milliseconds; objective gap in float64 (lower is better).\n")
         single_fits(data, fit_repeats)
         print(f"## (c) Predictions on standardised digits, {threads}\n")
         print(f"Median of {fit_repeats} repeats of a loop of calls (200 calls on up to "
