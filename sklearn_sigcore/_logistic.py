@@ -19,7 +19,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sklearn_sigcore import kernels
 from sklearn_sigcore._dask import (
     DaskScoreMixin,
     dask_compute,
@@ -58,6 +57,7 @@ from sklearn_sigcore._solvers import (
     column_sums,
     warn_not_converged,
 )
+from sklearn_sigcore._kernels import openmp_effective_n_threads, softmax_rows
 from sklearn_sigcore._threads import blas_threads
 
 # Below this many elements of X times score columns (non-zeros for sparse X)
@@ -76,9 +76,14 @@ SPARSE_ELEMENT_COST = 4
 PENALTY_CAP = 1e300
 
 
-def _softmax_threads(Z):
-    """One thread below SERIAL_WORK scores (as a fit), the kernel's choice above."""
-    return 1 if Z.size < SERIAL_WORK else None
+def _softmax(Z, alpha, take_log):
+    """(log-)softmax of alpha Z in place (Z: fresh C-ordered scores), by the
+    kernel itself: kernels.softmax's argument checks cost ~25 µs a call, as
+    much as the rest of a prediction of a few rows. One thread below
+    SERIAL_WORK scores (as a fit)."""
+    n_threads = 1 if Z.size < SERIAL_WORK else openmp_effective_n_threads(None)
+    softmax_rows(Z, Z, alpha, take_log, n_threads)
+    return Z
 
 
 def _work(X, n_classes):
@@ -841,7 +846,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         alpha = float(self.alpha)
         if Z.ndim == 1:
             return two_column_proba(Z, alpha)
-        return kernels.softmax(Z, alpha, n_threads=_softmax_threads(Z))
+        return _softmax(Z, alpha, take_log=False)
 
     @lazy_on_dask
     def predict_log_proba(self, X):
@@ -859,7 +864,7 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         alpha = float(self.alpha)
         if Z.ndim == 1:
             return two_column_proba(Z, alpha, log=True)
-        return kernels.log_softmax(Z, alpha, n_threads=_softmax_threads(Z))
+        return _softmax(Z, alpha, take_log=True)
 
     @lazy_on_dask
     def predict(self, X):
