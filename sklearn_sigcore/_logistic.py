@@ -71,6 +71,11 @@ SERIAL_WORK = 1 << 22
 # 10000-row fits to threads and made them slower — measured with the
 # class-major CSR kernels, before the feature-major ones of _linear_loss.h)
 SPARSE_ELEMENT_COST = 4
+# A prediction's product below this much work runs on one thread anyway
+# (OpenBLAS, NumPy's and SciPy's BLAS, threads GEMV from 9216 and GEMM
+# from 2**18 multiply-adds): it skips the BLAS limit, ~10 µs of setting and
+# restoring the libraries' counts, a third of a one-row prediction.
+TINY_PREDICT_WORK = 1 << 13
 
 # Penalty strengths of the α = 1 problem above this: the coefficients vanish.
 PENALTY_CAP = 1e300
@@ -824,7 +829,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
             X = canonical_sparse(X)
         dtype = np.result_type(X.dtype, self.coef_.dtype)
         coef = self.coef_.T.astype(dtype, copy=False)
-        with blas_threads(1 if _work(X, coef.shape[1]) < SERIAL_WORK else None):
+        work = _work(X, coef.shape[1])
+        with blas_threads(1 if TINY_PREDICT_WORK <= work < SERIAL_WORK else None):
             Z = safe_sparse_dot(X, coef, dense_output=True)
         Z = np.asarray(Z, dtype=dtype) + np.asarray(self.intercept_, dtype=dtype)
         return np.ascontiguousarray(Z[:, 0] if Z.shape[1] == 1 else Z)
