@@ -17,7 +17,7 @@
     models of the same settings): time per call, where a few rows are
     dominated by the call's fixed cost (validation, thread limits).
 
-Both parts also time ours under threadpool_limits(1), applied around that
+Each part also times ours under threadpool_limits(1), applied around that
 variant only and timed in the same round-robin (goal: default threads <= 1.2x
 the one-thread time). All times are medians, the contenders timed in turn
 within every repeat.
@@ -30,8 +30,8 @@ import warnings
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 

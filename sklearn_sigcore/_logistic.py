@@ -35,6 +35,7 @@ from sklearn_sigcore._estimator_utils import (
     two_column_proba,
     validate_predict_X,
 )
+from sklearn_sigcore._kernels import openmp_effective_n_threads, softmax_rows
 from sklearn_sigcore._logistic_params import (
     L1_RATIO_DEFAULT,
     PENALTY_DEFAULT,
@@ -57,7 +58,6 @@ from sklearn_sigcore._solvers import (
     column_sums,
     warn_not_converged,
 )
-from sklearn_sigcore._kernels import openmp_effective_n_threads, softmax_rows
 from sklearn_sigcore._threads import blas_threads
 
 # Below this many elements of X times score columns (non-zeros for sparse X)

@@ -30,7 +30,6 @@ from ._progress import CallbackSupportMixin
 __all__ = ["SigCoreMLPClassifier"]
 
 
-
 def labels_of_scores(lb, z):
     """``lb.inverse_transform(z, threshold=0.0)`` of output scores z: the
     label of the largest score (multiclass), or of the sign of the one score
@@ -43,6 +42,7 @@ def labels_of_scores(lb, z):
     if lb.y_type_ == "binary" and len(classes) == 2:
         return classes[(z.reshape(-1) > 0).astype(np.intp)]
     return lb.inverse_transform(z, threshold=0.0)
+
 
 class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin,
                            BaseSigCoreMLP):
