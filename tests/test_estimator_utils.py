@@ -153,13 +153,15 @@ def test_predictions_validate_X_as_scikit_learn(three_classes, ours, peer):
 
 
 @pytest.mark.parametrize("ours, peer", PEERS, ids=[p for _, p in PEERS])
-def test_float_arrays_predict_checked_as_scikit_learn(three_classes, ours, peer):
+def test_float_arrays_predict_checked_as_scikit_learn(three_classes, ours, peer,
+                                                     monkeypatch):
     # float ndarrays skip validate_data (validate_predict_X's direct
     # checks): the same predictions, errors and warnings as through it
     import pandas as pd
     import sklearn
     from sklearn import linear_model, neural_network
 
+    from sklearn_sigcore import _estimator_utils
     from sklearn_sigcore._estimator_utils import _plain_predict_X
 
     Peer = getattr(linear_model, peer, None) or getattr(neural_network, peer)
@@ -176,7 +178,12 @@ def test_float_arrays_predict_checked_as_scikit_learn(three_classes, ours, peer)
             with warnings.catch_warnings():
                 warnings.simplefilter("error")
                 fast = getattr(model, method)(Xp)
-            assert np.array_equal(fast, getattr(model, method)(Xp.tolist())), method
+            with monkeypatch.context() as patch:     # the same X through validate_data
+                patch.setattr(_estimator_utils, "_plain_predict_X", lambda *args: False)
+                assert np.array_equal(fast, getattr(model, method)(Xp)), method
+            # a contiguous copy: the same up to the products' rounding (NumPy < 2
+            # takes strided operands by another route)
+            assert_allclose(fast, getattr(model, method)(Xp.tolist()), rtol=1e-12, atol=1e-14)
 
     def message(call):
         with pytest.raises(ValueError) as raised:
