@@ -8,7 +8,8 @@
 * :func:`canonical_sparse`: sparse X with sorted, unique indices, never changed in place;
 * :func:`validate_predict_X`: X for a prediction, by scikit-learn's rules;
 * :func:`print_progress`: the ``verbose`` line;
-* :func:`two_column_proba`: binary probabilities (or their logs) from log-odds.
+* :func:`two_column_proba`: binary probabilities (or their logs) from log-odds;
+* :func:`labels_of_scores`: predicted labels from scores.
 """
 
 import contextlib
@@ -33,7 +34,7 @@ SCIPY_FTOL = 1e7 * np.finfo(np.float64).eps
 __all__ = ["restore_on_error", "class_sample_weights", "class_weights", "minimize_lbfgs",
            "LbfgsResult", "warn_not_converged", "user_stacklevel", "canonical_sparse",
            "validate_predict_X",
-           "print_progress", "two_column_proba"]
+           "print_progress", "two_column_proba", "labels_of_scores"]
 
 # Frames a warning should not point into: this package's, and scikit-learn's
 # (its _fit_context wrapper sits between a user's fit call and ours).
@@ -300,6 +301,21 @@ def two_column_proba(z, alpha=1.0, log=False):
     out[:, 1] = f(z, alpha)
     out[:, 0] = f(-z, alpha)
     return out
+
+
+def labels_of_scores(classes, scores):
+    """The predicted labels: the class of the largest score in each row, or
+    with one score per row (binary log-odds) classes[1] where it is > 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> labels_of_scores(np.array(["a", "b"]), np.array([-1.0, 0.0, 2.0]))
+    array(['a', 'a', 'b'], dtype='<U1')
+    """
+    if scores.ndim == 1 or scores.shape[1] == 1:
+        return classes[(scores.reshape(-1) > 0).astype(np.intp)]
+    return classes[np.argmax(scores, axis=1)]
 
 
 def check_gain(estimator, value, name="alpha"):

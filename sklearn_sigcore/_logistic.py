@@ -30,6 +30,7 @@ from sklearn_sigcore._estimator_utils import (
     canonical_sparse,
     check_gain,
     class_sample_weights,
+    labels_of_scores,
     print_progress,
     restore_on_error,
     two_column_proba,
@@ -884,6 +885,5 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
         -------
         labels : ndarray of shape (n_samples,)
         """
-        Z = self._scores(X)
-        index = (Z > 0).astype(np.intp) if Z.ndim == 1 else np.argmax(Z, axis=1)
-        return self.classes_[index]
+        Z = self._scores(X)     # first: an unfitted model raises NotFittedError
+        return labels_of_scores(self.classes_, Z)

@@ -14,7 +14,7 @@ from sklearn.utils.validation import _check_sample_weight, column_or_1d
 from . import kernels
 from ._activations import SATURATION_DOC
 from ._dask import DaskScoreMixin, lazy_on_dask
-from ._estimator_utils import class_sample_weights, two_column_proba
+from ._estimator_utils import class_sample_weights, labels_of_scores, two_column_proba
 from ._heads import LogLossHead, MultinomialHead
 from ._kernels import softmax_rows
 from ._mlp_base import (
@@ -30,17 +30,13 @@ from ._progress import CallbackSupportMixin
 __all__ = ["SigCoreMLPClassifier"]
 
 
-def labels_of_scores(lb, z):
-    """``lb.inverse_transform(z, threshold=0.0)`` of output scores z: the
-    label of the largest score (multiclass), or of the sign of the one score
-    (binary), computed here; the LabelBinarizer's own checks cost ~50 µs a
-    call, as much as the rest of a prediction of a few rows. Other targets
-    (multilabel, a single class) go to the LabelBinarizer."""
-    classes = lb.classes_
-    if lb.y_type_ == "multiclass":
-        return classes[np.argmax(z, axis=1)]
-    if lb.y_type_ == "binary" and len(classes) == 2:
-        return classes[(z.reshape(-1) > 0).astype(np.intp)]
+def _predicted_labels(lb, z):
+    """``lb.inverse_transform(z, threshold=0.0)`` of output scores z; binary and
+    multiclass labels by :func:`labels_of_scores` (the LabelBinarizer's own
+    checks cost ~50 µs a call, as much as the rest of a prediction of a few
+    rows), other targets (multilabel, a single class) by the LabelBinarizer."""
+    if lb.y_type_ in ("binary", "multiclass") and len(lb.classes_) >= 2:
+        return labels_of_scores(lb.classes_, z)
     return lb.inverse_transform(z, threshold=0.0)
 
 
@@ -420,7 +416,7 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
         z = net.decision(X)
         if not np.isfinite(z).all():
             return np.nan
-        pred = labels_of_scores(targets.attributes["_label_binarizer"], z)
+        pred = _predicted_labels(targets.attributes["_label_binarizer"], z)
         return accuracy_score(y, pred, sample_weight=sample_weight)
 
     # ------------------------------------------------------------------ fit
@@ -490,7 +486,7 @@ class SigCoreMLPClassifier(DaskScoreMixin, CallbackSupportMixin, ClassifierMixin
         z = self._decision(X)
         if self.n_outputs_ == 1:
             z = z.ravel()
-        return labels_of_scores(self._label_binarizer, z)
+        return _predicted_labels(self._label_binarizer, z)
 
     @lazy_on_dask
     def predict_proba(self, X):

@@ -793,12 +793,12 @@ def test_convergence_warning_starts_as_scikit_learn(params):
     np.array([[1, 0, 1], [0, 1, 1], [0, 0, 0]]),          # multilabel
     np.array([7, 7, 7]),                                  # a single class
 ], ids=["binary", "multiclass", "multilabel", "one class"])
-def test_labels_of_scores_are_the_label_binarizers(y):
+def test_predicted_labels_are_the_label_binarizers(y):
     # predict's direct label rule must give LabelBinarizer.inverse_transform's
     # labels and dtype, ties, zeros and NaN scores included
     from sklearn.preprocessing import LabelBinarizer
 
-    from sklearn_sigcore._mlp_classifier import labels_of_scores
+    from sklearn_sigcore._mlp_classifier import _predicted_labels
 
     lb = LabelBinarizer().fit(y)
     width = 1 if lb.y_type_ == "binary" else len(lb.classes_)
@@ -808,7 +808,7 @@ def test_labels_of_scores_are_the_label_binarizers(y):
     z[5:10, 0] = np.nan
     z[10:15] = 1.5          # ties across classes
     for scores in (z, z.ravel() if width == 1 else z, z.astype(np.float32)):
-        got = labels_of_scores(lb, scores)
+        got = _predicted_labels(lb, scores)
         expected = lb.inverse_transform(scores, threshold=0.0)
         assert got.dtype == expected.dtype
         assert_array_equal(got, expected)
