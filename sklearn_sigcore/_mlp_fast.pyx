@@ -50,7 +50,8 @@ cdef extern from *:
        intercepts as one row), fused with two sums over the parameters
        before the update, so that no other pass reads them:
        sq[k] += p[f, k]**2 (the loss's L2 term) and, when col is not NULL,
-       col[k] += p[f, k] g[f, k] (the learned gains' gradient, see _network).
+       col[k] += p[f, k] g[f, k] (the learned gains' gradient, see _network;
+       the callers zero both first).
        Per-column accumulators keep the loop vectorised (a single scalar sum
        would be a serial chain of adds). */
     #define MLP_BLOCK_LOOP(BODY)                                                \
@@ -245,13 +246,17 @@ cdef extern from *:
     #define MLP_BACKWARD_COLS(SUFFIX, T)                                        \
     MLP_DISPATCH static void mlp_sigmoid_backward_cols_##SUFFIX(                \
         const T *MLP_RESTRICT h, T *MLP_RESTRICT d, const T *MLP_RESTRICT g,   \
-        ptrdiff_t rows, ptrdiff_t cols)                                         \
+        ptrdiff_t rows, ptrdiff_t cols, T *MLP_RESTRICT colsum)                 \
     {                                                                           \
         ptrdiff_t i, j;                                                         \
+        if (colsum != NULL)                                                     \
+            for (j = 0; j < cols; j++) colsum[j] = 0;                           \
         for (i = 0; i < rows; i++) {                                            \
             const T *hi = h + i * cols;                                         \
             T *di = d + i * cols;                                               \
             for (j = 0; j < cols; j++) di[j] *= g[j] * (hi[j] - hi[j] * hi[j]); \
+            if (colsum != NULL)                                                 \
+                for (j = 0; j < cols; j++) colsum[j] += di[j];                  \
         }                                                                       \
     }
     MLP_BACKWARD_COLS(f64, double)
@@ -296,13 +301,15 @@ cdef extern from *:
     void mlp_bias_sigmoid_cols_double_f32(float *z, const float *b, const double *g,
                                           Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
     void mlp_sigmoid_backward_cols_f64(const double *h, double *d, const double *g,
-                                       Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
+                                       Py_ssize_t rows, Py_ssize_t cols,
+                                       double *colsum) noexcept nogil
     void mlp_sigmoid_backward_cols_f32(const float *h, float *d, const float *g,
-                                       Py_ssize_t rows, Py_ssize_t cols) noexcept nogil
+                                       Py_ssize_t rows, Py_ssize_t cols,
+                                       float *colsum) noexcept nogil
     void sc_prefetch_range(const void *p, Py_ssize_t nbytes) noexcept nogil
 
 
-from libc.math cimport INFINITY, exp
+from libc.math cimport INFINITY, exp, fabs
 from libc.string cimport memcpy, memset
 
 cimport numpy as cnp
@@ -448,8 +455,9 @@ def adam_block(params, grad, m, v, Py_ssize_t cols, double lr, double beta_1,
     """adam_step on a block of rows of `cols` parameters, fused with two sums.
 
     Returns the sum of params**2 before the update (the L2 term of the loss);
-    with `col`, adds sum over the rows of params * grad (before the update,
-    grad without the L2 term) to col[:cols].  `sq` is scratch (>= cols values).
+    with `col`, writes the sums over the rows of params * grad (before the
+    update, grad without the L2 term) into col[:cols].  `sq` is scratch
+    (>= cols values).
     """
     cdef int t = _float_type(params, "params")
     cdef void *mp = _data(m, t, 1, True, "m")
@@ -462,12 +470,16 @@ def adam_block(params, grad, m, v, Py_ssize_t cols, double lr, double beta_1,
     with nogil:
         if t == cnp.NPY_FLOAT64:
             memset(b.sq, 0, cols * sizeof(double))
+            if b.col != NULL:
+                memset(b.col, 0, cols * sizeof(double))
             mlp_adam_block_f64(<double *>b.params, <double *>b.grad, <double *>mp,
                                <double *>vp, b.rows, cols, lr, beta_1, beta_2, eps, l2c,
                                <double *>b.sq, <double *>b.col)
             total = _sum(<double *>b.sq, cols)
         else:
             memset(b.sq, 0, cols * sizeof(float))
+            if b.col != NULL:
+                memset(b.col, 0, cols * sizeof(float))
             mlp_adam_block_f32(<float *>b.params, <float *>b.grad, <float *>mp, <float *>vp,
                                b.rows, cols, <float>lr, <float>beta_1, <float>beta_2,
                                <float>eps, <float>l2c, <float *>b.sq, <float *>b.col)
@@ -520,12 +532,16 @@ def sgd_block(params, grad, velocity, Py_ssize_t cols, double learning_rate,
     with nogil:
         if t == cnp.NPY_FLOAT64:
             memset(b.sq, 0, cols * sizeof(double))
+            if b.col != NULL:
+                memset(b.col, 0, cols * sizeof(double))
             mlp_sgd_block_f64(<double *>b.params, <double *>b.grad, <double *>u, b.rows, cols,
                               learning_rate, momentum, nesterov, l2c, <double *>b.sq,
                               <double *>b.col)
             total = _sum(<double *>b.sq, cols)
         else:
             memset(b.sq, 0, cols * sizeof(float))
+            if b.col != NULL:
+                memset(b.col, 0, cols * sizeof(float))
             mlp_sgd_block_f32(<float *>b.params, <float *>b.grad, <float *>u, b.rows, cols,
                               <float>learning_rate, <float>momentum, nesterov, <float>l2c,
                               <float *>b.sq, <float *>b.col)
@@ -661,6 +677,65 @@ def exp_gains(theta, gains, hi=None, lo=None, double limit=INFINITY):
     return clipped
 
 
+cdef void _gain_gradients_loop(const floating_t *cols, const floating_t *b,
+                               const floating_t *gb, const floating_t *theta,
+                               floating_t *out, Py_ssize_t units, const Py_ssize_t *ends,
+                               Py_ssize_t n_layers, double limit) noexcept nogil:
+    cdef Py_ssize_t j, layer, start = 0
+    cdef double total
+    if ends == NULL:                    # one gain per unit
+        for j in range(units):
+            out[j] = 0 if fabs(theta[j]) > limit else cols[j] + b[j] * gb[j]
+        return
+    for layer in range(n_layers):
+        total = 0.0
+        for j in range(start, ends[layer]):
+            total += <double>cols[j] + <double>b[j] * gb[j]
+        out[layer] = 0 if fabs(theta[layer]) > limit else <floating_t>total
+        start = ends[layer]
+
+
+def gain_gradients(cols, b, gb, theta, out, double limit, ends=None):
+    """out <- d L / d theta of every learned gain, in one pass.
+
+    All hidden layers' units side by side: `cols` holds sum(W * G) per unit
+    (its fan-in's weights times their gradient), `b` and `gb` the intercepts
+    and their gradient.  Per unit, d L / d theta = cols + b * gb; with `ends`
+    (int64, the end of each hidden layer's units) it is summed per layer
+    (in double).  A theta beyond +-limit (clipped: the gain is flat there)
+    gets 0.
+    """
+    cdef int t = _float_type(cols, "cols")
+    cdef void *cp = _data(cols, t, 1, False, "cols")
+    cdef void *bp = _data(b, t, 1, False, "b")
+    cdef void *gp = _data(gb, t, 1, False, "gb")
+    cdef void *tp = _data(theta, t, 1, False, "theta")
+    cdef void *op = _data(out, t, 1, True, "out")
+    cdef Py_ssize_t units = _dim(cols, 0), n_out = _dim(out, 0), i
+    cdef const Py_ssize_t *ep = NULL
+    _same_length(units, b, gb, None, "cols, b and gb")
+    _same_length(n_out, theta, None, None, "out and theta")
+    if ends is None:
+        if n_out != units:
+            raise ValueError(f"out holds {n_out} gains, need one per unit ({units})")
+    else:
+        ep = <const Py_ssize_t *>_data(ends, cnp.NPY_INTP, 1, False, "ends")
+        if _dim(ends, 0) != n_out:
+            raise ValueError(f"out holds {n_out} gains, need one per layer ({_dim(ends, 0)})")
+        for i in range(n_out):
+            if ep[i] < (ep[i - 1] if i else 0) or ep[i] > units:
+                raise ValueError(f"ends must rise to the {units} units")
+        if n_out and ep[n_out - 1] != units:
+            raise ValueError(f"ends must rise to the {units} units")
+    with nogil:
+        if t == cnp.NPY_FLOAT64:
+            _gain_gradients_loop(<double *>cp, <double *>bp, <double *>gp, <double *>tp,
+                                 <double *>op, units, ep, n_out, limit)
+        else:
+            _gain_gradients_loop(<float *>cp, <float *>bp, <float *>gp, <float *>tp,
+                                 <float *>op, units, ep, n_out, limit)
+
+
 def bias_sigmoid_cols(z, b, gains, split=None):
     """z[i, j] <- sigma(gains[j] (z[i, j] + b[j])) in place (one gain per column).
 
@@ -693,21 +768,29 @@ def bias_sigmoid_cols(z, b, gains, split=None):
             mlp_bias_sigmoid_cols_double_f32(<float *>zp, <float *>bp, gp, rows, cols)
 
 
-def sigmoid_backward_cols(h, delta, gains):
-    """delta[i, j] *= gains[j] h (1 - h): d/dz sigma(g z) from its output, per column."""
+def sigmoid_backward_cols(h, delta, gains, colsum=None):
+    """delta[i, j] *= gains[j] h (1 - h): d/dz sigma(g z) from its output, per column.
+
+    `colsum`, if given, receives the column sums of the new delta.
+    """
     cdef int t = _float_type(h, "h")
     cdef void *hp = _data(h, t, 2, False, "h")
     cdef void *dp = _data(delta, t, 2, True, "delta")
     cdef void *gp = _data(gains, t, 1, False, "gains")
+    cdef void *cp = NULL
     cdef Py_ssize_t rows = _dim(h, 0), cols = _dim(h, 1)
     _matrix_pair(h, delta, "h and delta")
     _row_vector(gains, cols, "gains")
+    if colsum is not None:
+        cp = _data(colsum, t, 1, True, "colsum")
+        _row_vector(colsum, cols, "colsum")
     with nogil:
         if t == cnp.NPY_FLOAT64:
             mlp_sigmoid_backward_cols_f64(<double *>hp, <double *>dp, <double *>gp, rows,
-                                          cols)
+                                          cols, <double *>cp)
         else:
-            mlp_sigmoid_backward_cols_f32(<float *>hp, <float *>dp, <float *>gp, rows, cols)
+            mlp_sigmoid_backward_cols_f32(<float *>hp, <float *>dp, <float *>gp, rows, cols,
+                                          <float *>cp)
 
 
 def sigmoid_backward(h, delta, double alpha, colsum=None):

@@ -13,7 +13,7 @@ positive (theta is clipped to +-LOG_GAIN_LIMIT).  With delta = d L / d(alpha z)
 backpropagated into the layer, d L / d z = alpha delta and d L / d theta =
 alpha d L / d alpha = sum(z * d L / d z) (over the samples, and over the
 units for 'layer'), which the layer's weight and intercept gradients give
-without another pass over the batch (``Network._gain_grad``).
+without another pass over the batch (see ``Network.loss_grad``).
 """
 
 import numpy as np
@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ._activations import ACTIVATIONS, UNIT_GAIN_KERNELS
-from ._mlp_fast import axpy, bias_add, exp_gains
+from ._mlp_fast import axpy, bias_add, exp_gains, gain_gradients
 
 __all__ = ["Layout", "Network", "glorot_init", "input_rms", "auto_init", "layer_gain",
            "AUTO_GAIN", "AUTO_TARGET_STD"]
@@ -191,21 +191,30 @@ class Network:
         self._buffers = {}
         self._gains = None
         hidden = layout.layer_units[1:-1]
-        # scratch of the fused optimizer steps: column sums of squares, and
-        # of W * G for the learned gains
+        # scratch of the fused optimizer steps: column sums of squares
         self._sq = np.empty(max(layout.layer_units[1:]), dtype=self.dtype)
-        self._gain_cols = [np.empty(u, dtype=self.dtype) for u in hidden]
-        self._clipped = []
         # What a training step updates in one call, last: the intercepts of
         # every layer and the log-gains that follow them in the vector.
         self._last_step_span = slice(layout.intercept_slices[0].start, layout.size)
-        if self.learned == "unit" and layout.gain_slices:
-            # refresh_gains writes the unit gains (float64, and float32's
-            # hi / lo split) into these buffers; the per-layer views stay
+        if self.learned and layout.gain_slices:
+            # The gains' gradient (gain_gradients, once a step) reads every
+            # hidden layer side by side: the per-unit sums of W * G (written
+            # by the optimizer's pass over W), the intercepts and theta.
             gains_start = layout.gain_slices[0].start      # the log-gains close the vector
             n_gains = layout.size - gains_start
+            hidden_b = slice(layout.intercept_slices[0].start,
+                             layout.intercept_slices[len(hidden) - 1].stop)
+            self._gain_col_sums = np.empty(sum(hidden), dtype=self.dtype)
+            ends = np.cumsum(hidden)
+            self._gain_cols = np.split(self._gain_col_sums, ends[:-1])
+            self._gain_ends = ends.astype(np.intp) if self.learned == "layer" else None
+            self._gain_inputs = (self._gain_col_sums, params[hidden_b], self.grad[hidden_b],
+                                 params[gains_start:], self.grad[gains_start:])
+            # refresh_gains writes the gains (float64, and for 'unit' in
+            # float32 the hi / lo split) into these buffers
             self._theta = params[gains_start:]
             self._gain_buffer = np.empty(n_gains)
+        if self.learned == "unit" and layout.gain_slices:
             self._gains = layout.per_layer(self._gain_buffer)
             if self.dtype == np.float32:
                 self._split_buffers = (np.empty(n_gains, np.float32),
@@ -232,19 +241,16 @@ class Network:
 
     def refresh_gains(self):
         """Read the learned gains from the parameters (after a step)."""
-        if self.learned == "layer":
-            self._gains = self.alphas = self.layout.gains(self.params)
-        elif self.learned:
-            if not self.layout.gain_slices:     # no hidden layer
-                self._gains = []
-                return
-            if exp_gains(self._theta, self._gain_buffer, *self._split_buffers,
-                         limit=LOG_GAIN_LIMIT):
-                # units whose theta is clipped: flat there (none, nearly always)
-                self._clipped = [np.abs(self.params[s]) > LOG_GAIN_LIMIT
-                                 for s in self.layout.gain_slices]
-            else:
-                self._clipped = [None] * len(self.layout.gain_slices)
+        if not self.learned:
+            return
+        if not self.layout.gain_slices:     # no hidden layer
+            self._gains = self.alphas = []
+        elif self.learned == "layer":
+            exp_gains(self._theta, self._gain_buffer, limit=LOG_GAIN_LIMIT)
+            self._gains = self.alphas = self._gain_buffer.tolist()
+        else:
+            exp_gains(self._theta, self._gain_buffer, *self._split_buffers,
+                      limit=LOG_GAIN_LIMIT)
 
     def buffers(self, m):
         """Activation, delta and scratch buffers for a batch of m rows."""
@@ -303,7 +309,15 @@ class Network:
         (``_last_step_span``) in one step last;
         self.grad then holds the gradient of the loss without the L2 term,
         which the optimizer adds.  The step's pass over a layer's
-        weights also gives their squared norm and the gains' gradient.
+        weights also gives their squared norm and the per-unit sums of
+        W * G the gains' gradient needs.
+
+        The gains' gradient: with D = d L / d z (rows: samples), sum(z * D)
+        over the samples is, for z = H W + b, sum(W * H^T D) + b * 1^T D over
+        the fan-in.  The weight and intercept gradients hold H^T D and 1^T D,
+        so no pass over the batch (nor a stored z) is needed; the sums of
+        W * G are taken before the step or the L2 term touch W and G, and
+        the gradient is formed before the last step touches b and theta.
         `grad_norms`, a list, receives the norm of each layer's weight
         gradient (L2 term included), output layer last.
         """
@@ -330,9 +344,9 @@ class Network:
                 product(prev.T, d, coef_grad)
             if i == last:       # a hidden layer's come from _backward_hidden
                 np.dot(ones, d, out=self.intercept_grads[i])
-            gains_here = self.learned and i < last
-            if gains_here and optimizer is None:
-                self._gain_grad(i)
+            col = self._gain_cols[i] if self.learned and i < last else None
+            if col is not None and optimizer is None:
+                np.einsum("fk,fk->k", self.coefs[i], coef_grad, out=col)
             if i > 0:
                 product(d, self.coefs[i].T, deltas[i - 1])
                 self._backward_hidden(i - 1, acts, deltas, buf)
@@ -345,16 +359,12 @@ class Network:
                     sq_norm += float(np.dot(flat, flat))
                 continue
             # The step's own pass over the weights also sums their squares
-            # and, for learned gains, the columns of W * G (the intercepts
-            # are stepped last, so the gains' gradient still reads them).
+            # and, for learned gains, the columns of W * G.
             fan_out = layout.layer_units[i + 1]
-            col = self._gain_cols[i] if gains_here else None
-            if col is not None:
-                col[...] = 0
             sq_norm += optimizer.step_block(self.params, self.grad, layout.coef_slices[i][0],
                                             fan_out, l2c, self._sq, col)
-            if col is not None:
-                self._gain_grad(i, col)
+        if self.learned and layout.gain_slices:
+            gain_gradients(*self._gain_inputs, LOG_GAIN_LIMIT, self._gain_ends)
         if optimizer is not None:
             optimizer.step_slice(self.params, self.grad, self._last_step_span)
         if grad_norms is not None:
@@ -374,42 +384,11 @@ class Network:
             self.backward_act(acts[j], d, self.alphas[j], buf["scratch"][j], sums)
             return
         if self.unit_kernels is not None:
-            self.unit_kernels[1](acts[j], d, self._unit_gains[j])
-        else:
-            self.backward_act(acts[j], d, 1.0, buf["scratch"][j])
-            d *= self._unit_gains[j]
-        np.dot(buf["ones"], d, out=sums)
-
-    def _gain_grad(self, i, col=None):
-        """d L / d theta_i from hidden layer i's weight and intercept gradients.
-
-        With D = d L / d z (rows: samples), sum(z * D) over the samples is, for
-        z = H W + b, sum(W * H^T D) + b * 1^T D over the fan-in: the weight
-        and intercept gradients already hold H^T D and 1^T D, so no pass over
-        the batch (nor a stored z) is needed.  `col`, if given, holds the
-        per-unit sums of W * H^T D already (from the optimizer's pass over W);
-        call before the step touches b, and without `col` also before the L2
-        term and the step touch W and their gradients.
-        """
-        s = self.layout.gain_slices[i]
-        g = self.grad[s]
-        if self.learned == "layer":
-            if abs(float(self.params[s.start])) > LOG_GAIN_LIMIT:
-                g[0] = 0.0      # clipped: flat there
-            elif col is not None:
-                g[0] = col.sum() + np.dot(self.intercepts[i], self.intercept_grads[i])
-            else:
-                g[0] = (np.vdot(self.coefs[i], self.coef_grads[i])
-                        + np.dot(self.intercepts[i], self.intercept_grads[i]))
+            self.unit_kernels[1](acts[j], d, self._unit_gains[j], sums)
             return
-        if col is not None:
-            np.multiply(self.intercepts[i], self.intercept_grads[i], out=g)
-            g += col
-        else:
-            np.einsum("fk,fk->k", self.coefs[i], self.coef_grads[i], out=g)
-            g += self.intercepts[i] * self.intercept_grads[i]
-        if self._clipped[i] is not None:
-            g[self._clipped[i]] = 0
+        self.backward_act(acts[j], d, 1.0, buf["scratch"][j])
+        d *= self._unit_gains[j]
+        np.dot(buf["ones"], d, out=sums)
 
     def decision(self, X):
         """Output-layer scores for X, allocating fresh arrays."""

@@ -326,9 +326,39 @@ def test_fused_per_unit_sigmoid_kernels(dtype):
     h = out.astype(np.float64)       # h - h^2 cancels near 1: an absolute bound
     expected = d * g.astype(np.float64) * (h - h * h)
     scale = float(np.max(np.abs(d) * g))
-    sigmoid_backward_cols(out, d, g)
+    sums = np.full(7, np.nan, dtype=dtype)
+    d_plain = d.copy()
+    sigmoid_backward_cols(out, d, g, sums)      # with the intercept gradient
+    sigmoid_backward_cols(out, d_plain, g)
     eps = np.finfo(dtype).eps
     assert_allclose(d, expected, rtol=4 * eps, atol=4 * eps * scale)
+    assert_array_equal(d_plain, d)
+    assert_allclose(sums, d.astype(np.float64).sum(axis=0), rtol=0, atol=30 * eps * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gain_gradients_kernel(dtype):
+    # d L / d theta = sum(W * G) + b * gb per unit, summed per layer for
+    # 'layer'; zero where theta is clipped
+    from sklearn_sigcore._mlp_fast import gain_gradients
+    from sklearn_sigcore._network import LOG_GAIN_LIMIT
+
+    rng = np.random.default_rng(1)
+    cols, b, gb = (rng.standard_normal(9).astype(dtype) for _ in range(3))
+    per_unit = cols.astype(np.float64) + b.astype(np.float64) * gb
+    theta = rng.standard_normal(9).astype(dtype)
+    theta[4] = LOG_GAIN_LIMIT + 1
+    theta[7] = -LOG_GAIN_LIMIT - 1
+    out = np.full(9, np.nan, dtype=dtype)
+    gain_gradients(cols, b, gb, theta, out, LOG_GAIN_LIMIT)
+    expected = np.where(np.abs(theta) > LOG_GAIN_LIMIT, 0, per_unit)
+    tol = 4 * np.finfo(dtype).eps
+    assert_allclose(out, expected, rtol=tol, atol=tol)
+    layer_theta = np.array([0.5, LOG_GAIN_LIMIT + 1, -2.0], dtype=dtype)
+    out = np.full(3, np.nan, dtype=dtype)
+    gain_gradients(cols, b, gb, layer_theta, out, LOG_GAIN_LIMIT, np.array([4, 6, 9]))
+    expected = [per_unit[:4].sum(), 0, per_unit[6:].sum()]
+    assert_allclose(out, expected, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

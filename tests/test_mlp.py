@@ -674,7 +674,8 @@ def test_bias_add_is_numpys_broadcast_add(dtype):
 def test_step_kernels_check_their_arrays():
     # The per-batch kernels read raw buffers: anything they cannot read as
     # such is refused with a clear error instead of being misread.
-    from sklearn_sigcore._mlp_fast import adam_block, adam_step, bias_add, sigmoid_backward
+    from sklearn_sigcore._mlp_fast import (adam_block, adam_step, bias_add, gain_gradients,
+                                           sigmoid_backward)
 
     z = np.zeros((4, 3))
     b = np.zeros(3)
@@ -704,6 +705,15 @@ def test_step_kernels_check_their_arrays():
     with pytest.raises(ValueError, match="no rows of 4"):
         adam_block(p, g, m, v, 4, 1e-3, 0.9, 0.999, 1e-8, 0.0, np.zeros(4))
     assert_array_equal(p, 0)      # nothing was written
+    cols, theta = np.zeros(5), np.zeros(2)
+    with pytest.raises(ValueError, match="need one per unit"):
+        gain_gradients(cols, cols, cols, theta, np.zeros(2), 23.0)
+    with pytest.raises(ValueError, match="ends must rise to the 5 units"):
+        gain_gradients(cols, cols, cols, theta, np.zeros(2), 23.0, np.array([3, 4]))
+    with pytest.raises(ValueError, match="ends must rise"):
+        gain_gradients(cols, cols, cols, theta, np.zeros(2), 23.0, np.array([3, 2]))
+    with pytest.raises(TypeError, match="ends must be"):
+        gain_gradients(cols, cols, cols, theta, np.zeros(2), 23.0, np.array([3.0, 5.0]))
 
 
 def _unaligned(X):
