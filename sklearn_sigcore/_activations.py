@@ -175,8 +175,10 @@ ACTIVATIONS = {
 # Fused passes for one gain per unit (learn_alpha='unit'):
 # forward(z, b, gains, split) sets z = f(gains (z + b)) (gains: float64, one per
 # column; split: for float32, the gains' hi / lo float32 parts, or None),
-# backward(h, delta, gains) multiplies delta by gains f'(u), from the output h.
-# Activations without an entry scale z and delta with NumPy instead.
+# backward(h, delta, gains, colsum) multiplies delta by gains f'(u), from the
+# output h, and writes the column sums of the result into colsum (the layer's
+# intercept gradient).  Activations without an entry scale z and delta with
+# NumPy instead.
 UNIT_GAIN_KERNELS = {
     "sigmoid": (bias_sigmoid_cols, sigmoid_backward_cols),
 }

@@ -311,6 +311,8 @@ class Network:
         which the optimizer adds.  The step's pass over a layer's
         weights also gives their squared norm and the per-unit sums of
         W * G the gains' gradient needs.
+        `grad_norms`, a list, receives the norm of each layer's weight
+        gradient (L2 term included), output layer last.
 
         The gains' gradient: with D = d L / d z (rows: samples), sum(z * D)
         over the samples is, for z = H W + b, sum(W * H^T D) + b * 1^T D over
@@ -318,8 +320,6 @@ class Network:
         so no pass over the batch (nor a stored z) is needed; the sums of
         W * G are taken before the step or the L2 term touch W and G, and
         the gradient is formed before the last step touches b and theta.
-        `grad_norms`, a list, receives the norm of each layer's weight
-        gradient (L2 term included), output layer last.
         """
         acts, deltas = buf["acts"], buf["deltas"]
         self.refresh_gains()
