@@ -36,6 +36,7 @@ from sklearn_sigcore._liblinear_lanes cimport (
 
 
 cdef extern from "_ll_exchange.h":
+    enum: LL_LINE
     ctypedef struct ll_exchange:
         pass
     int ll_exchange_available() noexcept nogil
@@ -699,8 +700,8 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         Py_ssize_t[::1] mid = np.empty(n_features if split else 1, dtype=np.intp)
         double[::1] wpd1 = np.empty(nf if split else 1)
         Py_ssize_t[::1] index1 = np.empty(nf if split else 1, dtype=np.intp)
-        # the exchange's slots aligned to cache lines
-        unsigned char[::1] exchange = np.empty(sizeof(ll_exchange) + 64 if split else 1,
+        # the exchange's slots aligned to their LL_LINE bytes
+        unsigned char[::1] exchange = np.empty(sizeof(ll_exchange) + LL_LINE if split else 1,
                                                dtype=np.uint8)
         L1Work wk
         const index_t *ind_ptr = NULL
@@ -739,7 +740,7 @@ def _l1_fit(const data_t[::1] data, const index_t[::1] indices,
         wk.mid = &mid[0]
         wk.wpd1 = &wpd1[0]
         wk.index1 = &index1[0]
-        wk.exchange = <ll_exchange *> (&exchange[0] + (-<size_t>&exchange[0]) % 64)
+        wk.exchange = <ll_exchange *> (&exchange[0] + (-<size_t>&exchange[0]) % LL_LINE)
         ll_exchange_reset(wk.exchange)
     if indptr.shape[0] > 0:
         ind_ptr = &indices[0]

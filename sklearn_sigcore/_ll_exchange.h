@@ -37,13 +37,18 @@
  * us on the 2-core VMs; 1024 pauses are ~2-60 us, by CPU) */
 #define LL_SPINS 1024
 
+/* bytes a slot owns: Apple M cores move 128-byte lines, and Intel's
+ * adjacent-line prefetcher pairs 64-byte ones, so a neighbour closer than
+ * 128 bytes would be shared between the threads */
+#define LL_LINE 128
+
 /* one thread's partial sum of one step and its count of slow steps before
- * it, on a cache line of its own */
+ * it, on a line of its own */
 typedef struct {
     double value;
     long step;
     long slow;
-    char pad[64 - sizeof(double) - 2 * sizeof(long)];
+    char pad[LL_LINE - sizeof(double) - 2 * sizeof(long)];
 } ll_slot;
 
 /* slot[step parity][thread]: a thread writes step s + 2 only once the other

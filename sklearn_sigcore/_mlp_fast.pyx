@@ -701,7 +701,7 @@ def gain_gradients(cols, b, gb, theta, out, double limit, ends=None):
     All hidden layers' units side by side: `cols` holds sum(W * G) per unit
     (its fan-in's weights times their gradient), `b` and `gb` the intercepts
     and their gradient.  Per unit, d L / d theta = cols + b * gb; with `ends`
-    (int64, the end of each hidden layer's units) it is summed per layer
+    (intp, the end of each hidden layer's units) it is summed per layer
     (in double).  A theta beyond +-limit (clipped: the gain is flat there)
     gets 0.
     """
