@@ -18,7 +18,7 @@ from sklearn_sigcore._kernels import openmp_effective_n_threads
 from sklearn_sigcore._linear_loss import LinearLoss
 from sklearn_sigcore import SigCoreLogisticRegression
 from sklearn_sigcore._solvers import LogisticProblem, column_sums
-from sklearn_sigcore._solvers._newton import hessian, null_directions
+from sklearn_sigcore._solvers._newton import hessian
 
 from _helpers import NEW_PENALTY_API, penalty_params
 
@@ -250,9 +250,19 @@ def test_problem_gradient_hessp_and_hessian_finite_differences(K, l2, scaled):
     fd_hv = (problem.smooth(theta + eps * v)[1] - problem.smooth(theta - eps * v)[1]) / (2 * eps)
     assert_allclose(hv, fd_hv, rtol=1e-5, atol=1e-7)
     # the exact Hessian away from the multinomial loss's flat directions (which
-    # `hessian` fills in; disjoint supports: projected out one by one)
-    for u, _ in null_directions(problem):
-        v = v - (np.dot(v, u) / np.dot(u, u)) * u
+    # `hessian` fills in): v without its mean over the classes, per feature
+    # and for the intercepts
+    if K > 1:
+        coef = v[:K * 4].reshape(K, 4)
+        v = np.concatenate([(coef - coef.mean(axis=0)).ravel(), v[K * 4:] - v[K * 4:].mean()])
+        # along each of them (feature 1 in every class, scaled as θ is, and
+        # the intercepts) H adds s u uᵀ / (uᵀu), s the mean diagonal entry
+        # before: every diagonal entry got s / K, so trace(H) = s size (1 + 1/K)
+        s = np.trace(H) / (problem.size * (1 + 1 / K))
+        for entries in (slice(1, K * 4, 4), slice(K * 4, None)):
+            u = np.zeros(problem.size)
+            u[entries] = 1.0 / problem.factor[entries]
+            assert_allclose(H @ u, problem.hessp(u) + s * u, rtol=1e-9, atol=1e-12)
     assert_allclose(H @ v, problem.hessp(v), rtol=1e-9, atol=1e-12)
     # and the value is the documented objective of the coefficients θ ⊙ [d, 1]
     W, b = problem.coefficients(theta)

@@ -281,59 +281,49 @@ def hessian(problem):
 
     Multinomial: the softmax is invariant to adding one vector to every
     class's coefficients (and one number to every intercept), so the loss's
-    Hessian is singular along those directions (:func:`null_directions`),
-    where only the penalty, if any, curves the objective. Adding u uᵀ for each
-    such u makes the matrix definite however small the penalty;
-    :func:`newton_direction` takes the exact step along them.
+    Hessian is singular along those directions: for each feature, the same
+    shift u of its coefficient in every class, and one for the intercepts.
+    Only the penalty, if any, curves the objective there. Adding
+    s u uᵀ / (uᵀu) for each such u (s: the mean diagonal entry) makes the
+    matrix definite however small the penalty; :func:`newton_direction`
+    takes the exact step along them. For u with entries 1 / d_j at feature
+    j of every class (θ's column scale d), s u uᵀ / (uᵀu) is s / K at every
+    pair of those entries, whatever d_j: one indexed update of K² p
+    entries (a dense outer product per feature cost O(K² p³)).
     """
     H = problem.raw_hessian()  # a new array, in θ coordinates: scaled in place
     H *= problem.inv_s
     H[np.diag_indices_from(H)] += problem.l2_vec
-    if problem.K > 1:
-        scale = max(float(np.trace(H)) / H.shape[0], EPS)
-        for u, _ in null_directions(problem):
-            H += (scale / float(np.dot(u, u))) * np.outer(u, u)
+    K, p = problem.K, problem.p
+    if K > 1:
+        add = max(float(np.trace(H)) / H.shape[0], EPS) / K
+        starts = np.arange(K) * p        # where each class's coefficients start
+        feature = np.arange(p)
+        H[(starts[:, None, None] + feature), (starts[None, :, None] + feature)] += add
+        if problem.fit_intercept:
+            H[problem.n_coef:, problem.n_coef:] += add
     return H
-
-
-def null_directions(problem):
-    """The multinomial loss's flat directions in θ: [(u, penalised), ...].
-
-    One per feature (the same shift of its coefficient in every class) and,
-    with an intercept, one for the intercepts; ``penalised`` when the L2 term
-    acts along it. Empty for the binary model.
-    """
-    K, p, size = problem.K, problem.p, problem.size
-    if K == 1:
-        return []
-    directions = []
-    for j in range(p):
-        u = np.zeros(size)
-        u[j:K * p:p] = 1.0 / problem.factor[j]
-        directions.append((u, problem.l2 > 0.0))
-    if problem.fit_intercept:
-        u = np.zeros(size)
-        u[K * p:] = 1.0
-        directions.append((u, problem.intercept_l2 > 0.0))
-    return directions
 
 
 def newton_direction(problem, theta, grad, solve):
     """The Newton direction -H⁻¹ grad, ``solve(rhs)`` solving with :func:`hessian`.
 
-    Along a penalised flat direction u of the multinomial loss the objective
-    is the penalty alone, a quadratic with its minimum where θ has no
-    component along u (each feature's coefficients sum to zero over the
-    classes): the exact Newton step there is minus that component. It is
-    taken directly, and the rest of the gradient solved with H, whose u uᵀ
-    terms would otherwise damp the step to nothing when the penalty is tiny
-    next to the loss's curvature (C = 1e20: rows summing to 1.4 instead of 0).
+    Along a penalised flat direction u of the multinomial loss (see
+    :func:`hessian`) the objective is the penalty alone, a quadratic with its
+    minimum where θ has no component along u (each feature's coefficients
+    sum to zero over the classes): the exact Newton step there is minus that
+    component, θ's mean over the classes. It is taken directly, and the rest
+    of the gradient solved with H, whose u uᵀ terms would otherwise damp the
+    step to nothing when the penalty is tiny next to the loss's curvature
+    (C = 1e20: rows summing to 1.4 instead of 0).
     """
     shift = np.zeros_like(theta)
     rhs = -grad
-    for u, penalised in null_directions(problem):
-        if penalised:
-            uu = float(np.dot(u, u))
-            shift -= (float(np.dot(theta, u)) / uu) * u
-            rhs = rhs + (float(np.dot(grad, u)) / uu) * u
+    K, n = problem.K, problem.n_coef
+    if K > 1 and problem.l2 > 0.0:
+        shift[:n] = -np.tile(theta[:n].reshape(K, -1).mean(axis=0), K)
+        rhs[:n] += np.tile(grad[:n].reshape(K, -1).mean(axis=0), K)
+    if K > 1 and problem.fit_intercept and problem.intercept_l2 > 0.0:
+        shift[n:] = -theta[n:].mean()
+        rhs[n:] += grad[n:].mean()
     return solve(rhs) + shift
