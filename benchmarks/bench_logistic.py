@@ -4,6 +4,7 @@
     python benchmarks/bench_logistic.py --sweep            # sizes x features x classes x format
     python benchmarks/bench_logistic.py --solvers          # each solver vs sklearn's same-name one
     python benchmarks/bench_logistic.py --defaults         # our defaults vs the fastest peer
+    python benchmarks/bench_logistic.py --wide             # multiclass newton-cholesky, wide X
     python benchmarks/bench_logistic.py --sweep --max-rows 10000 --threads 1
     python benchmarks/bench_logistic.py --solvers --quick  # case sizes / 10
 
@@ -20,7 +21,9 @@ their default tol (1e-4), C=1, over n_samples x n_features x classes x
 name vs sklearn's, at sklearn's default tol (goal <= 0.5). --defaults: ours
 without a solver argument vs the fastest of sklearn's solvers that accept the
 case and glum (binary cases; benchmark-only, 'glum not installed' otherwise),
-goal <= 0.5 at an objective no worse. All contenders are timed in turn within
+goal <= 0.5 at an objective no worse. --wide: solver='newton-cholesky' on
+multiclass X of 100-500 features (Hessians of K p rows), dense and CSR, vs
+sklearn's. All contenders are timed in turn within
 each repeat (medians); a solver our installed version lacks shows as 'n/a'.
 """
 
@@ -257,6 +260,38 @@ def mode_sweep(args):
         common.print_table(["n_samples", "n_features", "classes", "format", "why"], skipped)
 
 
+# ------------------------------------------------------------------ wide
+WIDE_CASES = [(1000, 100, 5), (1000, 300, 3), (2000, 200, 10), (800, 500, 4)]
+
+
+def mode_wide(args):
+    """Multiclass newton-cholesky with many features (Hessians of K p rows)."""
+    rows = []
+    for n, p, K in WIDE_CASES:
+        for fmt in ("dense", "CSR"):
+            X, y = make_classification(n, p, n_informative=min(p, 20), n_classes=K,
+                                       random_state=0)
+            if fmt == "CSR":
+                X = sp.csr_matrix(X)
+            res = common.round_robin(
+                [(who, lambda cls=cls: cls(solver="newton-cholesky").fit(X, y), None)
+                 for who, cls in (("sk", LogisticRegression),
+                                  ("us", SigCoreLogisticRegression))],
+                args.repeats, args.repeats, quiet=True)
+            (t_sk, sk, _, _), (t_us, us, _, _) = res["sk"], res["us"]
+            rows.append([n, p, K, fmt, f"{t_sk:.3f}", f"{t_us:.3f}", f"{t_us / t_sk:.2f}",
+                         f"{np.abs(sk.coef_ - us.coef_).max():.1e}",
+                         f"{n_iter(sk)} / {n_iter(us)}"])
+            common.progress(f"wide {n}x{p} K={K} {fmt}: sklearn {t_sk:.3f} s, ours {t_us:.3f} s")
+    print(f"solver='newton-cholesky', scikit-learn's defaults, make_classification("
+          f"n_informative=min(p, 20)); median of {args.repeats}, each fit after "
+          f"{common.QUIET_SECONDS:g} s idle (CSR: the same dense values)\n")
+    common.print_table(["n_samples", "n_features", "classes", "format", "sklearn s", "ours s",
+                        "ours / sklearn", "max |coef diff|", "iterations sklearn / ours"],
+                       rows)
+    print()
+
+
 # -------------------------------------------------------------------- solvers
 def mode_solvers(args):
     rows, notes = [], {}
@@ -374,6 +409,8 @@ def main():
     mode.add_argument("--sweep", action="store_true", help="grid of sizes, our defaults")
     mode.add_argument("--solvers", action="store_true", help="each solver vs sklearn's")
     mode.add_argument("--defaults", action="store_true", help="ours vs the fastest peer")
+    mode.add_argument("--wide", action="store_true",
+                      help="multiclass newton-cholesky, 100-500 features")
     parser.add_argument("--quick", action="store_true",
                         help="case sizes / 10; sweep up to 10000 rows")
     parser.add_argument("--max-rows", type=int, default=None, help="cap on n_samples")
@@ -398,11 +435,12 @@ def main():
     args.n_scale = lambda n: min(n // 10 if args.quick else n, max_rows)
 
     title = ("sweep" if args.sweep else "solvers" if args.solvers else
-             "defaults" if args.defaults else "issue cases")
+             "defaults" if args.defaults else "wide multiclass" if args.wide else "issue cases")
     print(f"# SigCoreLogisticRegression vs scikit-learn: {title}\n")
     common.describe_machine()
-    if args.sweep or args.solvers or args.defaults:
-        run = mode_sweep if args.sweep else mode_solvers if args.solvers else mode_defaults
+    if args.sweep or args.solvers or args.defaults or args.wide:
+        run = (mode_sweep if args.sweep else mode_solvers if args.solvers else
+               mode_defaults if args.defaults else mode_wide)
         for threads in args.threads or [None]:
             label = f"threadpool_limits({threads})" if threads else \
                 f"default threads ({common.usable_cores()} cores usable)"
