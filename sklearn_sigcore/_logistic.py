@@ -274,7 +274,8 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
     and by the L1 coordinate
     descent of 'liblinear' and of 'auto' (which reads columns: CSR or
     C-ordered X is copied to CSC / F order once); float32 data stays float32
-    (sums in float64).
+    (sums in float64), except with ``solver='liblinear'``, which solves in
+    float64, as scikit-learn's.
 
     Examples
     --------
@@ -486,6 +487,10 @@ class SigCoreLogisticRegression(DaskScoreMixin, CallbackSupportMixin, Classifier
                 except (ValueError, TypeError):
                     self._check_finite(X)   # scikit-learn checks X before y
                     raise
+                if self.solver == "liblinear":
+                    # as scikit-learn's: liblinear solves in float64 whatever
+                    # X's dtype, and so gives float64 coefficients
+                    X = X.astype(np.float64, copy=False)
                 problem, classes, solver_name = self._memory_problem(
                     X, y, sample_weight, penalty, l1_share)
                 dtype = X.dtype

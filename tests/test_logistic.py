@@ -578,6 +578,25 @@ def test_float32_end_to_end(solver, sparse, n_classes):
     assert_allclose(clf.coef_, ref.coef_, rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.parametrize("penalty", ["l2", "l1"])
+def test_liblinear_solves_float32_in_float64_as_sklearn(penalty):
+    # scikit-learn's liblinear converts X to float64: float64 coefficients
+    # and predictions, the same as for float64 X
+    X, y = data(2)
+    X32 = X.astype(np.float32)
+    kw = dict(solver="liblinear", penalty=penalty, tol=1e-8, max_iter=1000, random_state=0)
+    ours = SigCoreLogisticRegression(**kw).fit(X32, y)
+    theirs = LogisticRegression(**kw).fit(X32, y)
+    for value in (ours.coef_, ours.intercept_, ours.predict_proba(X32),
+                  ours.decision_function(X32)):
+        assert value.dtype == np.float64
+    assert theirs.coef_.dtype == np.float64
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-7)
+    assert_allclose(ours.predict_proba(X32), theirs.predict_proba(X32), rtol=1e-6)
+    wide = SigCoreLogisticRegression(**kw).fit(X32.astype(np.float64), y)
+    assert_allclose(ours.coef_, wide.coef_, rtol=1e-12, atol=1e-14)
+
+
 def test_validation_keeps_X_in_place():
     X, y = data(2, n=2000)
     clf = SigCoreLogisticRegression().fit(X, y)
