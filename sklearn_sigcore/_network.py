@@ -204,15 +204,15 @@ class Network:
             n_gains = layout.size - gains_start
             hidden_b = slice(layout.intercept_slices[0].start,
                              layout.intercept_slices[len(hidden) - 1].stop)
-            self._gain_col_sums = np.empty(sum(hidden), dtype=self.dtype)
-            ends = np.cumsum(hidden)
-            self._gain_cols = np.split(self._gain_col_sums, ends[:-1])
-            self._gain_ends = ends.astype(np.intp) if self.learned == "layer" else None
-            self._gain_inputs = (self._gain_col_sums, params[hidden_b], self.grad[hidden_b],
-                                 params[gains_start:], self.grad[gains_start:])
-            # refresh_gains writes the gains (float64, and for 'unit' in
-            # float32 the hi / lo split) into these buffers
             self._theta = params[gains_start:]
+            col_sums = np.empty(sum(hidden), dtype=self.dtype)
+            ends = np.cumsum(hidden)
+            self._gain_cols = np.split(col_sums, ends[:-1])
+            self._gain_ends = ends.astype(np.intp) if self.learned == "layer" else None
+            self._gain_inputs = (col_sums, params[hidden_b], self.grad[hidden_b],
+                                 self._theta, self.grad[gains_start:])
+            # refresh_gains writes the gains (float64, and for 'unit' in
+            # float32 the hi / lo split) into this buffer
             self._gain_buffer = np.empty(n_gains)
         if self.learned == "unit" and layout.gain_slices:
             self._gains = layout.per_layer(self._gain_buffer)
